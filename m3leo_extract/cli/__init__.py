@@ -64,12 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("m3leo: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Click's usage errors (typer vendors click) arrive here in non-standalone mode: duck-typed on purpose.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            return exc.exit_code
+            return int(exc.exit_code)
         raise
     return 0
 

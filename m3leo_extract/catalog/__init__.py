@@ -1,0 +1,289 @@
+"""Collection recipes: declarative data (recipes.toml, or the user's TOML files) validated into `Recipe`s.
+
+No Earth Engine here: the expression for a recipe is built by `m3leo_extract.ee.expressions`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import CollectionError
+from .period import Period, expand, parse_label, parse_periods
+
+__all__ = ["Band", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections", "parse_periods",
+           "parse_label", "BUILTIN_CATALOG"]
+
+BUILTIN_CATALOG = Path(__file__).with_name("recipes.toml")
+KINDS = ("categorical", "continuous")
+TEMPORAL = ("single", "yearly", "seasonal", "monthly")
+DTYPES = ("uint8", "uint16", "int16", "int32", "float32", "float64")
+BUILDERS = ("s1", "s2", "single_image_collection", "ghsl_epoch", "yearly_collection", "dem", "lonlat",
+            "collection_composite")
+REDUCERS = ("median", "mean", "min", "max", "mosaic", "first", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    name: str
+    source: str
+    units: str = ""
+    scale: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    title: str
+    asset: str
+    builder: str
+    kind: str
+    dtype: str
+    nodata: float
+    resolution: float
+    native_resolution: float
+    temporal: str
+    reducer: str
+    version: int
+    bands: tuple[Band, ...]
+    m3leo: str = ""
+    remote: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+    classes: Mapping[int, str] = field(default_factory=dict)
+    assets_by_year: Mapping[int, str] = field(default_factory=dict)
+    all_bands: tuple[str, ...] = ()
+    source_file: str = ""
+
+    def __hash__(self) -> int:  # options/classes are dicts: hash on identity fields
+        return hash((self.name, self.asset, self.version, self.bands))
+
+    @property
+    def band_names(self) -> list[str]:
+        return [b.name for b in self.bands]
+
+    @property
+    def chip_px(self) -> int:
+        return int(round(4000 / self.resolution))
+
+    @property
+    def resampling(self) -> str:
+        return "nearest" if self.kind == "categorical" else "bilinear"
+
+    def with_options(self, **overrides: Any) -> Recipe:
+        """A copy with builder options overridden (e.g. s2 band_set="all", s1 scale="linear")."""
+        unknown = set(overrides) - set(self.options)
+        if unknown:
+            raise CollectionError(f"recipe {self.name!r} has no option(s) {sorted(unknown)}; "
+                                  f"options are {sorted(self.options)}")
+        opts = {**self.options, **overrides}
+        rec = replace(self, options=opts)
+        if self.name == "s2" and opts.get("band_set") == "all":
+            bands = tuple(Band(b, b, "reflectance", 0.0001) for b in self.all_bands)
+            rec = replace(rec, bands=bands)
+        if self.name == "s1" and opts.get("scale") == "linear":
+            rec = replace(rec, bands=tuple(replace(b, units="linear power") for b in self.bands))
+        return rec
+
+    def periods(self, period: Period) -> list[Period]:
+        """The composites this recipe makes for a requested period."""
+        return expand(period, self.temporal)
+
+    def asset_for(self, period: Period) -> str:
+        """The asset id for a period (WorldCover v100 is 2020, v200 is 2021)."""
+        if not self.assets_by_year:
+            return self.asset
+        years = sorted(self.assets_by_year)
+        if period.year in self.assets_by_year:
+            return self.assets_by_year[period.year]
+        nearest = min(years, key=lambda y: abs(y - period.year))
+        return self.assets_by_year[nearest]
+
+    def store_spec(self) -> Any:
+        """The store's CollectionSpec for this recipe."""
+        from ..store import CollectionSpec
+
+        return CollectionSpec(
+            name=self.name, bands=tuple(self.band_names), dtype=self.dtype, nodata=self.nodata,
+            resolution=float(self.resolution), chip_px=self.chip_px, kind=self.kind,
+            attrs={
+                "recipe": self.name, "title": self.title, "asset": self.asset, "recipe_version": self.version,
+                "temporal": self.temporal, "reducer": self.reducer, "m3leo": self.m3leo,
+                "units": [b.units for b in self.bands], "scale": [b.scale for b in self.bands],
+                "offset": [b.offset for b in self.bands], "sources": [b.source for b in self.bands],
+                "classes": {str(k): v for k, v in self.classes.items()},
+                "options": dict(self.options),
+            },
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Everything about the recipe as plain JSON-able data."""
+        return {
+            "name": self.name, "title": self.title, "asset": self.asset, "builder": self.builder,
+            "kind": self.kind, "dtype": self.dtype,
+            "nodata": None if isinstance(self.nodata, float) and math.isnan(self.nodata) else self.nodata,
+            "resolution_m": self.resolution, "native_resolution_m": self.native_resolution,
+            "chip_px": self.chip_px, "temporal": self.temporal, "reducer": self.reducer, "version": self.version,
+            "remote": self.remote, "m3leo": self.m3leo, "options": dict(self.options),
+            "bands": [{"name": b.name, "source": b.source, "units": b.units, "scale": b.scale,
+                       "offset": b.offset} for b in self.bands],
+            "classes": {str(k): v for k, v in self.classes.items()},
+            "assets_by_year": {str(k): v for k, v in self.assets_by_year.items()},
+            "source_file": self.source_file,
+        }
+
+
+def _bad(src: str, name: str, fld: str, msg: str) -> CollectionError:
+    return CollectionError(f"{src}: recipe [{name}] field '{fld}': {msg}")
+
+
+def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe | None) -> Recipe:
+    """Validate one TOML table into a Recipe. A table that names an existing recipe overrides its fields."""
+    known = {"title", "asset", "builder", "kind", "dtype", "nodata", "resolution", "native_resolution",
+             "temporal", "reducer", "version", "bands", "m3leo", "remote", "options", "classes",
+             "assets_by_year", "all_bands"}
+    for key in t:
+        if key not in known:
+            raise _bad(src, name, key, f"unknown field; allowed: {', '.join(sorted(known))}")
+    d: dict[str, Any] = base.describe() if base else {}
+    d.pop("source_file", None)
+    d.pop("chip_px", None)
+    if base:
+        d["resolution"] = d.pop("resolution_m")
+        d["native_resolution"] = d.pop("native_resolution_m")
+        d["nodata"] = base.nodata
+        d["bands"] = [{"name": b.name, "source": b.source, "units": b.units, "scale": b.scale,
+                       "offset": b.offset} for b in base.bands]
+        d["all_bands"] = list(base.all_bands)
+    d.update(t)
+    for req in ("asset", "kind", "dtype", "resolution", "bands"):
+        if req not in d:
+            raise _bad(src, name, req, "is required")
+    choices = {"kind": KINDS, "temporal": TEMPORAL, "dtype": DTYPES, "builder": BUILDERS, "reducer": REDUCERS}
+    d.setdefault("temporal", "single")
+    d.setdefault("builder", "collection_composite")
+    d.setdefault("reducer", "median")
+    for fld, allowed in choices.items():
+        if d[fld] not in allowed:
+            raise _bad(src, name, fld, f"{d[fld]!r} is not allowed; use one of {', '.join(allowed)}")
+    for fld in ("resolution", "native_resolution"):
+        v = d.get(fld, d["resolution"])
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
+            raise _bad(src, name, fld, f"must be a positive number of metres, got {v!r}")
+        d[fld] = float(v)
+    if 4000 % d["resolution"] != 0:
+        raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the 4000 m chip; "
+                   "use e.g. 5, 10, 20, 40, 50, 100")
+    bands_raw = d["bands"]
+    if not isinstance(bands_raw, list) or not bands_raw:
+        raise _bad(src, name, "bands", "must be a non-empty list of {name, source, units, scale, offset}")
+    bands = []
+    for i, b in enumerate(bands_raw):
+        if isinstance(b, str):
+            b = {"name": b, "source": b}
+        if not isinstance(b, dict) or "name" not in b:
+            raise _bad(src, name, f"bands[{i}]", "must be a table with at least 'name' (and 'source')")
+        extra = set(b) - {"name", "source", "units", "scale", "offset"}
+        if extra:
+            raise _bad(src, name, f"bands[{i}]", f"unknown keys {sorted(extra)}; allowed: name, source, units, "
+                       "scale, offset")
+        bands.append(Band(str(b["name"]), str(b.get("source", b["name"])), str(b.get("units", "")),
+                          float(b.get("scale", 1.0)), float(b.get("offset", 0.0))))
+    nodata = d.get("nodata", 0)
+    if nodata is None:
+        nodata = float("nan")
+    if not isinstance(nodata, (int, float)) or isinstance(nodata, bool):
+        raise _bad(src, name, "nodata", f"must be a number (or nan for floats), got {nodata!r}")
+    dt = np.dtype(d["dtype"])
+    if dt.kind in "ui":
+        info = np.iinfo(dt)
+        if isinstance(nodata, float) and (math.isnan(nodata) or not nodata.is_integer()) \
+                or not info.min <= nodata <= info.max:
+            raise _bad(src, name, "nodata", f"{nodata!r} does not fit dtype {dt} ({info.min}..{info.max})")
+        nodata = int(nodata)
+    else:
+        nodata = float(nodata)
+    version = d.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _bad(src, name, "version", f"must be a positive integer, got {version!r}")
+    classes = d.get("classes", {}) or {}
+    try:
+        classes = {int(k): str(v) for k, v in classes.items()}
+    except (ValueError, AttributeError):
+        raise _bad(src, name, "classes", "must map integer class codes to labels") from None
+    if d["kind"] == "categorical" and not classes:
+        raise _bad(src, name, "classes", "a categorical recipe needs its class codes and labels")
+    options = d.get("options", {}) or {}
+    if not isinstance(options, dict):
+        raise _bad(src, name, "options", "must be a table")
+    return Recipe(
+        name=name, title=str(d.get("title", name)), asset=str(d["asset"]), builder=d["builder"],
+        kind=d["kind"], dtype=str(dt), nodata=nodata, resolution=d["resolution"],
+        native_resolution=d["native_resolution"], temporal=d["temporal"], reducer=d["reducer"],
+        version=version, bands=tuple(bands), m3leo=str(d.get("m3leo", "")),
+        remote=bool(d.get("remote", d["builder"] != "lonlat")), options=options, classes=classes,
+        assets_by_year={int(k): str(v) for k, v in (d.get("assets_by_year") or {}).items()},
+        all_bands=tuple(d.get("all_bands", ())), source_file=src,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise CollectionError(f"catalog file {path} does not exist; pass an existing .toml file or folder") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CollectionError(f"{path}: not valid TOML ({exc}); fix the file or remove it from --catalog") from None
+
+
+def _catalog_files(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files.extend(sorted(p.glob("*.toml")))
+        else:
+            files.append(p)
+    return files
+
+
+def load_catalog(extra: Iterable[str | Path] = ()) -> dict[str, Recipe]:
+    """The built-in recipes plus the user's (files or folders of .toml), later files overriding earlier."""
+    recipes: dict[str, Recipe] = {}
+    for path in [BUILTIN_CATALOG, *_catalog_files(extra)]:
+        doc = _read_toml(path)
+        for name, table in doc.items():
+            if not isinstance(table, dict):
+                raise CollectionError(f"{path}: top-level key {name!r} must be a [table] describing a recipe")
+            if not name.replace("_", "").isalnum():
+                raise CollectionError(f"{path}: recipe name {name!r} must be letters, digits and underscores")
+            recipes[name] = _recipe_from_table(name, table, str(path), recipes.get(name))
+    return recipes
+
+
+def get_recipe(name: str, catalog: Mapping[str, Recipe] | None = None) -> Recipe:
+    catalog = catalog if catalog is not None else load_catalog()
+    try:
+        return catalog[name]
+    except KeyError:
+        raise CollectionError(f"unknown collection {name!r}; known: {', '.join(sorted(catalog))} "
+                              "(add your own with --catalog FILE.toml)") from None
+
+
+def parse_collections(text: str, catalog: Mapping[str, Recipe] | None = None) -> list[Recipe]:
+    """Parse a --collections value ("s1,s2,esa_worldcover") into recipes, in the order given."""
+    catalog = catalog if catalog is not None else load_catalog()
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    if not names:
+        raise CollectionError(f"no collection given; choose from {', '.join(sorted(catalog))}")
+    seen: dict[str, Recipe] = {}
+    for n in names:
+        seen.setdefault(n, get_recipe(n, catalog))
+    return list(seen.values())

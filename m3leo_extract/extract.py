@@ -1,0 +1,318 @@
+"""Plan and run extraction: AOI x collections x periods -> work units -> computePixels -> Zarr shards.
+
+A work unit is one Zarr shard of one collection and composite period. Planning records every unit in the
+state database; running fetches each unit's chips in as few requests as the request limits allow (blocks
+of neighbouring chips, `ee.sizing`), cuts them back into chips and writes the shard in one go. A unit is
+idempotent, so an interrupted run is resumed by running it again: only units not `done` are fetched.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyproj import Transformer
+
+from .catalog import Period, Recipe, parse_label
+from .errors import EarthEngineError, M3leoError
+from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
+from .runner import (DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, CallStats, Limiter, RetryPolicy,
+                     call_with_retries, fan_out)
+from .state import RunLock, StateDB, Unit
+from .store import ChipStore
+
+STATE_FILE = "state.sqlite"
+DEFAULT_SHARD_CHIPS = 16
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    max_rps: float = DEFAULT_MAX_RPS
+    shard_chips: int = DEFAULT_SHARD_CHIPS
+    byte_limit: int | None = None  # None: ee.sizing.REQUEST_BYTE_LIMIT
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry_failed: bool = False
+    seed: int | None = None
+
+
+@dataclass
+class PlanSummary:
+    chips: int = 0
+    units: int = 0
+    units_pending: int = 0
+    chips_pending: int = 0
+    by_collection: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class ExtractReport:
+    plan: PlanSummary
+    units_done: int = 0
+    units_failed: int = 0
+    chips_done: int = 0
+    chips_failed: int = 0
+    requests: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    peak_in_flight: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.units_failed == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
+                "units_done": self.units_done, "units_failed": self.units_failed, "chips_done": self.chips_done,
+                "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
+                "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight}
+
+
+# -- geometry helpers ------------------------------------------------------------------------------------
+_transformers: dict[tuple[int, int], Transformer] = {}
+_tlock = threading.Lock()
+
+
+def _to_lonlat(epsg: int) -> Transformer:
+    with _tlock:
+        t = _transformers.get((epsg, 4326))
+        if t is None:
+            t = _transformers[(epsg, 4326)] = Transformer.from_crs(epsg, 4326, always_xy=True)
+        return t
+
+
+def chips_lonlat_bounds(chips: Sequence[Chip]) -> tuple[float, float, float, float]:
+    """Lon/lat bounding box of chips (corners and edge midpoints, so UTM curvature is covered)."""
+    lons: list[float] = []
+    lats: list[float] = []
+    for c in chips:
+        xs = [c.x_min, c.x_min + CHIP_SIZE_M / 2, c.x_min + CHIP_SIZE_M]
+        ys = [c.y_min, c.y_min + CHIP_SIZE_M / 2, c.y_min + CHIP_SIZE_M]
+        gx, gy = np.meshgrid(xs, ys)
+        lo, la = _to_lonlat(c.epsg).transform(gx.ravel(), gy.ravel())
+        lons.extend(lo)
+        lats.extend(la)
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def lonlat_pixels(chip: Chip, resolution: float) -> np.ndarray:
+    """(2, h, w) float32 lon/lat of the chip's pixel centres: the `lonlat` recipe, computed locally."""
+    h, w = chip.shape(resolution)
+    xs = chip.x_min + (np.arange(w) + 0.5) * resolution
+    ys = chip.y_min + CHIP_SIZE_M - (np.arange(h) + 0.5) * resolution
+    gx, gy = np.meshgrid(xs, ys)
+    lon, lat = _to_lonlat(chip.epsg).transform(gx, gy)
+    return np.stack([lon, lat]).astype(np.float32)
+
+
+# -- planning ---------------------------------------------------------------------------------------------
+def plan(store: ChipStore, state: StateDB, chips: Sequence[Chip], recipes: Sequence[Recipe],
+         periods: Sequence[Period], shard_chips: int = DEFAULT_SHARD_CHIPS, mode: str = "pixels") -> PlanSummary:
+    """Register chips and periods in the store and one unit per (collection, composite, shard) in the state.
+
+    Metadata changes to the store happen here only, in the planning process, never in workers.
+    """
+    summary = PlanSummary(chips=len(chips))
+    rows = []
+    for recipe in recipes:
+        store.ensure_collection(recipe.store_spec(), shard_chips=shard_chips)
+        index = store.add_chips(recipe.name, chips)
+        by_shard: dict[int, list[str]] = {}
+        for chip, idx in zip(chips, index, strict=True):
+            by_shard.setdefault(store.shard_of(recipe.name, int(idx)), []).append(chip.chip_id)
+        composites = sorted({c for p in periods for c in recipe.periods(p)})
+        for comp in composites:
+            store.ensure_period(recipe.name, comp.label)
+            for shard, ids in sorted(by_shard.items()):
+                rows.append((recipe.name, comp.label, shard, ids, recipe.version, mode))
+        summary.by_collection[recipe.name] = {"periods": [c.label for c in composites],
+                                              "shards": len(by_shard)}
+    state.upsert_units(rows)
+    wanted = {(r[0], r[1], r[2]) for r in rows}
+    units = [u for u in state.units() if (u.collection, u.period, u.shard) in wanted]
+    summary.units = len(units)
+    pending = [u for u in units if u.status != "done"]
+    summary.units_pending = len(pending)
+    summary.chips_pending = sum(len(u.chips) for u in pending)
+    return summary
+
+
+# -- running ----------------------------------------------------------------------------------------------
+class UnitFetcher:
+    """Fetch the chips of one unit: blocks of neighbouring chips, split smaller when a request is too large."""
+
+    def __init__(self, recipes: Mapping[str, Recipe], getter: Callable[[Any], np.ndarray], limiter: Limiter,
+                 options: ExtractOptions) -> None:
+        from .ee import sizing
+
+        self.recipes = recipes
+        self.getter = getter
+        self.limiter = limiter
+        self.options = options
+        self.byte_limit = options.byte_limit or sizing.REQUEST_BYTE_LIMIT
+        self._rng = random.Random(options.seed)
+
+    def __call__(self, unit: Unit) -> tuple[list[str], np.ndarray, np.ndarray, CallStats]:
+        recipe = self.recipes[unit.collection]
+        chips = [Chip.from_id(c) for c in unit.chips]
+        stats = CallStats()
+        if not recipe.remote:
+            data = np.stack([lonlat_pixels(c, recipe.resolution) for c in chips]).astype(recipe.dtype)
+        else:
+            data = self._fetch(recipe, parse_label(unit.period), chips, stats)
+        valid = _valid_fraction(data, recipe.nodata)
+        return [c.chip_id for c in chips], data, valid, stats
+
+    def _fetch(self, recipe: Recipe, period: Period, chips: list[Chip], stats: CallStats) -> np.ndarray:
+        from .ee import expressions, sizing
+        from .ee.pixels import PixelRequest
+        from affine import Affine
+
+        px = recipe.chip_px
+        nb = len(recipe.bands)
+        image = expressions.build(recipe, period, chips_lonlat_bounds(chips))
+        out = np.empty((len(chips), nb, px, px), dtype=recipe.dtype)
+        where = {(c.epsg, c.row, c.col): i for i, c in enumerate(chips)}
+        todo = sizing.plan_blocks(where, px, nb, recipe.dtype, self.byte_limit)
+        res = recipe.resolution
+        while todo:
+            block = todo.pop()
+            y_top = (block.row0 + block.nrows) * CHIP_SIZE_M
+            req = PixelRequest(image, f"EPSG:{block.epsg}", Affine(res, 0, block.col0 * CHIP_SIZE_M, 0, -res, y_top),
+                               (block.nrows * px, block.ncols * px), tuple(recipe.band_names), recipe.dtype)
+            try:
+                arr = call_with_retries(lambda r=req: self.getter(r), self.limiter, self.options.retry, stats,
+                                        self._rng)
+            except EarthEngineError as exc:
+                if exc.too_large and block.n_cells > 1:
+                    todo.extend(block.halves())  # the server's limit is below ours: retry smaller
+                    continue
+                raise
+            for r, c in block.chips:
+                top = (block.row0 + block.nrows - 1 - r) * px  # north-up: the top block row is the highest row
+                left = (c - block.col0) * px
+                out[where[(block.epsg, r, c)]] = arr[:, top:top + px, left:left + px]
+        if np.dtype(recipe.dtype).kind == "f":
+            out[out == expressions.FLOAT_SENTINEL] = np.nan
+        return out
+
+
+def _valid_fraction(data: np.ndarray, nodata: float) -> np.ndarray:
+    """Per chip: the fraction of pixels where at least one band holds data."""
+    if isinstance(nodata, float) and math.isnan(nodata):
+        ok = ~np.isnan(data)
+    else:
+        ok = data != nodata
+    return ok.any(axis=1).mean(axis=(1, 2)).astype(np.float32)
+
+
+def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
+              getter: Callable[[Any], np.ndarray], options: ExtractOptions, report: ExtractReport,
+              progress: ProgressFn | None = None) -> None:
+    """Fetch and write units concurrently; record every outcome in the state as it happens."""
+    limiter = Limiter(options.max_concurrency, options.max_rps)
+    fetch = UnitFetcher(recipes, getter, limiter, options)
+    time_index: dict[tuple[str, str], int] = {}
+    for u in units:
+        key = (u.collection, u.period)
+        if key not in time_index:
+            time_index[key] = store.ensure_period(u.collection, u.period)
+
+    def work(unit: Unit) -> tuple[int, CallStats]:
+        ids, data, valid, stats = fetch(unit)
+        store.write_shard(unit.collection, unit.shard, time_index[(unit.collection, unit.period)], ids, data,
+                          valid)
+        return len(ids), stats
+
+    for u in units:
+        state.mark(u.id, "running", attempt=True)
+
+    def done(unit: Unit, result: tuple[int, CallStats] | None, exc: BaseException | None) -> None:
+        if exc is None and result is not None:
+            n, stats = result
+            state.mark(unit.id, "done", retries=stats.retries, requests=stats.requests)
+            report.units_done += 1
+            report.chips_done += n
+            report.requests += stats.requests
+            report.retries += stats.retries
+        else:
+            if not isinstance(exc, M3leoError):
+                raise exc  # a bug, not an Earth Engine failure: stop loudly
+            kind = "transient" if getattr(exc, "retryable", False) else "permanent"
+            msg = str(exc)
+            state.mark(unit.id, "failed", error=msg, error_kind=kind)
+            report.units_failed += 1
+            report.chips_failed += len(unit.chips)
+            report.errors[msg] = report.errors.get(msg, 0) + 1
+        if progress:
+            progress({"event": "unit", "collection": unit.collection, "period": unit.period,
+                      "chips": len(unit.chips), "ok": exc is None, "error": None if exc is None else str(exc)})
+
+    fan_out(units, work, options.max_concurrency, done)
+    report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
+
+
+def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *,
+            getter: Callable[[Any], np.ndarray] | None = None, options: ExtractOptions | None = None,
+            ee_url: str | None = None, project: str | None = None, progress: ProgressFn | None = None,
+            lock: bool = True) -> ExtractReport:
+    """Plan and run an extraction into `store_dir`. Resumable: rerunning fetches only what is not done."""
+    options = options or ExtractOptions()
+    store_dir = Path(store_dir)
+    started = time.monotonic()
+    run_lock = RunLock(store_dir).acquire() if lock else None
+    try:
+        chips = chips_for_geometry(geometry)
+        store = ChipStore.open(store_dir, create=True)
+        state = StateDB(store_dir / STATE_FILE)
+        try:
+            state.reset_running()
+            if options.retry_failed:
+                state.retry_failed()
+            summary = plan(store, state, chips, recipes, periods, options.shard_chips)
+            report = ExtractReport(plan=summary)
+            wanted = {r.name for r in recipes}
+            labels = {(r.name, c.label) for r in recipes for p in periods for c in r.periods(p)}
+            units = [u for u in state.units(status="planned")
+                     if u.collection in wanted and (u.collection, u.period) in labels]
+            if progress:
+                progress({"event": "plan", "chips": summary.chips, "units": summary.units,
+                          "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units)})
+            if units and any(recipes_by_name(recipes)[u.collection].remote for u in units):
+                if getter is None:
+                    from .ee.pixels import EEPixelsGetter
+                    from .ee.session import initialize
+
+                    initialize(ee_url, project)
+                    getter = EEPixelsGetter()
+            run_id = state.start_run("extract")
+            try:
+                run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options, report,
+                          progress)
+            finally:
+                report.seconds = time.monotonic() - started
+                state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())
+            return report
+        finally:
+            state.close()
+    finally:
+        if run_lock:
+            run_lock.release()
+
+
+def recipes_by_name(recipes: Sequence[Recipe]) -> dict[str, Recipe]:
+    return {r.name: r for r in recipes}
+
+
+def _no_getter(request: Any) -> np.ndarray:
+    raise AssertionError("a local recipe asked for Earth Engine pixels")

@@ -1,0 +1,137 @@
+"""Bounded, rate-limited, retrying fan-out: the one place work units meet threads.
+
+The `Limiter` is shared by every worker of a run: it bounds requests in flight (Earth Engine's per-project
+concurrency, 40 by default) and requests started per second. Retryable failures back off with full jitter
+*outside* the limiter, so a sleeping worker does not hold a concurrency slot.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .errors import EarthEngineError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_MAX_CONCURRENCY = 40  # Earth Engine's default concurrent-request quota per project
+DEFAULT_MAX_RPS = 100.0
+
+
+class Limiter:
+    """Requests in flight <= max_concurrency and request starts <= max_rps (token bucket, burst 1 s)."""
+
+    def __init__(self, max_concurrency: int = DEFAULT_MAX_CONCURRENCY, max_rps: float = DEFAULT_MAX_RPS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if max_concurrency < 1 or max_rps <= 0:
+            raise ValueError("max_concurrency must be >= 1 and max_rps > 0")
+        self.max_concurrency = max_concurrency
+        self.max_rps = max_rps
+        self._sem = threading.BoundedSemaphore(max_concurrency)
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._tokens = float(max_rps)
+        self._stamp = clock()
+        self.in_flight = 0
+        self.peak_in_flight = 0
+
+    def _take_token(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.max_rps, self._tokens + (now - self._stamp) * self.max_rps)
+                self._stamp = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait_s = (1 - self._tokens) / self.max_rps
+            time.sleep(wait_s)
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        self._sem.acquire()
+        try:
+            self._take_token()
+            with self._lock:
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+        finally:
+            self._sem.release()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Full-jitter exponential back-off for retryable Earth Engine errors."""
+
+    max_attempts: int = 8
+    base_s: float = 0.25
+    cap_s: float = 20.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        return rng.uniform(0, min(self.cap_s, self.base_s * 2 ** attempt))
+
+
+@dataclass
+class CallStats:
+    requests: int = 0
+    retries: int = 0
+
+
+def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy, stats: CallStats,
+                      rng: random.Random | None = None, sleep: Callable[[float], None] = time.sleep) -> R:
+    """Run one request under the limiter; back off and retry while the error is retryable."""
+    rng = rng or random.Random()
+    for attempt in range(policy.max_attempts):
+        try:
+            with limiter.slot():
+                stats.requests += 1
+                return fn()
+        except EarthEngineError as exc:
+            if not exc.retryable or attempt == policy.max_attempts - 1:
+                raise
+            stats.retries += 1
+            sleep(policy.delay(attempt, rng))
+    raise AssertionError("unreachable")
+
+
+def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
+            on_done: Callable[[T, R | None, BaseException | None], None]) -> None:
+    """Run fn over work items on a thread pool, at most `2 * workers` queued, calling on_done in this thread.
+
+    Keeping on_done in the calling thread lets it own non-thread-safe things (the SQLite state, progress).
+    Ctrl-C cancels what has not started and lets running items finish their current request.
+    """
+    it = iter(work)
+    pending: dict[Future[R], T] = {}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo") as pool:
+        try:
+            while True:
+                while len(pending) < 2 * workers:
+                    try:
+                        item = next(it)
+                    except StopIteration:
+                        break
+                    pending[pool.submit(fn, item)] = item
+                if not pending:
+                    break
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = pending.pop(fut)
+                    exc = fut.exception()
+                    on_done(item, None if exc else fut.result(), exc)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise

@@ -1,0 +1,268 @@
+"""The state database: one SQLite file (WAL) beside the store recording every work unit, and the run lock.
+
+A work unit is (collection, period, shard): the chips of one Zarr shard for one composite. Units are
+idempotent, so a crash loses at most the units in flight; those are found `running` and simply redone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import LockedError, StoreError
+
+SCHEMA_VERSION = 1
+STATUSES = ("planned", "running", "done", "failed")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (
+    id INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    period TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    chips TEXT NOT NULL,
+    n_chips INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'running', 'done', 'failed')),
+    mode TEXT NOT NULL DEFAULT 'pixels',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retries INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    error_kind TEXT,
+    task_id TEXT,
+    recipe_version INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    UNIQUE (collection, period, shard)
+);
+CREATE INDEX IF NOT EXISTS units_status ON units (status, collection, period);
+CREATE INDEX IF NOT EXISTS units_task ON units (task_id) WHERE task_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    status TEXT,
+    summary TEXT
+);
+"""
+
+# Migrations from version N to N+1, applied in order. Empty while there is one version.
+_MIGRATIONS: dict[int, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    collection: str
+    period: str
+    shard: int
+    chips: tuple[str, ...]
+    status: str
+    attempts: int
+    retries: int
+    error: str | None
+    error_kind: str | None
+    task_id: str | None
+    recipe_version: int
+    mode: str
+
+
+def _row_to_unit(r: sqlite3.Row) -> Unit:
+    return Unit(r["id"], r["collection"], r["period"], r["shard"], tuple(json.loads(r["chips"])), r["status"],
+                r["attempts"], r["retries"], r["error"], r["error_kind"], r["task_id"], r["recipe_version"],
+                r["mode"])
+
+
+class StateDB:
+    """SQLite manifest of work units. Use from one thread (the runner's coordinating thread)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"state database {self.path} is unreadable ({exc}); move it aside and rerun "
+                             "`m3leo extract` to rebuild the plan (done chips in the store are kept)") from None
+
+    def _init_schema(self) -> None:
+        cur = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
+        if cur.fetchone() is None:
+            # executescript commits on its own; the schema is IF NOT EXISTS, so a crash here is harmless.
+            self.conn.executescript(_SCHEMA)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            return
+        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row["value"]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"state database {self.path} has schema version {version}, newer than this "
+                             f"m3leo-extract understands ({SCHEMA_VERSION}); upgrade m3leo-extract "
+                             "(pip install -U m3leo-extract)")
+        if version < 1:
+            raise StoreError(f"state database {self.path} has no schema version; it was not written by "
+                             "m3leo-extract - move it aside")
+        while version < SCHEMA_VERSION:
+            self.conn.executescript(_MIGRATIONS[version])  # each migration is written to be idempotent
+            version += 1
+            self.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- meta -------------------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                          (key, value))
+
+    # -- units ------------------------------------------------------------------------------------------
+    def upsert_units(self, rows: Iterable[tuple[str, str, int, Sequence[str], int, str]]) -> int:
+        """Insert planned units (collection, period, shard, chips, recipe_version, mode).
+
+        An existing unit keeps its status unless its chip list grew or its recipe version changed; then it is
+        planned again (the whole shard is refetched: units are idempotent). Returns units (re)planned.
+        """
+        now = time.time()
+        changed = 0
+        with self.tx() as c:
+            for coll, period, shard, chips, version, mode in rows:
+                chips_json = json.dumps(sorted(chips))
+                old = c.execute("SELECT id, chips, recipe_version, status FROM units WHERE collection=? AND "
+                                "period=? AND shard=?", (coll, period, shard)).fetchone()
+                if old is None:
+                    c.execute("INSERT INTO units (collection, period, shard, chips, n_chips, recipe_version, mode,"
+                              " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                              (coll, period, shard, chips_json, len(chips), version, mode, now, now))
+                    changed += 1
+                    continue
+                merged = sorted(set(json.loads(old["chips"])) | set(chips))
+                if merged != json.loads(old["chips"]) or old["recipe_version"] != version:
+                    c.execute("UPDATE units SET chips=?, n_chips=?, recipe_version=?, status='planned', "
+                              "attempts=0, error=NULL, error_kind=NULL, task_id=NULL, mode=?, updated_at=? "
+                              "WHERE id=?", (json.dumps(merged), len(merged), version, mode, now, old["id"]))
+                    changed += 1
+        return changed
+
+    def units(self, *, status: str | Sequence[str] | None = None, collection: str | None = None,
+              period: str | None = None) -> list[Unit]:
+        sql, args = "SELECT * FROM units WHERE 1=1", []
+        if status is not None:
+            sts = [status] if isinstance(status, str) else list(status)
+            sql += f" AND status IN ({','.join('?' * len(sts))})"
+            args += sts
+        if collection is not None:
+            sql += " AND collection=?"
+            args.append(collection)
+        if period is not None:
+            sql += " AND period=?"
+            args.append(period)
+        return [_row_to_unit(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+
+    def mark(self, unit_id: int, status: str, *, error: str | None = None, error_kind: str | None = None,
+             retries: int = 0, requests: int = 0, task_id: str | None = None, attempt: bool = False) -> None:
+        assert status in STATUSES
+        self.conn.execute(
+            "UPDATE units SET status=?, error=?, error_kind=?, retries=retries+?, requests=requests+?, "
+            "attempts=attempts+?, task_id=COALESCE(?, task_id), updated_at=? WHERE id=?",
+            (status, error, error_kind, retries, requests, 1 if attempt else 0, task_id, time.time(), unit_id))
+
+    def reset_running(self) -> int:
+        """Units left `running` by a crashed run go back to `planned` (export units keep their task id)."""
+        return self.conn.execute("UPDATE units SET status='planned' WHERE status='running' AND mode='pixels'"
+                                 ).rowcount
+
+    def retry_failed(self, *, only_retryable: bool = False) -> int:
+        sql = "UPDATE units SET status='planned', task_id=NULL WHERE status='failed'"
+        if only_retryable:
+            sql += " AND COALESCE(error_kind, 'transient') != 'permanent'"
+        return self.conn.execute(sql).rowcount
+
+    def counts(self) -> list[dict[str, Any]]:
+        """Per collection and period: units and chips by status (an indexed aggregate)."""
+        rows = self.conn.execute(
+            "SELECT collection, period, status, COUNT(*) AS units, SUM(n_chips) AS chips FROM units "
+            "GROUP BY collection, period, status ORDER BY collection, period")
+        return [dict(r) for r in rows]
+
+    def top_errors(self, collection: str, period: str, limit: int = 3) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT error, COUNT(*) AS units FROM units WHERE status='failed' AND collection=? AND period=? "
+            "GROUP BY error ORDER BY units DESC LIMIT ?", (collection, period, limit))
+        return [dict(r) for r in rows]
+
+    # -- runs -------------------------------------------------------------------------------------------
+    def start_run(self, command: str) -> int:
+        cur = self.conn.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, time.time()))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        self.conn.execute("UPDATE runs SET finished_at=?, status=?, summary=? WHERE id=?",
+                          (time.time(), status, json.dumps(summary), run_id))
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"
+                                ).fetchone()
+        return dict(row) if row else None
+
+
+class RunLock:
+    """An exclusive, non-blocking lock on a dataset directory (flock: released by the OS if we die)."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.path = Path(directory) / ".m3leo.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip()
+            os.close(fd)
+            raise LockedError(f"another m3leo run (pid {holder or '?'}) is working on {self.path.parent}; "
+                              "this one exits - cron will try again next time") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -59,6 +59,7 @@ class ExtractReport:
     plan: PlanSummary
     units_done: int = 0
     units_failed: int = 0
+    units_failed_permanent: int = 0
     chips_done: int = 0
     chips_failed: int = 0
     requests: int = 0
@@ -73,7 +74,8 @@ class ExtractReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
-                "units_done": self.units_done, "units_failed": self.units_failed, "chips_done": self.chips_done,
+                "units_done": self.units_done, "units_failed": self.units_failed,
+                "units_failed_permanent": self.units_failed_permanent, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight}
 
@@ -252,6 +254,7 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
             msg = str(exc)
             state.mark(unit.id, "failed", error=msg, error_kind=kind)
             report.units_failed += 1
+            report.units_failed_permanent += kind == "permanent"
             report.chips_failed += len(unit.chips)
             report.errors[msg] = report.errors.get(msg, 0) + 1
         if progress:

@@ -1,0 +1,49 @@
+"""`m3leo catalog list|show`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+
+catalog_app = typer.Typer(help="List and show collection recipes.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+CatalogOpt = Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML file or folder.")]
+
+
+@catalog_app.command("list")
+def list_cmd(catalog: CatalogOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Name, asset, bands, resolution, kind and temporal rule of every recipe."""
+    from ..catalog import load_catalog
+
+    recipes = load_catalog(catalog or ())
+    if as_json:
+        typer.echo(json.dumps([r.describe() for r in recipes.values()], indent=2))
+        return
+    typer.echo(f"{'name':16} {'asset':38} {'kind':11} {'res':>5} {'temporal':9} bands")
+    for r in recipes.values():
+        typer.echo(f"{r.name:16} {r.asset or '(local)':38} {r.kind:11} {r.resolution:>4g}m {r.temporal:9} "
+                   f"{','.join(r.band_names)}")
+
+
+@catalog_app.command("show")
+def show_cmd(
+    name: str,
+    catalog: CatalogOpt = None,
+    period: Annotated[str, typer.Option(help="Example period for the expression.")] = "2020",
+    aoi: Annotated[str, typer.Option(help="Example AOI for the expression's region.")] = "demo",
+    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL",
+                                                  help="Endpoint for the algorithm list; default: a local emulator")] = None,
+) -> None:
+    """Everything about one recipe, with the Earth Engine expression it builds for an example chip."""
+    from ..catalog import get_recipe, load_catalog, parse_periods
+    from ..expression_preview import preview
+
+    recipe = get_recipe(name, load_catalog(catalog or ()))
+    periods = parse_periods(period)
+    typer.echo(json.dumps(preview(recipe, periods[0], aoi, ee_url), indent=2))

@@ -1,0 +1,142 @@
+"""`m3leo extract`, `m3leo status`, `m3leo retry`: parse, validate everything first, then delegate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app
+
+StoreOpt = Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")]
+
+
+class Progress:
+    """A tqdm bar of chips when on a terminal; one summary line otherwise (cron/log friendly)."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.bar: Any = None
+        self.failed = 0
+
+    def __call__(self, ev: dict[str, Any]) -> None:
+        if ev["event"] == "plan":
+            if self.enabled:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=ev["chips_pending"], unit="chip", desc="extract", dynamic_ncols=True)
+        elif ev["event"] == "unit" and self.bar is not None:
+            if not ev["ok"]:
+                self.failed += ev["chips"]
+                self.bar.set_postfix(failed=self.failed)
+            self.bar.update(ev["chips"])
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _ee_url(value: Optional[str]) -> tuple[Optional[str], Any]:
+    """`--ee-url local` starts an in-process emulator for this run."""
+    if value == "local":
+        from ..emulator import start_emulator
+
+        emu = start_emulator()
+        return emu.url, emu
+    return value, None
+
+
+@app.command()
+def extract(
+    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
+    collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
+    period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
+    store: StoreOpt = Path("m3leo-data"),
+    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL",
+                                                  help="Earth Engine endpoint (an emulator url, or 'local')")] = None,
+    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT", help="GEE project id.")] = None,
+    catalog: Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML.")] = None,
+    max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
+    max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
+    shard_chips: Annotated[int, typer.Option(min=1, max=4096, help="Chips per Zarr shard (a work unit).")] = 16,
+    retry_failed: Annotated[bool, typer.Option(help="Also retry units that failed before.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
+    from ..aoi import load_aoi
+    from ..catalog import load_catalog, parse_collections, parse_periods
+    from ..config import DatasetConfig
+    from ..extract import ExtractOptions, extract as run_extract
+
+    # Validate every input before anything is written.
+    area = load_aoi(aoi)
+    cat = load_catalog(catalog or ())
+    recipes = parse_collections(collections, cat)
+    periods = parse_periods(period)
+    url, emu = _ee_url(ee_url)
+    progress = Progress()
+    try:
+        report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
+                             progress=progress,
+                             options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
+                                                    shard_chips=shard_chips, retry_failed=retry_failed))
+    finally:
+        progress.close()
+        if emu is not None:
+            emu.stop()
+    cfg_path = store / "m3leo.toml"
+    if not cfg_path.exists():
+        DatasetConfig(aoi=aoi, collections=[r.name for r in recipes], periods=[p.label for p in periods],
+                      catalog=[str(c) for c in catalog or ()], ee_url="" if ee_url == "local" else (url or ""),
+                      project=project or "").save(store)
+    summary = report.as_dict()
+    if as_json:
+        typer.echo(json.dumps(summary))
+    else:
+        typer.echo(f"extract: {summary['chips_done']} chips written, {summary['chips_failed']} failed, "
+                   f"{summary['requests']} requests ({summary['retries']} retried) in {summary['seconds']:.1f}s "
+                   f"-> {store}")
+        for msg, n in sorted(report.errors.items(), key=lambda kv: -kv[1])[:5]:
+            typer.echo(f"  failed x{n}: {msg}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(store: StoreOpt = Path("m3leo-data"),
+           as_json: Annotated[bool, typer.Option("--json", help="Stable JSON for monitoring.")] = False) -> None:
+    """What is done, pending, running and failed, per collection and period."""
+    from ..status import dataset_status
+
+    st = dataset_status(store)
+    if as_json:
+        typer.echo(json.dumps(st, indent=2))
+        return
+    typer.echo(f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7}")
+    for row in st["collections"]:
+        typer.echo(f"{row['collection']:16} {row['period']:24} {row['done']:>6} {row['pending']:>8} "
+                   f"{row['running']:>8} {row['failed']:>7}")
+        for err in row["top_errors"]:
+            typer.echo(f"    {err['units']} unit(s): {err['error']}")
+    typer.echo(f"last run: {st['last_run'] or 'never'}")
+
+
+@app.command()
+def retry(store: StoreOpt = Path("m3leo-data"),
+          failed: Annotated[bool, typer.Option("--failed", help="Retry failed units, permanent ones too.")] = True,
+          ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+          project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+    """Mark failed units for another try and run them."""
+    from ..refresh import refresh as run_refresh
+
+    url, emu = _ee_url(ee_url)
+    try:
+        result = run_refresh(store, ee_url=url, project=project, retry_permanent=failed, new_periods=False)
+    finally:
+        if emu is not None:
+            emu.stop()
+    typer.echo(result.summary_line())
+    raise typer.Exit(result.exit_code)

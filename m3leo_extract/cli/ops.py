@@ -1,0 +1,61 @@
+"""`m3leo refresh` (cron), `m3leo init` and `m3leo quickstart`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+
+
+@app.command()
+def refresh(
+    store: Annotated[Path, typer.Option("--store", help="Dataset directory.")] = Path("m3leo-data"),
+    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    today: Annotated[Optional[str], typer.Option(help="Pretend today is YYYY-MM-DD (testing).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Cron-safe incremental run: only new periods, retryable failures and recipe-version bumps.
+
+    Exit codes: 0 done (transient failures are retried next time), 1 failures that need a person,
+    75 another run holds the lock (nothing was done), 2 bad configuration.
+    """
+    from ..errors import LockedError
+    from ..refresh import EXIT_LOCKED, refresh as run_refresh
+
+    day = None
+    if today:
+        try:
+            day = date.fromisoformat(today)
+        except ValueError:
+            from . import fail
+
+            raise fail(f"--today {today!r} is not a date; use YYYY-MM-DD") from None
+    try:
+        result = run_refresh(store, today=day, ee_url=ee_url, project=project)
+    except LockedError as exc:
+        typer.echo(f"m3leo: {exc}", err=True)
+        raise typer.Exit(EXIT_LOCKED) from None
+    typer.echo(json.dumps(result.report.as_dict()) if as_json and result.report else result.summary_line())
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def quickstart(
+    out: Annotated[Path, typer.Option("--out", help="Where the demo dataset and run go.")] = Path("m3leo-quickstart"),
+    epochs: Annotated[int, typer.Option(min=1)] = 6,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+) -> None:
+    """Emulator -> extract the demo AOI (s1, s2, esa_worldcover) -> Zarr -> train S1 -> WorldCover."""
+    from ..quickstart import run_quickstart
+
+    def say(msg: str) -> None:
+        typer.echo(msg)
+
+    result = run_quickstart(out, epochs=epochs, device=device, log=say)
+    typer.echo(json.dumps(result, indent=2))

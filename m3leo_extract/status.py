@@ -1,0 +1,45 @@
+"""Dataset status from the state database: per collection and period, chips by status and top errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreError
+from .extract import STATE_FILE
+from .state import StateDB
+
+STATUS_SCHEMA = 1  # bump when the JSON below changes shape (monitoring parses it)
+
+
+def dataset_status(store_dir: str | Path) -> dict[str, Any]:
+    path = Path(store_dir) / STATE_FILE
+    if not path.exists():
+        raise StoreError(f"{store_dir} has no state database: run `m3leo extract --store {store_dir} ...` first")
+    db = StateDB(path)
+    try:
+        table: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in db.counts():
+            key = (row["collection"], row["period"])
+            entry = table.setdefault(key, {"collection": key[0], "period": key[1], "done": 0, "pending": 0,
+                                           "running": 0, "failed": 0, "units": 0})
+            name = "pending" if row["status"] == "planned" else row["status"]
+            entry[name] += int(row["chips"] or 0)
+            entry["units"] += int(row["units"])
+        rows = []
+        for (coll, period), entry in sorted(table.items()):
+            entry["top_errors"] = db.top_errors(coll, period) if entry["failed"] else []
+            rows.append(entry)
+        last = db.last_run()
+        last_info = None
+        if last:
+            last_info = {"command": last["command"], "status": last["status"],
+                         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last["finished_at"])),
+                         "summary": json.loads(last["summary"] or "{}")}
+        totals = {k: sum(r[k] for r in rows) for k in ("done", "pending", "running", "failed")}
+        return {"schema": STATUS_SCHEMA, "store": str(store_dir), "totals": totals, "collections": rows,
+                "last_run": last_info}
+    finally:
+        db.close()

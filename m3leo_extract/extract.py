@@ -268,8 +268,15 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
 def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *,
             getter: Callable[[Any], np.ndarray] | None = None, options: ExtractOptions | None = None,
             ee_url: str | None = None, project: str | None = None, progress: ProgressFn | None = None,
-            lock: bool = True) -> ExtractReport:
-    """Plan and run an extraction into `store_dir`. Resumable: rerunning fetches only what is not done."""
+            lock: bool = True, mode: str = "pixels", export_backend: Any = None,
+            export_options: Any = None) -> ExtractReport:
+    """Plan and run an extraction into `store_dir`. Resumable: rerunning fetches only what is not done.
+
+    mode "pixels": computePixels straight into the store. mode "export": Earth Engine export tasks through
+    `export_backend` (an `ee.export.ExportBackend`), reattaching to tasks a previous run submitted.
+    """
+    if mode not in ("pixels", "export"):
+        raise M3leoError(f"mode {mode!r} is not known; use pixels or export")
     options = options or ExtractOptions()
     store_dir = Path(store_dir)
     started = time.monotonic()
@@ -282,26 +289,37 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
             state.reset_running()
             if options.retry_failed:
                 state.retry_failed()
-            summary = plan(store, state, chips, recipes, periods, options.shard_chips)
+            summary = plan(store, state, chips, recipes, periods, options.shard_chips, mode)
             report = ExtractReport(plan=summary)
             wanted = {r.name for r in recipes}
             labels = {(r.name, c.label) for r in recipes for p in periods for c in r.periods(p)}
-            units = [u for u in state.units(status="planned")
+            statuses = ["planned", "running"] if mode == "export" else ["planned"]
+            units = [u for u in state.units(status=statuses)
                      if u.collection in wanted and (u.collection, u.period) in labels]
             if progress:
                 progress({"event": "plan", "chips": summary.chips, "units": summary.units,
                           "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units)})
             if units and any(recipes_by_name(recipes)[u.collection].remote for u in units):
-                if getter is None:
-                    from .ee.pixels import EEPixelsGetter
+                if (getter is None and mode == "pixels") or (export_backend is None and mode == "export"):
                     from .ee.session import initialize
 
                     initialize(ee_url, project)
+                if getter is None and mode == "pixels":
+                    from .ee.pixels import EEPixelsGetter
+
                     getter = EEPixelsGetter()
             run_id = state.start_run("extract")
             try:
-                run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options, report,
-                          progress)
+                if mode == "export":
+                    from .exporting import ExportOptions, run_export_units
+
+                    if export_backend is None:
+                        raise M3leoError("export mode needs a bucket: pass --bucket NAME")
+                    run_export_units(store, state, units, recipes_by_name(recipes), export_backend, options,
+                                     export_options or ExportOptions(), report, progress)
+                else:
+                    run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options,
+                              report, progress)
             finally:
                 report.seconds = time.monotonic() - started
                 state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())

@@ -1,0 +1,294 @@
+"""The global 4 x 4 km chip grid: pure math, no I/O.
+
+A chip is an exact 4000 m square in a UTM zone CRS (EPSG 326zz north / 327zz south) whose corner sits on
+multiples of 4000 m in that CRS. A chip belongs to the zone and hemisphere where its centre lies, so every
+piece of ground between 80S and 84N has exactly one chip and one stable id, whatever AOI asked for it.
+
+The core (`chip_arrays`) is vectorised: the AOI is rasterised onto the chip lattice of each zone (one
+"pixel" per chip), cells touched by the AOI's boundary are checked exactly with shapely, and everything else
+is decided by the raster alone. So a continent costs a few rasterisations, not a Python loop per chip.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from affine import Affine
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from .errors import GridError
+
+CHIP_SIZE_M = 4000
+MAX_LAT = 84.0  # UTM's northern limit
+MIN_LAT = -80.0  # UTM's southern limit
+# Splits are bands of chip rows (4 km each) that cycle train, train, val, train, test: 60:20:20, the same
+# for a chip whatever AOI asked, and whole rows so a chip's east/west neighbours share its split.
+SPLIT_BAND_ROWS = 1
+SPLIT_CYCLE = ("train", "train", "val", "train", "test")
+SPLITS = ("train", "val", "test")
+# Zone margin (degrees) when clipping an AOI to one zone's strip: wider than a chip anywhere below 84N.
+_ZONE_MARGIN_DEG = 0.5
+
+
+def utm_epsg(zone: int, south: bool) -> int:
+    return (32700 if south else 32600) + zone
+
+
+def zone_of(lon: np.ndarray | float) -> np.ndarray:
+    """The standard UTM zone (1..60) of a longitude (no Norway/Svalbard exceptions: the grid is regular)."""
+    z = np.floor((np.asarray(lon, dtype="float64") + 180.0) / 6.0).astype("int64") + 1
+    return np.clip(z, 1, 60)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Chip:
+    """One chip: zone (1..60), hemisphere, and row/col = corner // 4000 in the zone's CRS."""
+
+    zone: int
+    south: bool
+    row: int
+    col: int
+
+    @property
+    def epsg(self) -> int:
+        return utm_epsg(self.zone, self.south)
+
+    @property
+    def crs(self) -> str:
+        return f"EPSG:{self.epsg}"
+
+    @property
+    def x_min(self) -> float:
+        return float(self.col * CHIP_SIZE_M)
+
+    @property
+    def y_min(self) -> float:
+        return float(self.row * CHIP_SIZE_M)
+
+    @property
+    def x_max(self) -> float:
+        return self.x_min + CHIP_SIZE_M
+
+    @property
+    def y_max(self) -> float:
+        return self.y_min + CHIP_SIZE_M
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return (self.x_min, self.y_min, self.x_max, self.y_max)
+
+    @property
+    def chip_id(self) -> str:
+        return chip_id(self.zone, self.south, self.row, self.col)
+
+    @property
+    def split(self) -> str:
+        return split_of(self)
+
+    def transform(self, resolution_m: float) -> Affine:
+        """North-up affine transform of the chip's pixel grid at `resolution_m` metres per pixel."""
+        return Affine(resolution_m, 0.0, self.x_min, 0.0, -resolution_m, self.y_max)
+
+    def shape(self, resolution_m: float) -> tuple[int, int]:
+        """(height, width) in pixels; the resolution must divide 4000 m exactly."""
+        n = CHIP_SIZE_M / resolution_m
+        if abs(n - round(n)) > 1e-9:
+            raise GridError(f"resolution {resolution_m} m does not divide the 4000 m chip; use e.g. 10, 20, 40")
+        return (int(round(n)), int(round(n)))
+
+    @classmethod
+    def from_id(cls, text: str) -> Chip:
+        try:
+            zh, row, col = text.split("_")
+            zone, hemi = int(zh[:-1]), zh[-1]
+            if hemi not in "NS" or not 1 <= zone <= 60:
+                raise ValueError
+            return cls(zone, hemi == "S", int(row), int(col))
+        except ValueError:
+            raise GridError(f"{text!r} is not a chip id; ids look like 31N_1350_120 (zone+hemisphere_row_col)") \
+                from None
+
+
+def chip_id(zone: int, south: bool, row: int, col: int) -> str:
+    return f"{zone:02d}{'S' if south else 'N'}_{row:04d}_{col:03d}"
+
+
+def split_of(chip: Chip) -> str:
+    return SPLIT_CYCLE[(chip.row // SPLIT_BAND_ROWS) % len(SPLIT_CYCLE)]
+
+
+def split_codes(rows: np.ndarray) -> np.ndarray:
+    """Vectorised split_of: index into SPLITS for each chip row."""
+    cycle = np.array([SPLITS.index(s) for s in SPLIT_CYCLE], dtype="int8")
+    return cycle[(np.asarray(rows) // SPLIT_BAND_ROWS) % len(SPLIT_CYCLE)]
+
+
+@functools.lru_cache(maxsize=128)
+def _to_utm(epsg: int) -> Transformer:
+    return Transformer.from_crs(4326, epsg, always_xy=True)
+
+
+@functools.lru_cache(maxsize=128)
+def _to_lonlat(epsg: int) -> Transformer:
+    return Transformer.from_crs(epsg, 4326, always_xy=True)
+
+
+@dataclass(frozen=True)
+class ChipArrays:
+    """Chips as parallel numpy arrays (for continental AOIs), sorted by id."""
+
+    zone: np.ndarray  # int16
+    south: np.ndarray  # bool
+    row: np.ndarray  # int32
+    col: np.ndarray  # int32
+
+    def __len__(self) -> int:
+        return int(self.zone.shape[0])
+
+    @property
+    def epsg(self) -> np.ndarray:
+        return np.where(self.south, 32700, 32600) + self.zone.astype("int32")
+
+    @property
+    def split(self) -> np.ndarray:
+        return split_codes(self.row)
+
+    def ids(self) -> list[str]:
+        return [chip_id(int(z), bool(s), int(r), int(c))
+                for z, s, r, c in zip(self.zone, self.south, self.row, self.col, strict=True)]
+
+    def chips(self) -> list[Chip]:
+        return [Chip(int(z), bool(s), int(r), int(c))
+                for z, s, r, c in zip(self.zone, self.south, self.row, self.col, strict=True)]
+
+
+def check_latitudes(geom_4326: BaseGeometry) -> None:
+    if geom_4326.is_empty:
+        raise GridError("the AOI geometry is empty; give a polygon with a positive area")
+    x0, y0, x1, y1 = geom_4326.bounds
+    if y1 > MAX_LAT or y0 < MIN_LAT:
+        raise GridError(f"the AOI reaches latitude {y1 if y1 > MAX_LAT else y0:.2f}, outside the UTM grid "
+                        f"({MIN_LAT}..{MAX_LAT}); clip it to that range")
+    if x0 < -180 or x1 > 180:
+        raise GridError("the AOI has longitudes outside -180..180; is it in EPSG:4326 (lon/lat)?")
+
+
+def _zone_parts(geom_4326: BaseGeometry) -> Iterator[tuple[int, bool, BaseGeometry]]:
+    """(zone, south, AOI clipped to that zone strip and hemisphere with a margin), for each one it touches."""
+    x0, y0, x1, y1 = geom_4326.bounds
+    for zone in range(int(zone_of(x0 - _ZONE_MARGIN_DEG)), int(zone_of(x1 + _ZONE_MARGIN_DEG)) + 1):
+        lon0 = -180.0 + (zone - 1) * 6.0
+        for south in (False, True):
+            if (south and y0 > _ZONE_MARGIN_DEG) or (not south and y1 < -_ZONE_MARGIN_DEG):
+                continue
+            lat_lo, lat_hi = (-90.0, _ZONE_MARGIN_DEG) if south else (-_ZONE_MARGIN_DEG, 90.0)
+            box = shapely.box(lon0 - _ZONE_MARGIN_DEG, lat_lo, lon0 + 6.0 + _ZONE_MARGIN_DEG, lat_hi)
+            part = geom_4326.intersection(box)
+            if not part.is_empty and part.area > 0:
+                yield zone, south, part
+
+
+def _project(geom_4326: BaseGeometry, epsg: int) -> BaseGeometry:
+    # Densify first (~1 km) so long straight lon/lat edges stay faithful after projection.
+    dense = shapely.segmentize(geom_4326, 0.01)
+    return shapely.transform(dense, lambda xy: np.column_stack(_to_utm(epsg).transform(xy[:, 0], xy[:, 1])))
+
+
+def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and cols of the chips of one zone whose centre is in the zone and that overlap the AOI."""
+    from rasterio import features  # rasterio is a hard dependency; imported here to keep import time low
+
+    epsg = utm_epsg(zone, south)
+    g = _project(part_4326, epsg)
+    gx0, gy0, gx1, gy1 = g.bounds
+    c0, r0 = int(np.floor(gx0 / CHIP_SIZE_M)), int(np.floor(gy0 / CHIP_SIZE_M))
+    c1, r1 = int(np.ceil(gx1 / CHIP_SIZE_M)), int(np.ceil(gy1 / CHIP_SIZE_M))
+    w, h = max(c1 - c0, 1), max(r1 - r0, 1)
+    # One raster cell per chip, north-up: cell (i, j) is chip row r1-1-i, col c0+j.
+    tr = Affine(CHIP_SIZE_M, 0, c0 * CHIP_SIZE_M, 0, -CHIP_SIZE_M, r1 * CHIP_SIZE_M)
+    touched = features.rasterize([g], out_shape=(h, w), transform=tr, all_touched=True, dtype="uint8")
+    edge = features.rasterize([g.boundary], out_shape=(h, w), transform=tr, all_touched=True, dtype="uint8")
+    inside = (touched == 1) & (edge == 0)  # touched by the AOI but not by its outline: wholly inside
+    ei, ej = np.nonzero((touched == 1) & (edge == 1))
+    if ei.size:
+        x = (c0 + ej) * float(CHIP_SIZE_M)
+        y = (r1 - 1 - ei) * float(CHIP_SIZE_M)
+        boxes = shapely.box(x, y, x + CHIP_SIZE_M, y + CHIP_SIZE_M)
+        shapely.prepare(g)
+        cand = shapely.intersects(g, boxes)
+        area = np.zeros(ei.size)
+        area[cand] = shapely.area(shapely.intersection(boxes[cand], g))
+        inside[ei[area > 1e-6], ej[area > 1e-6]] = True
+    ii, jj = np.nonzero(inside)
+    rows = (r1 - 1 - ii).astype("int64")
+    cols = (c0 + jj).astype("int64")
+    # Keep the chips whose centre lies in this zone and hemisphere.
+    lon, lat = _to_lonlat(epsg).transform((cols + 0.5) * CHIP_SIZE_M, (rows + 0.5) * CHIP_SIZE_M)
+    keep = (zone_of(lon) == zone) & ((np.asarray(lat) < 0) == south)
+    return rows[keep], cols[keep]
+
+
+def chip_arrays(geom_4326: BaseGeometry) -> ChipArrays:
+    """All chips overlapping `geom_4326` (lon/lat) with positive area, as arrays sorted by id."""
+    check_latitudes(geom_4326)
+    zs, ss, rs, cs = [], [], [], []
+    for zone, south, part in _zone_parts(geom_4326):
+        rows, cols = _zone_chips(zone, south, part)
+        zs.append(np.full(rows.size, zone, "int16"))
+        ss.append(np.full(rows.size, south, bool))
+        rs.append(rows.astype("int32"))
+        cs.append(cols.astype("int32"))
+    if not zs:
+        return ChipArrays(np.zeros(0, "int16"), np.zeros(0, bool), np.zeros(0, "int32"), np.zeros(0, "int32"))
+    z, s, r, c = (np.concatenate(a) for a in (zs, ss, rs, cs))
+    # Id order: zone, then 'N' before 'S', then row, then col. Duplicates cannot occur (one zone per centre).
+    order = np.lexsort((c, r, s, z))
+    return ChipArrays(z[order], s[order], r[order], c[order])
+
+
+def chips_for_geometry(geom_4326: BaseGeometry) -> list[Chip]:
+    """All chips overlapping `geom_4326` (lon/lat) with positive area, sorted by id."""
+    return chip_arrays(geom_4326).chips()
+
+
+def chip_outline_4326(chip: Chip, points_per_side: int = 4) -> shapely.Polygon:
+    """The chip's square as a lon/lat polygon (edges densified: they are curves in lon/lat)."""
+    return outlines_4326(ChipArrays(np.array([chip.zone]), np.array([chip.south]), np.array([chip.row]),
+                                    np.array([chip.col])), points_per_side)[0]
+
+
+def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
+    """Lon/lat outlines of many chips (array of shapely Polygons), vectorised per zone."""
+    n = len(chips)
+    out = np.empty(n, dtype=object)
+    t = np.linspace(0.0, 1.0, points_per_side, endpoint=False)
+    # Counter-clockwise ring in unit coordinates: bottom, right, top, left edges.
+    ux = np.concatenate([t, np.ones_like(t), 1 - t, np.zeros_like(t)])
+    uy = np.concatenate([np.zeros_like(t), t, np.ones_like(t), 1 - t])
+    epsg = chips.epsg
+    for code in np.unique(epsg):
+        idx = np.nonzero(epsg == code)[0]
+        x = (chips.col[idx, None] + ux[None]) * float(CHIP_SIZE_M)
+        y = (chips.row[idx, None] + uy[None]) * float(CHIP_SIZE_M)
+        lon, lat = _to_lonlat(int(code)).transform(x.ravel(), y.ravel())
+        coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
+        out[idx] = shapely.polygons(coords)
+    return out
+
+
+def chips_bounds_4326(chips: list[Chip]) -> tuple[float, float, float, float]:
+    """Lon/lat bounding box of a set of chips (for Earth Engine filterBounds)."""
+    if not chips:
+        raise GridError("no chips")
+    arr = ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
+                     np.array([c.row for c in chips]), np.array([c.col for c in chips]))
+    return tuple(shapely.total_bounds(outlines_4326(arr)).tolist())  # type: ignore[return-value]
+
+
+def crs_of(epsg: int) -> CRS:
+    return CRS.from_epsg(epsg)

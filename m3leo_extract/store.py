@@ -1,0 +1,303 @@
+"""The chip store: one Zarr v3 group per collection, chips along the first axis, sharded.
+
+Layout (docs/store-format.md has the full description):
+
+    DIR/chips.zarr/<collection>/data   (chip, time, band, y, x)  one chip per chunk, S chips per shard
+    DIR/chips.zarr/<collection>/chip   (chip,)  chip ids: xarray's index for the chip dimension
+    ... epsg, x_min, y_min, split (chip,), time (time,), band (band,), valid (chip, time)
+
+Metadata (new chips, new periods, attributes) changes only in the planning process. Workers only write
+whole shards through `write_shard`, and a work unit is exactly one (collection, period, shard), so two
+writers never touch the same shard file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import zarr
+from zarr.codecs import ZstdCodec
+
+from .errors import StoreError
+from .grid import CHIP_SIZE_M, Chip, split_of
+
+STORE_NAME = "chips.zarr"
+FORMAT_VERSION = 1
+DEFAULT_SHARD_CHIPS = 16
+_DIMS = ["chip", "time", "band", "y", "x"]
+_META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """What the store needs to know about a collection (made by `Recipe.store_spec()` or by `tile`)."""
+
+    name: str
+    bands: tuple[str, ...]
+    dtype: str
+    nodata: float | int
+    resolution: float
+    chip_px: int
+    kind: str = "continuous"
+    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def _json_nodata(v: float | int) -> float | int | str:
+    return "NaN" if isinstance(v, float) and math.isnan(v) else v
+
+
+def _from_json_nodata(v: Any) -> float | int:
+    return float("nan") if v in ("NaN", None) else v
+
+
+class ChipStore:
+    """A dataset directory's Zarr store. Cheap to open; safe to share between threads for writing."""
+
+    def __init__(self, root: Path | str, group: zarr.Group) -> None:
+        self.root = root
+        self.group = group
+        self._index: dict[str, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    # -- opening --------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
+        """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix)."""
+        text = str(directory)
+        remote = "://" in text
+        path = f"{text.rstrip('/')}/{STORE_NAME}" if remote else str(Path(directory) / STORE_NAME)
+        if not remote and not create and not Path(path).exists():
+            raise StoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
+                             f"{directory} first")
+        try:
+            group = zarr.open_group(path, mode=mode or ("a" if create else "r+"), zarr_format=3)
+        except Exception as exc:  # zarr raises several types for a missing/corrupt store
+            raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
+        if create and "m3leo_format" not in group.attrs:
+            group.attrs.update({"m3leo_format": FORMAT_VERSION,
+                                "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
+        return cls(directory, group)
+
+    @property
+    def path(self) -> str:
+        return str(self.group.store_path)
+
+    def collections(self) -> list[str]:
+        return sorted(name for name, _ in self.group.groups())
+
+    def _coll(self, name: str) -> zarr.Group:
+        try:
+            g = self.group[name]
+        except KeyError:
+            raise StoreError(f"collection {name!r} is not in the store {self.root}; it has "
+                             f"{', '.join(self.collections()) or 'nothing yet'}") from None
+        assert isinstance(g, zarr.Group)
+        return g
+
+    def spec(self, name: str) -> CollectionSpec:
+        a = dict(self._coll(name).attrs)
+        return CollectionSpec(name=name, bands=tuple(a["bands"]), dtype=a["dtype"],
+                              nodata=_from_json_nodata(a["nodata"]), resolution=float(a["resolution"]),
+                              chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"), attrs=a)
+
+    def attrs(self, name: str) -> dict[str, Any]:
+        return dict(self._coll(name).attrs)
+
+    def update_attrs(self, name: str, **values: Any) -> None:
+        """Planning-process only: attributes are one JSON file per group."""
+        self._coll(name).attrs.update(values)
+
+    # -- metadata (planning process) --------------------------------------------------------------------------
+    def ensure_collection(self, spec: CollectionSpec, shard_chips: int = DEFAULT_SHARD_CHIPS) -> None:
+        """Create the collection's arrays, or check that the existing ones agree with `spec`."""
+        if spec.name in self.group:
+            have = self.spec(spec.name)
+            if have.bands != spec.bands or have.dtype != spec.dtype or have.chip_px != spec.chip_px:
+                raise StoreError(
+                    f"collection {spec.name!r} in {self.root} has bands {list(have.bands)} {have.dtype} "
+                    f"{have.chip_px}px, but the recipe now makes {list(spec.bands)} {spec.dtype} {spec.chip_px}px; "
+                    "use a new --store or a different collection name")
+            return
+        g = self.group.create_group(spec.name)
+        nb, px = len(spec.bands), spec.chip_px
+        g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
+                       shards=(shard_chips, 1, nb, px, px), dtype=spec.dtype, fill_value=spec.nodata,
+                       compressors=ZstdCodec(level=3), dimension_names=_DIMS)
+        g.create_array("valid", shape=(0, 0), chunks=(shard_chips, 1), dtype="float32", fill_value=np.nan,
+                       dimension_names=["chip", "time"])
+        for name, dtype in (("chip", str), ("split", str), ("epsg", "int32"), ("x_min", "float64"),
+                            ("y_min", "float64")):
+            g.create_array(name, shape=(0,), chunks=(_META_CHUNK,), dtype=dtype, dimension_names=["chip"])
+        g.create_array("time", shape=(0,), chunks=(256,), dtype=str, dimension_names=["time"])
+        band = g.create_array("band", shape=(nb,), chunks=(nb,), dtype=str, dimension_names=["band"])
+        band[:] = np.array(spec.bands, dtype=object)
+        g.attrs.update({**spec.attrs, "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
+                        "nodata": _json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
+                        "kind": spec.kind, "shard_chips": shard_chips, "chip_size_m": CHIP_SIZE_M,
+                        "periods": {}, "created": _now()})
+
+    def add_chips(self, name: str, chips: Sequence[Chip]) -> np.ndarray:
+        """Indices of `chips` in the collection, appending the ones it does not have yet."""
+        with self._lock:
+            index = self._chip_index(name)
+            new = [c for c in dict.fromkeys(chips) if c.chip_id not in index]
+            if new:
+                g = self._coll(name)
+                n0 = len(index)
+                n1 = n0 + len(new)
+                data, valid = g["data"], g["valid"]
+                data.resize((n1, *data.shape[1:]))
+                valid.resize((n1, valid.shape[1]))
+                cols: dict[str, np.ndarray] = {
+                    "chip": np.array([c.chip_id for c in new], dtype=object),
+                    "split": np.array([split_of(c) for c in new], dtype=object),
+                    "epsg": np.array([c.epsg for c in new], dtype="int32"),
+                    "x_min": np.array([c.x_min for c in new], dtype="float64"),
+                    "y_min": np.array([c.y_min for c in new], dtype="float64"),
+                }
+                for key, values in cols.items():
+                    arr = g[key]
+                    arr.resize((n1,))
+                    arr[n0:n1] = values
+                for i, c in enumerate(new):
+                    index[c.chip_id] = n0 + i
+            return np.array([index[c.chip_id] for c in chips], dtype="int64")
+
+    def ensure_period(self, name: str, label: str) -> int:
+        """The time index of period `label`, appending it if new."""
+        with self._lock:
+            g = self._coll(name)
+            labels = self.periods(name)
+            if label in labels:
+                return labels.index(label)
+            t = len(labels)
+            for key in ("data", "valid"):
+                arr = g[key]
+                shape = list(arr.shape)
+                shape[1] = t + 1
+                arr.resize(tuple(shape))
+            time = g["time"]
+            time.resize((t + 1,))
+            time[t] = label
+            return t
+
+    def record_period(self, name: str, label: str, **provenance: Any) -> None:
+        """Provenance of one period (when, from what): planning/finishing process only."""
+        g = self._coll(name)
+        periods = dict(g.attrs.get("periods", {}))
+        periods[label] = {**periods.get(label, {}), **provenance, "updated": _now()}
+        g.attrs["periods"] = periods
+
+    # -- reading --------------------------------------------------------------------------------------------
+    def _chip_index(self, name: str) -> dict[str, int]:
+        if name not in self._index:
+            ids = self._coll(name)["chip"][:]
+            self._index[name] = {str(c): i for i, c in enumerate(ids)}
+        return self._index[name]
+
+    def chip_ids(self, name: str) -> list[str]:
+        return list(self._chip_index(name))
+
+    def periods(self, name: str) -> list[str]:
+        return [str(t) for t in self._coll(name)["time"][:]]
+
+    def shard_chips(self, name: str) -> int:
+        return int(self._coll(name).attrs["shard_chips"])
+
+    def shard_of(self, name: str, chip_index: int) -> int:
+        return chip_index // self.shard_chips(name)
+
+    def index_of(self, name: str, chip_id: str) -> int:
+        try:
+            return self._chip_index(name)[chip_id]
+        except KeyError:
+            raise StoreError(f"chip {chip_id} is not in collection {name!r} of {self.root}") from None
+
+    def time_of(self, name: str, period: str | None) -> int:
+        labels = self.periods(name)
+        if not labels:
+            raise StoreError(f"collection {name!r} has no period yet; run extract or tile first")
+        if period is None:
+            return len(labels) - 1
+        if period not in labels:
+            raise StoreError(f"collection {name!r} has no period {period!r}; it has {', '.join(labels)}")
+        return labels.index(period)
+
+    def read_chip(self, name: str, chip_id: str, period: str | None = None) -> np.ndarray:
+        """One chip, (band, y, x), for `period` (default: the latest period)."""
+        return np.asarray(self._coll(name)["data"][self.index_of(name, chip_id), self.time_of(name, period)])
+
+    def read_valid(self, name: str) -> np.ndarray:
+        """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
+        return np.asarray(self._coll(name)["valid"][:])
+
+    def chip_table(self, name: str) -> dict[str, np.ndarray]:
+        g = self._coll(name)
+        return {k: np.asarray(g[k][:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
+
+    def chip_dataarray(self, name: str, chip_id: str, period: str | None = None) -> Any:
+        """One chip as a rioxarray DataArray (band, y, x) with its CRS, transform and nodata."""
+        import rioxarray  # noqa: F401  (registers the .rio accessor)
+        import xarray as xr
+
+        spec = self.spec(name)
+        chip = Chip.from_id(chip_id)
+        arr = self.read_chip(name, chip_id, period)
+        res = spec.resolution
+        h, w = arr.shape[1:]
+        xs = chip.x_min + (np.arange(w) + 0.5) * res
+        ys = chip.y_max - (np.arange(h) + 0.5) * res
+        da = xr.DataArray(arr, dims=("band", "y", "x"), coords={"band": list(spec.bands), "y": ys, "x": xs},
+                          name=name, attrs={"chip_id": chip_id, "period": self.periods(name)[self.time_of(name, period)]})
+        da = da.rio.write_crs(chip.crs).rio.write_transform(chip.transform(res))
+        return da.rio.write_nodata(spec.nodata, encoded=False)
+
+    # -- writing (workers) ------------------------------------------------------------------------------------
+    def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,
+                    valid: np.ndarray) -> None:
+        """Write chips of one shard for one period: data (n, band, y, x), valid (n,)."""
+        idx = np.array([self.index_of(name, c) for c in chip_ids], dtype="int64")
+        if idx.size == 0:
+            return
+        s = self.shard_chips(name)
+        if np.any(idx // s != shard):
+            raise StoreError(f"write_shard({name}, {shard}) got chips of other shards; units must be shard-aligned")
+        g = self._coll(name)
+        arr, val = g["data"], g["valid"]
+        order = np.argsort(idx)
+        idx, data, valid = idx[order], np.asarray(data)[order], np.asarray(valid, dtype="float32")[order]
+        lo, hi = int(idx[0]), int(idx[-1]) + 1
+        if hi - lo == idx.size:  # contiguous: one write, the usual case
+            arr[lo:hi, time_index] = data
+            val[lo:hi, time_index] = valid
+        else:  # a subset of the shard (e.g. tile dropped chips): read-modify-write this shard only
+            block = np.asarray(arr[lo:hi, time_index])
+            vblock = np.asarray(val[lo:hi, time_index])
+            block[idx - lo] = data
+            vblock[idx - lo] = valid
+            arr[lo:hi, time_index] = block
+            val[lo:hi, time_index] = vblock
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def open_dataset(directory: str | Path, collection: str) -> Any:
+    """The collection as an xarray Dataset (lazy, dask-backed)."""
+    import xarray as xr
+
+    return xr.open_zarr(str(Path(directory) / STORE_NAME), group=collection, consolidated=False)
+
+
+def chips_in(store: ChipStore, names: Iterable[str]) -> set[str]:
+    """Chip ids present in every one of the collections `names`."""
+    sets = [set(store.chip_ids(n)) for n in names]
+    return set.intersection(*sets) if sets else set()

@@ -1,0 +1,140 @@
+"""The chip grid: exact squares, stable ids, zone/hemisphere assignment, holes, splits, outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+
+from m3leo_extract.errors import GridError
+from m3leo_extract.grid import (CHIP_SIZE_M, Chip, chip_arrays, chip_outline_4326, chips_for_geometry, split_of,
+                                zone_of)
+from m3leo_extract.gridio import summary, write_parquet
+
+
+def _area_in_chip_crs(chip: Chip, geom_4326: shapely.Geometry) -> float:
+    t = Transformer.from_crs(4326, chip.epsg, always_xy=True)
+    g = shapely.transform(shapely.segmentize(geom_4326, 0.001), lambda xy: np.column_stack(t.transform(*xy.T)))
+    return shapely.box(*chip.bounds).intersection(g).area
+
+
+def test_chips_are_exact_4000m_squares_aligned_to_the_grid():
+    for c in chips_for_geometry(shapely.box(4.74, 45.67, 4.995, 45.85)):
+        x0, y0, x1, y1 = c.bounds
+        assert (x1 - x0, y1 - y0) == (CHIP_SIZE_M, CHIP_SIZE_M)
+        assert x0 % CHIP_SIZE_M == 0 and y0 % CHIP_SIZE_M == 0
+        assert c.transform(10) @ (0, 0) == (x0, y1) and c.transform(10) @ (400, 400) == (x1, y0)
+        assert c.shape(10) == (400, 400)
+
+
+def test_every_chip_overlaps_the_aoi_and_every_overlapping_chip_is_listed():
+    aoi = shapely.Polygon([(4.70, 45.60), (5.05, 45.65), (4.98, 45.92), (4.76, 45.85)])
+    chips = chips_for_geometry(aoi)
+    assert all(_area_in_chip_crs(c, aoi) > 0 for c in chips)
+    # Brute force over a generous neighbourhood: nothing that overlaps is missing.
+    ids = {c.chip_id for c in chips}
+    rows = [c.row for c in chips]
+    cols = [c.col for c in chips]
+    for r in range(min(rows) - 2, max(rows) + 3):
+        for col in range(min(cols) - 2, max(cols) + 3):
+            c = Chip(31, False, r, col)
+            if _area_in_chip_crs(c, aoi) > 1.0:
+                assert c.chip_id in ids
+
+
+def test_same_ground_same_id_from_two_overlapping_aois():
+    a = {c.chip_id: c for c in chips_for_geometry(shapely.box(4.70, 45.60, 4.90, 45.80))}
+    b = {c.chip_id: c for c in chips_for_geometry(shapely.box(4.80, 45.70, 5.10, 45.95))}
+    common = set(a) & set(b)
+    assert len(common) >= 4
+    assert all(a[k] == b[k] and a[k].bounds == b[k].bounds for k in common)
+    c = Chip.from_id(next(iter(common)))
+    assert c.chip_id in common and Chip.from_id(c.chip_id) == c
+
+
+def test_aoi_across_a_utm_zone_boundary_assigns_each_chip_to_the_zone_of_its_centre():
+    aoi = shapely.box(5.8, 45.0, 6.2, 45.2)  # zones 31 and 32 meet at 6E
+    chips = chips_for_geometry(aoi)
+    zones = {c.zone for c in chips}
+    assert zones == {31, 32}
+    for c in chips:
+        lon, lat = Transformer.from_crs(c.epsg, 4326, always_xy=True).transform(c.x_min + 2000, c.y_min + 2000)
+        assert int(zone_of(lon)) == c.zone and not c.south and lat > 0
+    # Squares of two zones are rotated against each other, so at the seam they cannot tile: what is left
+    # uncovered is a thin sliver along 6E only (the design's "centre" rule), everything else is covered.
+    union = shapely.union_all([chip_outline_4326(c, 16) for c in chips])
+    gap = aoi.difference(union)
+    assert gap.area / aoi.area < 0.02
+    assert shapely.box(5.94, 44.9, 6.06, 45.3).contains(gap)
+
+
+def test_southern_hemisphere_uses_327zz_and_ids_say_s():
+    chips = chips_for_geometry(shapely.box(-47.1, -23.1, -46.9, -22.9))  # Sao Paulo, zone 23S
+    assert chips and all(c.south and c.epsg == 32723 and c.chip_id.startswith("23S_") for c in chips)
+    # An AOI across the equator gets chips of both hemispheres, with no gap.
+    eq = shapely.box(10.0, -0.1, 10.2, 0.1)
+    both = chips_for_geometry(eq)
+    assert {c.south for c in both} == {True, False}
+    assert shapely.union_all([chip_outline_4326(c, 16) for c in both]).buffer(1e-6).contains(eq)
+
+
+def test_aoi_with_a_hole_skips_chips_wholly_inside_the_hole():
+    outer = shapely.box(4.6, 45.5, 5.2, 45.9)
+    hole = shapely.box(4.8, 45.6, 5.0, 45.8)
+    with_hole = chips_for_geometry(shapely.Polygon(outer.exterior.coords, [hole.exterior.coords]))
+    full = chips_for_geometry(outer)
+    missing = {c.chip_id for c in full} - {c.chip_id for c in with_hole}
+    assert missing, "chips inside the hole must be dropped"
+    for cid in missing:
+        assert hole.buffer(1e-9).contains(chip_outline_4326(Chip.from_id(cid), 8))
+
+
+def test_splits_are_60_20_20_geographic_bands_and_deterministic():
+    chips = chip_arrays(shapely.box(0.5, 40.0, 5.5, 48.0))
+    info = summary(chips)
+    n = info["chips"]
+    assert abs(info["splits"]["train"] / n - 0.6) < 0.02
+    assert abs(info["splits"]["val"] / n - 0.2) < 0.02
+    assert abs(info["splits"]["test"] / n - 0.2) < 0.02
+    # Whole rows share a split: a chip's east/west neighbour is in the same split.
+    c = Chip(31, False, 1200, 50)
+    assert split_of(c) == split_of(Chip(31, False, 1200, 51)) == split_of(Chip(31, False, 1200, 50))
+
+
+def test_polar_and_empty_aois_are_refused():
+    with pytest.raises(GridError, match="outside the UTM grid"):
+        chips_for_geometry(shapely.box(10, 83, 11, 85))
+    with pytest.raises(GridError, match="empty"):
+        chips_for_geometry(shapely.Polygon())
+    with pytest.raises(GridError):
+        Chip.from_id("not-a-chip")
+
+
+def test_country_scale_is_vectorised_and_consistent_with_the_list_api(shared_data):
+    world = gpd.read_file(shared_data / "countries.geo.json")
+    belgium = world[world.name == "Belgium"].geometry.iloc[0]
+    arrays = chip_arrays(belgium)
+    assert 1500 < len(arrays) < 2600  # ~30,500 km2 / 16 km2 plus the border chips
+    assert arrays.ids() == sorted(arrays.ids()) == [c.chip_id for c in chips_for_geometry(belgium)]
+
+
+def test_geoparquet_and_cli_json(tmp_path):
+    chips = chip_arrays(shapely.box(4.74, 45.67, 4.995, 45.85))
+    path = write_parquet(chips, tmp_path / "chips.parquet", batch=10)
+    gdf = gpd.read_parquet(path)
+    assert list(gdf.columns) == ["chip_id", "epsg", "x_min", "y_min", "split", "geometry"]
+    assert gdf.crs.to_epsg() == 4326 and len(gdf) == len(chips)
+    first = Chip.from_id(gdf.chip_id.iloc[0])
+    assert gdf.x_min.iloc[0] == first.x_min and gdf.epsg.iloc[0] == first.epsg
+    assert gdf.geometry.iloc[0].equals_exact(chip_outline_4326(first), 1e-9)
+    out = subprocess.run([sys.executable, "-m", "m3leo_extract", "grid", "--aoi", "demo", "--json",
+                          "--png", str(tmp_path / "g.png")], capture_output=True, text=True, check=True)
+    info = json.loads(out.stdout)
+    assert info["chips"] == 36 and info["zones"] == ["31N"] and sum(info["splits"].values()) == 36
+    assert (tmp_path / "g.png").stat().st_size > 1000

@@ -11,6 +11,7 @@ import typer
 
 from . import app
 
+CONFIRM_CHIPS = 20_000  # above this many chips, an interactive extract asks first (skip with --yes)
 StoreOpt = Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")]
 
 
@@ -64,6 +65,7 @@ def extract(
     shard_chips: Annotated[int, typer.Option(min=1, max=4096, help="Chips per Zarr shard (a work unit).")] = 16,
     retry_failed: Annotated[bool, typer.Option(help="Also retry units that failed before.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a large run.")] = False,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
     from ..aoi import load_aoi
@@ -76,6 +78,15 @@ def extract(
     cat = load_catalog(catalog or ())
     recipes = parse_collections(collections, cat)
     periods = parse_periods(period)
+    if sys.stderr.isatty() and not as_json:
+        from ..plan import estimate, human
+
+        est = estimate(area.geometry, recipes, periods, max_concurrency=max_concurrency, max_rps=max_rps,
+                       shard_chips=shard_chips)
+        for line in human(est):
+            typer.echo(line, err=True)
+        if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
+            raise typer.Exit(1)
     url, emu = _ee_url(ee_url)
     progress = Progress()
     try:
@@ -89,7 +100,9 @@ def extract(
             emu.stop()
     cfg_path = store / "m3leo.toml"
     if not cfg_path.exists():
-        DatasetConfig(aoi=aoi, collections=[r.name for r in recipes], periods=[p.label for p in periods],
+        # A file AOI is stored as an absolute path so cron can run refresh from any directory.
+        aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
+        DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
                       catalog=[str(c) for c in catalog or ()], ee_url="" if ee_url == "local" else (url or ""),
                       project=project or "").save(store)
     summary = report.as_dict()
@@ -103,6 +116,40 @@ def extract(
             typer.echo(f"  failed x{n}: {msg}", err=True)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
+    collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
+    period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
+    mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (export tasks).")] = "pixels",
+    store: Annotated[Optional[Path], typer.Option("--store", help="Measure the codec ratio of this store.")] = None,
+    catalog: Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML.")] = None,
+    max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
+    max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
+    latency: Annotated[float, typer.Option(min=0.001, help="Assumed seconds per request.")] = 0.4,
+    shard_chips: Annotated[int, typer.Option(min=1, max=4096)] = 16,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """What a run would cost (chips, units, requests, bytes, wall time, warnings). Sends no request."""
+    from ..aoi import load_aoi
+    from ..catalog import load_catalog, parse_collections, parse_periods
+    from ..plan import estimate, human
+
+    if mode not in ("pixels", "export"):
+        from . import fail
+
+        raise fail(f"--mode {mode!r} is not known; use pixels or export")
+    area = load_aoi(aoi)
+    recipes = parse_collections(collections, load_catalog(catalog or ()))
+    est = estimate(area.geometry, recipes, parse_periods(period), mode=mode, shard_chips=shard_chips,
+                   max_concurrency=max_concurrency, max_rps=max_rps, latency_s=latency, store_dir=store)
+    if as_json:
+        typer.echo(json.dumps(est))
+    else:
+        for line in human(est):
+            typer.echo(line)
 
 
 @app.command()

@@ -66,6 +66,12 @@ def extract(
     retry_failed: Annotated[bool, typer.Option(help="Also retry units that failed before.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a large run.")] = False,
+    mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (Export.image tasks).")] = "pixels",
+    bucket: Annotated[Optional[str], typer.Option(help="Export mode: Cloud Storage bucket (or Drive folder).")] = None,
+    bucket_url: Annotated[Optional[str], typer.Option(
+        help="Where the bucket's files are read back (default gs://BUCKET; a local folder for the emulator).")] = None,
+    destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
+    max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
     from ..aoi import load_aoi
@@ -87,11 +93,29 @@ def extract(
             typer.echo(line, err=True)
         if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
             raise typer.Exit(1)
+    if mode not in ("pixels", "export"):
+        from . import fail
+
+        raise fail(f"--mode {mode!r} is not known; use pixels or export")
+    if mode == "export" and not bucket:
+        from . import fail
+
+        raise fail("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
+                   "--destination drive)")
     url, emu = _ee_url(ee_url)
     progress = Progress()
+    backend = export_opts = None
+    if mode == "export":
+        from ..ee.export import EEExportBackend
+        from ..exporting import ExportOptions
+
+        if bucket_url is None and emu is not None:
+            bucket_url = str(Path(emu.knobs.export_root) / str(bucket))
+        backend = EEExportBackend(str(bucket), destination, bucket_url)
+        export_opts = ExportOptions(max_queued=max_queued)
     try:
         report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
-                             progress=progress,
+                             progress=progress, mode=mode, export_backend=backend, export_options=export_opts,
                              options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
                                                     shard_chips=shard_chips, retry_failed=retry_failed))
     finally:
@@ -187,3 +211,28 @@ def retry(store: StoreOpt = Path("m3leo-data"),
             emu.stop()
     typer.echo(result.summary_line())
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def cancel(store: StoreOpt = Path("m3leo-data"),
+           bucket: Annotated[str, typer.Option(help="The bucket the run exported to.")] = "",
+           ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+           project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+    """Cancel the export tasks a run submitted; their units are marked failed (retry with `m3leo retry`)."""
+    from ..ee.export import EEExportBackend
+    from ..ee.session import initialize
+    from ..exporting import cancel_tasks
+    from ..extract import STATE_FILE
+    from ..state import StateDB
+
+    if not (store / STATE_FILE).exists():
+        from . import fail
+
+        raise fail(f"{store} has no state database; nothing to cancel")
+    initialize(ee_url, project)
+    db = StateDB(store / STATE_FILE)
+    try:
+        n = cancel_tasks(db, EEExportBackend(bucket or "unused"))
+    finally:
+        db.close()
+    typer.echo(f"cancel: {n} export task(s) cancelled")

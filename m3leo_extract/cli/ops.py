@@ -46,6 +46,37 @@ def refresh(
 
 
 @app.command()
+def init(
+    store: Annotated[Path, typer.Option("--store", help="Dataset directory to create.")],
+    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
+    collections: Annotated[str, typer.Option(help="Comma-separated recipes.")],
+    period: Annotated[str, typer.Option(help="Fixed periods, e.g. 2020 or 2019:2021 (may be empty).")] = "",
+    rolling: Annotated[str, typer.Option(help="monthly, seasonal or yearly: every complete period.")] = "",
+    rolling_start: Annotated[str, typer.Option(help="First rolling period, e.g. 2024-01.")] = "",
+    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+) -> None:
+    """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
+    from ..aoi import load_aoi
+    from ..catalog import parse_collections, parse_periods
+    from ..config import CONFIG_FILE, DatasetConfig
+    from ..refresh import due_periods
+
+    load_aoi(aoi)
+    recipes = parse_collections(collections)
+    periods = [p.label for p in parse_periods(period)] if period else []
+    cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,
+                        collections=[r.name for r in recipes], periods=periods, rolling=rolling,
+                        rolling_start=rolling_start, ee_url=ee_url or "", project=project or "")
+    due_periods(cfg, date.today())  # validates the period rule before anything is written
+    if (store / CONFIG_FILE).exists():
+        from . import fail
+
+        raise fail(f"{store / CONFIG_FILE} exists already; edit it by hand")
+    typer.echo(f"wrote {cfg.save(store)}")
+
+
+@app.command()
 def quickstart(
     out: Annotated[Path, typer.Option("--out", help="Where the demo dataset and run go.")] = Path("m3leo-quickstart"),
     epochs: Annotated[int, typer.Option(min=1)] = 6,

@@ -43,6 +43,9 @@ class ExtractOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     retry_failed: bool = False
     seed: int | None = None
+    # A dask.distributed Client or scheduler address: shard writes run on the cluster's workers (the store
+    # must be reachable from them, e.g. on object storage). Fetching stays here, under the one limiter.
+    dask: Any = None
 
 
 @dataclass
@@ -230,10 +233,16 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
         if key not in time_index:
             time_index[key] = store.ensure_period(u.collection, u.period)
 
+    client = _dask_client(options.dask)
+
     def work(unit: Unit) -> tuple[int, CallStats]:
         ids, data, valid, stats = fetch(unit)
-        store.write_shard(unit.collection, unit.shard, time_index[(unit.collection, unit.period)], ids, data,
-                          valid)
+        t = time_index[(unit.collection, unit.period)]
+        if client is None:
+            store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+        else:
+            client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
+                          pure=False).result()
         return len(ids), stats
 
     for u in units:
@@ -329,6 +338,21 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
     finally:
         if run_lock:
             run_lock.release()
+
+
+def _dask_client(dask: Any) -> Any:
+    if dask is None:
+        return None
+    from distributed import Client
+
+    return dask if isinstance(dask, Client) else Client(dask)
+
+
+def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],
+                     data: np.ndarray, valid: np.ndarray) -> int:
+    """Runs on a Dask worker: open the store there and write one shard."""
+    ChipStore.open(store_root).write_shard(collection, shard, time_index, ids, data, valid)
+    return len(ids)
 
 
 def recipes_by_name(recipes: Sequence[Recipe]) -> dict[str, Recipe]:

@@ -72,6 +72,7 @@ def extract(
         help="Where the bucket's files are read back (default gs://BUCKET; a local folder for the emulator).")] = None,
     destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
     max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
+    dask: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
     from ..aoi import load_aoi
@@ -117,7 +118,8 @@ def extract(
         report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
                              progress=progress, mode=mode, export_backend=backend, export_options=export_opts,
                              options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
-                                                    shard_chips=shard_chips, retry_failed=retry_failed))
+                                                    shard_chips=shard_chips, retry_failed=retry_failed,
+                                                    dask=dask))
     finally:
         progress.close()
         if emu is not None:

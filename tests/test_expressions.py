@@ -1,0 +1,102 @@
+"""Each recipe's Earth Engine expression, built offline with the real `ee` package (the emulator only serves
+the algorithm list), names the right asset, bands, filters, reducer and period."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from m3leo_extract.catalog import load_catalog, parse_periods
+
+BOUNDS = (4.74, 45.67, 4.995, 45.85)
+
+
+def _walk(node: Any, values: dict[str, Any], calls: list[str], consts: list[Any]) -> None:
+    if isinstance(node, dict):
+        if "functionInvocationValue" in node:
+            fi = node["functionInvocationValue"]
+            calls.append(fi.get("functionName", ""))
+            for arg in fi.get("arguments", {}).values():
+                _walk(arg, values, calls, consts)
+            return
+        if "constantValue" in node:
+            consts.append(node["constantValue"])
+            return
+        if "valueReference" in node:
+            _walk(values[node["valueReference"]], values, calls, consts)
+            return
+        for v in node.values():
+            _walk(v, values, calls, consts)
+    elif isinstance(node, list):
+        for v in node:
+            _walk(v, values, calls, consts)
+
+
+def graph(recipe_name: str, period: str) -> tuple[list[str], str]:
+    from m3leo_extract.ee import expressions
+
+    recipe = load_catalog()[recipe_name]
+    comp = recipe.periods(parse_periods(period)[0])[0]
+    text = expressions.serialize(expressions.build(recipe, comp, BOUNDS), pretty=False)
+    g = json.loads(text)
+    calls: list[str] = []
+    consts: list[Any] = []
+    _walk(g["values"][g["result"]], g["values"], calls, consts)
+    return calls, json.dumps(consts)
+
+
+@pytest.fixture(autouse=True)
+def _ee(emulator):
+    yield
+
+
+def test_s1_graph():
+    calls, consts = graph("s1", "2020")
+    assert "ImageCollection.load" in calls and '"COPERNICUS/S1_GRD"' in consts
+    assert '"2019-12-01' in consts or "1575158400000" in consts  # DJF of 2020 starts 1 Dec 2019
+    for needle in ('"instrumentMode"', '"IW"', '"orbitProperties_pass"', '"ASCENDING"', '"DESCENDING"',
+                   '"transmitterReceiverPolarisation"', '"VV"', '"VH"'):
+        assert needle in consts, needle
+    assert "reduce.median" in calls or "ImageCollection.reduce" in calls or any("median" in c for c in calls)
+    assert "Image.updateMask" in calls  # the border-noise edge mask
+    assert "Collection.map" in calls
+
+
+def test_s2_graph():
+    calls, consts = graph("s2", "2021")
+    assert '"COPERNICUS/S2_SR_HARMONIZED"' in consts and '"GOOGLE/CLOUD_SCORE_PLUS/V1/S2_HARMONIZED"' in consts
+    for band in ("B2", "B3", "B4", "B8", "cs_cdf"):
+        assert f'"{band}"' in consts
+    assert "Image.linkCollection" in calls and "Image.updateMask" in calls
+    assert any("median" in c for c in calls) and "Image.resample" in calls
+    assert "2021-01-01" in consts or "1609459200000" in consts
+
+
+def test_worldcover_graph_picks_the_version_of_the_year():
+    _, consts = graph("esa_worldcover", "2020")
+    assert '"ESA/WorldCover/v100"' in consts and '"Map"' in consts
+    _, consts = graph("esa_worldcover", "2021")
+    assert '"ESA/WorldCover/v200"' in consts
+
+
+def test_auxiliary_graphs():
+    calls, consts = graph("dem", "2020")
+    assert '"COPERNICUS/DEM/GLO30"' in consts and "Terrain.slope" in calls and "Terrain.aspect" in calls
+    _, consts = graph("ghs_built_s", "2021")
+    assert '"JRC/GHSL/P2023A/GHS_BUILT_S/2020"' in consts
+    calls, consts = graph("modis_vcf", "2020")
+    assert '"MODIS/061/MOD44B"' in consts and '"Percent_Tree_Cover"' in consts
+
+
+def test_every_recipe_casts_to_its_dtype_and_burns_nodata():
+    cat = load_catalog()
+    for name, recipe in cat.items():
+        if not recipe.remote:
+            continue
+        calls, _ = graph(name, "2020")
+        assert "Image.unmask" in calls, name
+        cast = {"uint8": "Image.toUint8", "uint16": "Image.toUint16", "float32": "Image.toFloat",
+                "int16": "Image.toInt16"}[recipe.dtype]
+        assert cast in calls, name

@@ -52,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point. Returns the exit code (0 ok, 2 bad input, 3 credentials, 1 other failures)."""
     _register()
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns (not raises) a typer.Exit's code: keep it.
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            return rv
     except M3leoError as exc:
         print(f"m3leo: error: {exc}", file=sys.stderr)
         return exc.exit_code

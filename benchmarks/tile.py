@@ -1,0 +1,225 @@
+"""Benchmark `m3leo tile` against the usual script: one WarpedVRT window read and one GeoTIFF per chip.
+
+    python benchmarks/tile.py [--quick] [--workers N] [--keep DIR]
+
+Generates a seeded, smooth-ish 4-band uint16 GeoTIFF mosaic at 10 m in UTM 31N (tiled, zstd) in a temporary
+folder: ~200 MB of pixels with --quick, ~0.5 GB and ~2 GB otherwise. For each size it runs, each in its own
+subprocess (so peak RSS is the run's own, from getrusage):
+
+  ours      m3leo_extract.tile.tile into a Zarr store (threads, one shard per unit)
+  baseline  for each chip: WarpedVRT onto the chip's grid, read, write one GeoTIFF (zstd)
+
+twice: "aligned" (the mosaic sits on the chip grid, like an Earth Engine export: a window copy) and "warped"
+(the same file through a VRT shifted by half a pixel: real bilinear resampling). Prints MB/s of chip pixels
+(uncompressed), the speed ratio, the peak RSS of our run and the files per 1000 chips, one line per run, and
+last one JSON object with everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+EPSG = 32631
+RES = 10.0
+X0, Y1 = 400000.0, 5000000.0  # a chip corner: multiples of 4000 m
+BANDS = 4
+CHIP_PX = 400
+
+
+def make_mosaic(path: Path, side_px: int, seed: int = 42) -> None:
+    """side_px x side_px x 4 bands uint16, written in strips of tiles so memory stays small."""
+    import rasterio
+    from affine import Affine
+
+    rng = np.random.default_rng(seed)
+    phases = rng.uniform(0, 2 * np.pi, size=(BANDS, 3))
+    freq = rng.uniform(1 / 8000, 1 / 1500, size=(BANDS, 3))  # features of 1.5 to 8 km
+    prof = {"driver": "GTiff", "width": side_px, "height": side_px, "count": BANDS, "dtype": "uint16",
+            "nodata": 0, "crs": f"EPSG:{EPSG}", "transform": Affine(RES, 0, X0, 0, -RES, Y1), "tiled": True,
+            "blockxsize": 512, "blockysize": 512, "compress": "zstd", "predictor": 2, "BIGTIFF": "YES"}
+    strip = 512
+    with rasterio.open(path, "w", **prof) as dst:
+        x = (np.arange(side_px) + 0.5) * RES
+        for r0 in range(0, side_px, strip):
+            h = min(strip, side_px - r0)
+            y = (r0 + np.arange(h) + 0.5) * RES
+            block = np.empty((BANDS, h, side_px), "uint16")
+            noise_rng = np.random.default_rng([seed, r0])
+            for b in range(BANDS):
+                v = (np.sin(x[None, :] * freq[b, 0] * 2 * np.pi + phases[b, 0])
+                     + np.sin(y[:, None] * freq[b, 1] * 2 * np.pi + phases[b, 1])
+                     + 0.5 * np.sin((x[None, :] + y[:, None]) * freq[b, 2] * 2 * np.pi + phases[b, 2]))
+                v = 3000 + 1000 * b + 900 * v + noise_rng.normal(0, 40, size=v.shape)
+                block[b] = np.clip(v, 1, 65535).astype("uint16")
+            dst.write(block, window=((r0, r0 + h), (0, side_px)))
+
+
+def shifted_vrt(src: Path, vrt: Path, side_px: int, dx: float, dy: float) -> None:
+    """A VRT of `src` whose geotransform is moved by (dx, dy) metres: the chips no longer sit on its pixels."""
+    bands = "".join(
+        f'<VRTRasterBand dataType="UInt16" band="{b}"><NoDataValue>0</NoDataValue><SimpleSource>'
+        f'<SourceFilename relativeToVRT="0">{src}</SourceFilename><SourceBand>{b}</SourceBand>'
+        f'<SrcRect xOff="0" yOff="0" xSize="{side_px}" ySize="{side_px}"/>'
+        f'<DstRect xOff="0" yOff="0" xSize="{side_px}" ySize="{side_px}"/></SimpleSource></VRTRasterBand>'
+        for b in range(1, BANDS + 1))
+    vrt.write_text(f'<VRTDataset rasterXSize="{side_px}" rasterYSize="{side_px}"><SRS>EPSG:{EPSG}</SRS>'
+                   f"<GeoTransform>{X0 + dx}, {RES}, 0, {Y1 + dy}, 0, {-RES}</GeoTransform>{bands}</VRTDataset>")
+
+
+def _chips(src_path: str) -> list:
+    import rasterio
+
+    from m3leo_extract.grid import chips_for_geometry
+    from m3leo_extract.tile import footprint_4326, probe_input
+
+    with rasterio.open(src_path):
+        pass
+    return chips_for_geometry(footprint_4326(probe_input(src_path)))
+
+
+def child_ours(src: str, out: str, workers: int) -> dict:
+    from m3leo_extract.tile import tile
+
+    t0 = time.perf_counter()
+    rep = tile([src], out, "bench", resolution=RES, workers=workers, lock=False)
+    secs = time.perf_counter() - t0
+    files = sum(len(f) for _, _, f in os.walk(Path(out) / "chips.zarr" / "bench"))
+    return {"seconds": secs, "chips": rep.chips_written, "bytes": rep.bytes_written, "files": files}
+
+
+def child_baseline(src: str, out: str) -> dict:
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    chips = _chips(src)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    nbytes = 0
+    with rasterio.open(src) as ds:
+        for c in chips:
+            h, w = c.shape(RES)
+            with WarpedVRT(ds, crs=c.crs, transform=c.transform(RES), width=w, height=h,
+                           resampling=Resampling.bilinear, nodata=0) as vrt:
+                arr = vrt.read()
+            prof = {"driver": "GTiff", "width": w, "height": h, "count": arr.shape[0], "dtype": arr.dtype,
+                    "nodata": 0, "crs": c.crs, "transform": c.transform(RES), "tiled": True, "compress": "zstd"}
+            with rasterio.open(Path(out) / f"{c.chip_id}.tif", "w", **prof) as dst:
+                dst.write(arr)
+            nbytes += arr.nbytes
+    secs = time.perf_counter() - t0
+    return {"seconds": secs, "chips": len(chips), "bytes": nbytes, "files": len(os.listdir(out))}
+
+
+def run_child(kind: str, src: Path, out: Path, workers: int) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, "--src", str(src), "--out", str(out),
+           "--workers", str(workers)]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        raise SystemExit(f"{kind} run failed:\n{res.stderr[-3000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def compare(store: Path, tifs: Path, n: int = 12) -> int:
+    """Max |ours - baseline| over a sample of chips (both are bilinear onto the same grid)."""
+    import rasterio
+
+    from m3leo_extract.store import ChipStore
+
+    s = ChipStore.open(store)
+    ids = s.chip_ids("bench")
+    worst = 0
+    for cid in ids[:: max(1, len(ids) // n)]:
+        with rasterio.open(tifs / f"{cid}.tif") as ds:
+            ref = ds.read().astype("int64")
+        got = s.read_chip("bench", cid).astype("int64")
+        both = (ref != 0).all(axis=0) & (got != 0).all(axis=0)
+        if both.any():
+            worst = max(worst, int(np.abs(got - ref)[:, both].max()))
+    return worst
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="~200 MB input only (< 3 min on 2 cores)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    ap.add_argument("--child", choices=("ours", "baseline"), help=argparse.SUPPRESS)
+    ap.add_argument("--src", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        os.environ.setdefault("GDAL_CACHEMAX", "256")
+        r = child_ours(args.src, args.out, args.workers) if args.child == "ours" else \
+            child_baseline(args.src, args.out)
+        r["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(r))
+        return
+
+    sizes = [5200] if args.quick else [8000, 16000]  # px a side: multiples of a chip (400 px)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="m3leo-bench-tile-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = []
+    try:
+        for side in sizes:
+            src = work / f"mosaic_{side}.tif"
+            t0 = time.perf_counter()
+            if not src.exists():
+                make_mosaic(src, side)
+            gen_s = time.perf_counter() - t0
+            input_mb = side * side * BANDS * 2 / 1e6
+            vrt = work / f"mosaic_{side}_shifted.vrt"
+            shifted_vrt(src, vrt, side, RES / 2, -RES / 2)
+            cases = [("aligned", src), ("warped", vrt)] if args.quick or side == sizes[-1] else [("aligned", src)]
+            for case, path in cases:
+                store, tifs = work / f"store_{side}_{case}", work / f"tifs_{side}_{case}"
+                for p in (store, tifs):
+                    shutil.rmtree(p, ignore_errors=True)
+                ours = run_child("ours", path, store, args.workers)
+                base = run_child("baseline", path, tifs, 1)
+                mb = ours["bytes"] / 1e6
+                row = {
+                    "input_mb": round(input_mb), "input_file_mb": round(src.stat().st_size / 1e6),
+                    "case": case, "chips": ours["chips"], "workers": args.workers,
+                    "ours_s": round(ours["seconds"], 2), "baseline_s": round(base["seconds"], 2),
+                    "ours_mb_s": round(mb / ours["seconds"], 1), "baseline_mb_s": round(mb / base["seconds"], 1),
+                    "ratio": round(base["seconds"] / ours["seconds"], 2),
+                    "ours_peak_rss_mb": round(ours["peak_rss_mb"]), "baseline_peak_rss_mb": round(base["peak_rss_mb"]),
+                    "ours_files_per_1000_chips": round(1000 * ours["files"] / max(ours["chips"], 1), 1),
+                    "baseline_files_per_1000_chips": round(1000 * base["files"] / max(base["chips"], 1), 1),
+                    "max_abs_diff_vs_baseline": compare(store, tifs), "generate_s": round(gen_s, 1),
+                }
+                results.append(row)
+                print(f"{case:8} input {row['input_mb']:5d} MB  {row['chips']:5d} chips  ours {row['ours_s']:7.2f}s "
+                      f"{row['ours_mb_s']:7.1f} MB/s  baseline {row['baseline_s']:7.2f}s {row['baseline_mb_s']:6.1f} "
+                      f"MB/s  x{row['ratio']:.2f}  peak RSS ours {row['ours_peak_rss_mb']} MB  files/1000 chips "
+                      f"{row['ours_files_per_1000_chips']} vs {row['baseline_files_per_1000_chips']}  "
+                      f"max|diff| {row['max_abs_diff_vs_baseline']}", flush=True)
+                for p in (store, tifs):
+                    shutil.rmtree(p, ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    aligned = [r for r in results if r["case"] == "aligned"]
+    warped = [r for r in results if r["case"] == "warped"]
+    print(json.dumps({
+        "benchmark": "tile", "quick": args.quick, "workers": args.workers, "cpus": os.cpu_count(),
+        "ratio_aligned": aligned[-1]["ratio"], "ratio_warped": warped[-1]["ratio"] if warped else None,
+        "ours_peak_rss_mb": {str(r["input_mb"]): r["ours_peak_rss_mb"] for r in aligned},
+        "goal": "ratio >= 3, peak RSS < 1500 MB and flat in input size", "runs": results,
+    }))
+
+
+if __name__ == "__main__":
+    main()

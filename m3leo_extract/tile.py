@@ -1,0 +1,743 @@
+"""`tile`: reproject and cut local or remote rasters into 4 x 4 km chips in the Zarr store.
+
+Planning happens once, in the calling process: inputs are probed (metadata only), their footprints give the
+chips, and chips, period and collection are registered in the store. The work unit is one shard of the
+collection: `tile_unit` reads only the source windows its chips need (one read per row of neighbouring chips
+and input), warps them onto each chip's UTM grid, mosaics the inputs (the first valid input wins a pixel)
+and writes the shard with one `write_shard` call. Memory per unit is bounded by the shard, never by the
+input, so a unit runs the same on a local thread or a dask worker (which opens the store from its path).
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import os
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from affine import Affine
+
+from .errors import CollectionError, M3leoError, RasterError, UsageError
+from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
+from .store import ChipStore, CollectionSpec
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+RESAMPLINGS = ("nearest", "bilinear", "cubic", "average", "mode")
+RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".jp2", ".img", ".nc", ".hdf", ".h5")
+STATE_FILE = "state.sqlite"
+# GDAL keeps decoded blocks in a cache that defaults to 5% of RAM; each region is read once, so a small
+# cache keeps memory flat whatever the input size.
+GDAL_CACHE_MB = 256
+_GDAL_ENV = {"GDAL_CACHEMAX": GDAL_CACHE_MB, "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR"}
+_URL_GLOB_CHARS = "*?["
+# Warping between in-memory arrays makes GDAL datasets without a geotransform: rasterio warns, harmlessly.
+warnings.filterwarnings("ignore", message="Dataset has no geotransform", module="rasterio")
+
+
+# -- inputs -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RasterInput:
+    """What a worker needs to know about one input (picklable: travels to dask workers)."""
+
+    path: str
+    crs_wkt: str
+    epsg: int | None
+    transform: tuple[float, float, float, float, float, float]
+    width: int
+    height: int
+    count: int
+    dtype: str
+    nodata: float | None  # the source nodata (the file's, or the caller's `nodata` when the file has none)
+    bands: tuple[int, ...]  # 1-based band indexes to read
+    descriptions: tuple[str, ...]
+    use_mask: bool  # no nodata but an internal mask / alpha band marks the invalid pixels
+
+    @property
+    def affine(self) -> Affine:
+        return Affine(*self.transform)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def _is_url(text: str) -> bool:
+    return "://" in text and not text.startswith("file://")
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> tuple[list[str], list[str]]:
+    """Files, folders (searched recursively for rasters), globs and URLs -> (paths, failure lines)."""
+    paths: list[str] = []
+    failures: list[str] = []
+    for item in inputs:
+        text = str(item)
+        if text.startswith("file://"):
+            text = text[len("file://"):]
+        if _is_url(text):
+            if any(ch in text for ch in _URL_GLOB_CHARS) or text.endswith("/"):
+                import fsspec
+
+                fs, _, _ = fsspec.core.get_fs_token_paths(text)
+                proto = text.split("://", 1)[0]
+                found = fs.glob(text) if any(ch in text for ch in _URL_GLOB_CHARS) else fs.find(text)
+                found = [f if "://" in f else f"{proto}://{f}" for f in found
+                         if f.lower().endswith(RASTER_SUFFIXES)]
+                if not found:
+                    failures.append(f"{text}: matches no raster file; check the URL")
+                paths.extend(sorted(found))
+            else:
+                paths.append(text)
+            continue
+        p = Path(text).expanduser()
+        if any(ch in text for ch in "*?["):
+            found = sorted(f for f in glob.glob(str(p), recursive=True) if Path(f).is_file())
+            if not found:
+                failures.append(f"{text}: the pattern matches no file; check it (quote it for the shell)")
+            paths.extend(found)
+        elif p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in RASTER_SUFFIXES)
+            if not found:
+                failures.append(f"{text}: the folder holds no raster (.tif, .vrt, .jp2, ...); check the path")
+            paths.extend(found)
+        elif p.is_file():
+            paths.append(str(p))
+        else:
+            failures.append(f"{text}: no such file or folder; check the path")
+    return list(dict.fromkeys(paths)), failures
+
+
+def _select_bands(src: Any, bands: Sequence[int | str] | None) -> tuple[int, ...]:
+    if bands is None:
+        return tuple(range(1, src.count + 1))
+    out = []
+    for b in bands:
+        if isinstance(b, str) and not b.isdigit():
+            names = list(src.descriptions)
+            if b not in names:
+                raise RasterError(f"has no band named {b!r} (bands: {[d or '' for d in names]}); pass band "
+                                  "numbers (1-based) to --bands")
+            out.append(names.index(b) + 1)
+        else:
+            i = int(b)
+            if not 1 <= i <= src.count:
+                raise RasterError(f"has {src.count} band(s), so band {i} does not exist; pass 1..{src.count}")
+            out.append(i)
+    return tuple(out)
+
+
+def probe_input(path: str, bands: Sequence[int | str] | None = None, nodata: float | None = None) -> RasterInput:
+    """Open an input (metadata and its first block only). RasterError (without the file name) if unusable."""
+    import rasterio
+    from rasterio.enums import MaskFlags
+    from rasterio.windows import Window
+
+    try:
+        with rasterio.Env(**_GDAL_ENV), rasterio.open(path) as src:
+            if src.crs is None:
+                raise RasterError("has no CRS; assign one (gdal_edit.py -a_srs EPSG:xxxx) and rerun")
+            t = src.transform
+            if t.is_identity:
+                raise RasterError("is not georeferenced (no geotransform); georeference it and rerun")
+            if t.b != 0 or t.d != 0:
+                raise RasterError("has a rotated geotransform; gdalwarp it to a north-up grid first")
+            sel = _select_bands(src, bands)
+            src.read(sel[0], window=Window(0, 0, 1, 1))  # decodes the first block: catches broken codecs early
+            src_nodata = src.nodata if src.nodata is not None else nodata
+            flags = [src.mask_flag_enums[i - 1] for i in sel]
+            use_mask = src_nodata is None and any(
+                MaskFlags.per_dataset in f or MaskFlags.alpha in f for f in flags)
+            dtypes = {src.dtypes[i - 1] for i in sel}
+            dtype = str(np.result_type(*dtypes))
+            return RasterInput(path=path, crs_wkt=src.crs.to_wkt(), epsg=src.crs.to_epsg(),
+                               transform=tuple(t)[:6], width=src.width, height=src.height, count=src.count,
+                               dtype=dtype, nodata=None if src_nodata is None else float(src_nodata), bands=sel,
+                               descriptions=tuple(src.descriptions[i - 1] or "" for i in sel), use_mask=use_mask)
+    except RasterError:
+        raise
+    except Exception as exc:  # rasterio/GDAL raise several types for unreadable files
+        raise RasterError(f"cannot be read ({_first_line(exc)}); check or re-download the file, or leave it "
+                          "out") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    """One line about an error; GDAL's specific reason sits at the end of rasterio's exception chain."""
+    text = str(exc).strip() or type(exc).__name__
+    cause, seen = exc.__cause__ or exc.__context__, 0
+    while cause is not None and "previous exception" in text and seen < 10:
+        text = str(cause).strip() or text
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return text.splitlines()[0]
+
+
+def footprint_4326(inp: RasterInput) -> shapely.Geometry:
+    """The input's extent as a lon/lat polygon (edges densified: straight lines bend in lon/lat)."""
+    from pyproj import CRS, Transformer
+
+    a = inp.affine
+    x0, y1 = a.c, a.f
+    x1, y0 = a.c + a.a * inp.width, a.f + a.e * inp.height
+    box = shapely.segmentize(shapely.box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)),
+                             max(abs(x1 - x0), abs(y1 - y0)) / 32)
+    tr = Transformer.from_crs(CRS.from_wkt(inp.crs_wkt), 4326, always_xy=True)
+    geom = shapely.transform(box, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    geom = shapely.make_valid(geom)
+    x0, _, x1, _ = geom.bounds
+    if x1 - x0 > 180:  # crosses the antimeridian: split at 180 so the chips on both sides are found
+        east = shapely.transform(geom, lambda xy: np.column_stack([np.where(xy[:, 0] < 0, xy[:, 0] + 360,
+                                                                            xy[:, 0]), xy[:, 1]]))
+        geom = shapely.union(shapely.intersection(east, shapely.box(-180, -90, 180, 90)),
+                             shapely.affinity.translate(shapely.intersection(east, shapely.box(180, -90, 540, 90)),
+                                                        -360))
+    return geom.intersection(shapely.box(-180, -80, 180, 84))
+
+
+# -- work units ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TileTask:
+    """One work unit: the chips of one shard, the inputs they need, and where to write (picklable)."""
+
+    store_dir: str
+    token: str  # this run's id: workers cache their opened store per run
+    collection: str
+    time_index: int
+    shard: int
+    chip_ids: tuple[str, ...]
+    chip_inputs: tuple[tuple[int, ...], ...]  # per chip: indexes into `inputs`, in mosaic priority order
+    inputs: tuple[RasterInput, ...]
+    resolution: float
+    dtype: str
+    nodata: float | int
+    resampling: str
+    min_valid: float = 0.0
+
+
+@dataclass
+class UnitResult:
+    shard: int
+    written: list[str] = field(default_factory=list)
+    valid: list[float] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (input path, message)
+    bytes_read: int = 0
+    bytes_written: int = 0
+
+
+_STORES: dict[tuple[str, str], ChipStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def _open_store(directory: str, token: str) -> ChipStore:
+    """One opened store per process and run (the chip index is read once, not once per unit)."""
+    with _STORES_LOCK:
+        key = (directory, token)
+        if key not in _STORES:
+            if len(_STORES) > 4:
+                _STORES.clear()
+            _STORES[key] = ChipStore.open(directory)
+        return _STORES[key]
+
+
+def _is_nodata(arr: np.ndarray, nodata: float | int | None) -> np.ndarray:
+    if nodata is None:
+        return np.zeros(arr.shape, bool)
+    if isinstance(nodata, float) and math.isnan(nodata):
+        return np.isnan(arr) if arr.dtype.kind == "f" else np.zeros(arr.shape, bool)
+    return arr == nodata
+
+
+def _runs(chips: Sequence[Chip], idxs: Sequence[int], max_len: int = 16) -> list[list[int]]:
+    """Group chip positions into rows of horizontally adjacent chips (same zone and row): one read each."""
+    order = sorted(idxs, key=lambda i: (chips[i].epsg, chips[i].row, chips[i].col))
+    runs: list[list[int]] = []
+    for i in order:
+        c = chips[i]
+        if runs:
+            p = chips[runs[-1][-1]]
+            if p.epsg == c.epsg and p.row == c.row and p.col + 1 == c.col and len(runs[-1]) < max_len:
+                runs[-1].append(i)
+                continue
+        runs.append([i])
+    return runs
+
+
+def _aligned(inp: RasterInput, chip: Chip, res: float, dtype: str) -> bool:
+    """The input is already on the chip's pixel grid: a window read is the exact answer, no warp needed."""
+    a = inp.affine
+    if inp.epsg != chip.epsg or inp.dtype != dtype or inp.use_mask:
+        return False
+    if abs(a.a - res) > 1e-9 * res or abs(a.e + res) > 1e-9 * res:
+        return False
+    ox, oy = (chip.x_min - a.c) / res, (a.f - chip.y_max) / res
+    return abs(ox - round(ox)) < 1e-6 and abs(oy - round(oy)) < 1e-6
+
+
+def _read_aligned(src: Any, inp: RasterInput, chips: list[Chip], res: float, px: int, dtype: str,
+                  nodata: float | int) -> tuple[np.ndarray, int]:
+    """(n, band, px, px) for a run of chips on the input's own grid; outside the input is nodata."""
+    from rasterio.windows import Window
+
+    a = inp.affine
+    col0 = int(round((chips[0].x_min - a.c) / res))
+    row0 = int(round((a.f - chips[0].y_max) / res))
+    width = px * len(chips)
+    buf = np.full((len(inp.bands), px, width), nodata, dtype=dtype)
+    c0, r0 = max(col0, 0), max(row0, 0)
+    c1, r1 = min(col0 + width, inp.width), min(row0 + px, inp.height)
+    if c1 > c0 and r1 > r0:
+        arr = src.read(inp.bands, window=Window(c0, r0, c1 - c0, r1 - r0))
+        if inp.nodata is not None and inp.nodata != nodata:
+            arr[_is_nodata(arr, inp.nodata)] = nodata
+        buf[:, r0 - row0:r1 - row0, c0 - col0:c1 - col0] = arr
+    nbytes = buf.nbytes
+    return buf.reshape(len(inp.bands), px, len(chips), px).transpose(2, 0, 1, 3), nbytes
+
+
+def _warp_run(src: Any, inp: RasterInput, chips: list[Chip], task: TileTask, px: int) -> tuple[np.ndarray, int]:
+    """(n, band, px, px): one padded source window for the run, warped onto each chip's grid."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject, transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    res = task.resolution
+    nodata = task.nodata
+    out = np.full((len(chips), len(inp.bands), px, px), nodata, dtype=task.dtype)
+    x0, y0 = chips[0].x_min, chips[0].y_min
+    x1, y1 = chips[-1].x_max, chips[-1].y_max
+    try:
+        bx0, by0, bx1, by1 = transform_bounds(chips[0].crs, inp.crs_wkt, x0, y0, x1, y1, densify_pts=21)
+    except Exception:  # the run lies outside the source CRS's valid area
+        return out, 0
+    a = inp.affine
+    win = from_bounds(bx0, by0, bx1, by1, transform=a)
+    # Source pixels per chip pixel: the resampling kernel grows with it when downsampling, so pad by it.
+    scale = max(win.width / (px * len(chips)), win.height / px, 1e-9)
+    pad = int(math.ceil(3 * max(1.0, scale))) + 2
+    c0 = max(int(math.floor(win.col_off)) - pad, 0)
+    r0 = max(int(math.floor(win.row_off)) - pad, 0)
+    c1 = min(int(math.ceil(win.col_off + win.width)) + pad, inp.width)
+    r1 = min(int(math.ceil(win.row_off + win.height)) + pad, inp.height)
+    if c1 <= c0 or r1 <= r0:
+        return out, 0
+    window = Window(c0, r0, c1 - c0, r1 - r0)
+    rs = Resampling[task.resampling]
+    if scale > 2 and not inp.use_mask:
+        # Much finer sources: GDAL warps chip by chip straight from the file, reading the source window in
+        # pieces under its warp memory limit (a run's window at full resolution could be gigabytes).
+        for k, chip in enumerate(chips):
+            reproject(source=rasterio.band(src, list(inp.bands)), destination=out[k], src_nodata=inp.nodata,
+                      dst_transform=chip.transform(res), dst_crs=chip.crs, dst_nodata=nodata, resampling=rs,
+                      init_dest_nodata=True, warp_mem_limit=64)
+        return out, int(window.width * window.height * len(inp.bands) * np.dtype(inp.dtype).itemsize)
+    oh, ow = int(window.height), int(window.width)
+    arr = src.read(inp.bands, window=window)
+    src_nodata = inp.nodata
+    if inp.use_mask:
+        # Stay bounded for fine masked sources too: read them decimated to ~2 source pixels per chip pixel.
+        f = max(1, int(scale // 2))
+        oh, ow = max(1, int(math.ceil(window.height / f))), max(1, int(math.ceil(window.width / f)))
+        if f > 1:
+            read_rs = Resampling.mode if task.resampling in ("nearest", "mode") else Resampling.average
+            arr = src.read(inp.bands, window=window, out_shape=(len(inp.bands), oh, ow), resampling=read_rs)
+        mask = src.read_masks(inp.bands, window=window, out_shape=(len(inp.bands), oh, ow),
+                              resampling=Resampling.nearest)
+        fill = nodata if np.can_cast(np.asarray(nodata).dtype, arr.dtype, "same_kind") else 0
+        if isinstance(fill, float) and math.isnan(fill) and arr.dtype.kind != "f":
+            arr = arr.astype("float32")
+        arr[mask == 0] = fill
+        src_nodata = fill
+    wt = a @ Affine.translation(c0, r0) @ Affine.scale(window.width / ow, window.height / oh)
+    for k, chip in enumerate(chips):
+        reproject(source=arr, destination=out[k], src_transform=wt, src_crs=inp.crs_wkt, src_nodata=src_nodata,
+                  dst_transform=chip.transform(res), dst_crs=chip.crs, dst_nodata=nodata, resampling=rs,
+                  init_dest_nodata=True)
+    return out, arr.nbytes
+
+
+def tile_unit(task: TileTask) -> UnitResult:
+    """Read, warp, mosaic and write the chips of one shard. Runs on a thread or a dask worker."""
+    import rasterio
+
+    store = _open_store(task.store_dir, task.token)
+    chips = [Chip.from_id(c) for c in task.chip_ids]
+    n = len(chips)
+    px = chips[0].shape(task.resolution)[0] if chips else 0
+    nb = len(task.inputs[0].bands) if task.inputs else 0
+    result = UnitResult(task.shard)
+    dst = np.full((n, nb, px, px), task.nodata, dtype=task.dtype)
+    filled = np.zeros((n, px, px), bool)
+    failed = np.zeros(n, bool)
+    with rasterio.Env(**_GDAL_ENV):
+        for k, inp in enumerate(task.inputs):
+            idxs = [i for i in range(n) if k in task.chip_inputs[i] and not failed[i]]
+            if not idxs:
+                continue
+            try:
+                src = rasterio.open(inp.path)
+            except Exception as exc:
+                result.errors.append((inp.path, f"cannot be opened ({_first_line(exc)})"))
+                failed[idxs] = True
+                continue
+            with src:
+                for run in _runs(chips, idxs):
+                    run_chips = [chips[i] for i in run]
+                    try:
+                        if all(_aligned(inp, c, task.resolution, task.dtype) for c in run_chips):
+                            block, nread = _read_aligned(src, inp, run_chips, task.resolution, px, task.dtype,
+                                                         task.nodata)
+                        else:
+                            block, nread = _warp_run(src, inp, run_chips, task, px)
+                    except Exception as exc:  # a corrupt block, a dropped connection: this input fails here
+                        msg = f"read failed ({_first_line(exc)}); check or re-download the file"
+                        if (inp.path, msg) not in result.errors:
+                            result.errors.append((inp.path, msg))
+                        failed[run] = True
+                        continue
+                    result.bytes_read += nread
+                    for j, i in enumerate(run):
+                        ok = ~_is_nodata(block[j], task.nodata).all(axis=0)  # a pixel is valid if any band is
+                        new = ok & ~filled[i]  # first valid input wins
+                        if new.all():
+                            dst[i] = block[j]
+                        elif new.any():
+                            dst[i][:, new] = block[j][:, new]
+                        filled[i] |= ok
+    valid = filled.reshape(n, -1).mean(axis=1) if n else np.zeros(0)
+    keep = ~failed & (valid >= task.min_valid) if task.min_valid > 0 else ~failed
+    result.failed = [c for c, f in zip(task.chip_ids, failed, strict=True) if f]
+    result.dropped = [c for c, k, f in zip(task.chip_ids, keep, failed, strict=True) if not k and not f]
+    if keep.any():
+        ids = [c for c, k in zip(task.chip_ids, keep, strict=True) if k]
+        store.write_shard(task.collection, task.shard, task.time_index, ids, dst[keep], valid[keep])
+        result.written = ids
+        result.valid = [float(v) for v in valid[keep]]
+        result.bytes_written = int(dst[keep].nbytes)
+    return result
+
+
+# -- the run ------------------------------------------------------------------------------------------------
+@dataclass
+class TileReport:
+    collection: str
+    period: str
+    store: str
+    inputs: int = 0
+    inputs_ok: int = 0
+    chips: int = 0
+    units: int = 0
+    units_failed: int = 0
+    chips_written: int = 0
+    chips_dropped: int = 0
+    chips_failed: int = 0
+    failures: list[str] = field(default_factory=list)  # one line each, naming the input
+    bytes_read: int = 0
+    bytes_written: int = 0
+    seconds: float = 0.0
+    created: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.units_failed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"collection": self.collection, "period": self.period, "store": self.store, "inputs": self.inputs,
+                "inputs_ok": self.inputs_ok, "chips": self.chips, "units": self.units,
+                "units_failed": self.units_failed, "chips_written": self.chips_written,
+                "chips_dropped": self.chips_dropped, "chips_failed": self.chips_failed,
+                "failures": list(self.failures), "bytes_read": self.bytes_read, "bytes_written": self.bytes_written,
+                "seconds": round(self.seconds, 3), "ok": self.ok}
+
+    def summary_line(self) -> str:
+        mb = self.bytes_written / 1e6
+        return (f"tile: {self.chips_written} chips written to {self.collection}/{self.period}, "
+                f"{self.chips_dropped} dropped (below --min-valid), {self.chips_failed} failed, "
+                f"{self.inputs_ok}/{self.inputs} inputs read, {mb:.1f} MB in {self.seconds:.1f}s -> {self.store}")
+
+
+def _collection_spec(name: str, first: RasterInput, store: ChipStore, resolution: float | None,
+                     kind: str | None, nodata: float | None) -> tuple[CollectionSpec, int]:
+    """The collection's spec and version: the catalog recipe's, the store's, or one made from the first input."""
+    from .catalog import load_catalog
+
+    cat = load_catalog()
+    if name in cat:
+        recipe = cat[name]
+        spec = recipe.store_spec()
+        version = recipe.version
+        if kind and kind != spec.kind:
+            raise UsageError(f"collection {name!r} is the catalog's {spec.kind} recipe; drop --kind or use "
+                             "another collection name")
+    elif name in store.collections():
+        spec = store.spec(name)
+        version = int(spec.attrs.get("recipe_version", 1))
+    else:
+        dt = np.dtype(first.dtype)
+        fill: float | int
+        if first.nodata is not None:
+            fill = first.nodata
+        elif nodata is not None:
+            fill = nodata
+        else:
+            fill = float("nan") if dt.kind == "f" else 0
+        fill = float(fill) if dt.kind == "f" else int(fill)
+        names = [d if d else f"b{b}" for d, b in zip(first.descriptions, first.bands, strict=True)]
+        if len(set(names)) != len(names):
+            names = [f"b{b}" for b in first.bands]
+        nb = len(names)
+        spec = CollectionSpec(name=name, bands=tuple(names), dtype=str(dt), nodata=fill,
+                              resolution=float(resolution or 10), chip_px=0, kind=kind or "continuous",
+                              attrs={"recipe": "", "title": name, "source": "m3leo tile", "recipe_version": 1,
+                                     "units": [""] * nb, "scale": [1.0] * nb, "offset": [0.0] * nb,
+                                     "classes": {}})
+        version = 1
+    res = float(resolution) if resolution else spec.resolution
+    if abs(CHIP_SIZE_M / res - round(CHIP_SIZE_M / res)) > 1e-9:
+        raise UsageError(f"resolution {res} m does not divide the 4000 m chip; use e.g. 10, 20, 40, 50, 100")
+    spec = replace(spec, resolution=res, chip_px=int(round(CHIP_SIZE_M / res)))
+    return spec, version
+
+
+def _load_geometry(aoi: Any) -> Any:
+    if aoi is None:
+        return None
+    if isinstance(aoi, (str, Path)):
+        from .aoi import load_aoi
+
+        return load_aoi(str(aoi)).geometry
+    return getattr(aoi, "geometry", aoi)
+
+
+def _chip_fractions(chips: Sequence[Chip], footprint: Any) -> np.ndarray:
+    """Share of each chip's square inside the inputs' footprint (a cheap upper bound of its valid fraction)."""
+    from .grid import _project
+
+    out = np.zeros(len(chips))
+    by_epsg: dict[int, list[int]] = {}
+    for i, c in enumerate(chips):
+        by_epsg.setdefault(c.epsg, []).append(i)
+    for epsg, idx in by_epsg.items():
+        g = _project(footprint, epsg)
+        boxes = shapely.box([chips[i].x_min for i in idx], [chips[i].y_min for i in idx],
+                            [chips[i].x_max for i in idx], [chips[i].y_max for i in idx])
+        out[idx] = shapely.area(shapely.intersection(boxes, g)) / CHIP_SIZE_M ** 2
+    return out
+
+
+def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, collection: str, *, aoi: Any = None,
+         resolution: float | None = None, resampling: str | None = None, period: str = "static",
+         bands: Sequence[int | str] | None = None, nodata: float | None = None, min_valid: float = 0.0,
+         kind: str | None = None, workers: int | None = None, dask: Any = None,
+         shard_chips: int | None = None, progress: ProgressFn | None = None, lock: bool = True) -> TileReport:
+    """Reproject and cut `inputs` into the chips of `collection` (period `period`) in the store at `store_dir`.
+
+    resolution: chip metres per pixel (default: the collection's, else 10). resampling: nearest, bilinear,
+    cubic, average or mode (default nearest for categorical collections, bilinear otherwise). min_valid: chips
+    with a smaller valid-pixel fraction are not written. dask: a scheduler address or a distributed Client.
+    Unreadable inputs are reported in `TileReport.failures` and the run goes on; RasterError if none is usable.
+    """
+    from .state import RunLock, StateDB
+    from .store import DEFAULT_SHARD_CHIPS
+
+    started = time.monotonic()
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    if resampling is not None and resampling not in RESAMPLINGS:
+        raise UsageError(f"resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
+    if kind is not None and kind not in ("categorical", "continuous"):
+        raise UsageError(f"kind {kind!r} is not known; use categorical or continuous")
+    if not 0.0 <= min_valid <= 1.0:
+        raise UsageError(f"--min-valid {min_valid} is outside 0..1; give a fraction such as 0.5")
+    if not collection or not collection.replace("_", "").isalnum():
+        raise CollectionError(f"collection name {collection!r} must be letters, digits and underscores")
+    geometry = _load_geometry(aoi)
+    store_dir = str(store_dir)
+    report = TileReport(collection=collection, period=period, store=store_dir)
+
+    def fail_input(line: str) -> None:
+        report.failures.append(line)
+        if progress:
+            progress({"event": "input_failed", "error": line})
+
+    paths, lines = expand_inputs(inputs)
+    for line in lines:
+        fail_input(line)
+    report.inputs = len(paths) + len(lines)
+    probed: list[RasterInput] = []
+    for p in paths:
+        try:
+            probed.append(probe_input(p, bands, nodata))
+        except RasterError as exc:
+            fail_input(f"{p}: {exc}")
+    if not probed:
+        raise RasterError(f"none of the {report.inputs} input(s) could be read ({'; '.join(report.failures[:3])}); "
+                          "give readable GeoTIFFs (or other GDAL rasters), folders or globs of them")
+
+    run_lock = RunLock(store_dir).acquire() if lock and not _is_url(store_dir) else None
+    try:
+        store = ChipStore.open(store_dir, create=True)
+        spec, version = _collection_spec(collection, probed[0], store, resolution, kind, nodata)
+        usable: list[RasterInput] = []
+        for inp in probed:
+            if len(inp.bands) != len(spec.bands):
+                fail_input(f"{inp.path}: has {len(inp.bands)} band(s) selected but {collection} stores "
+                           f"{len(spec.bands)} ({', '.join(spec.bands)}); pick them with --bands")
+            else:
+                usable.append(inp)
+        if not usable:
+            raise RasterError(f"no input matches collection {collection}'s {len(spec.bands)} band(s); "
+                              "pick the bands with --bands or tile into a new collection name")
+        report.inputs_ok = len(usable)
+        rs = resampling or ("nearest" if spec.kind == "categorical" else "bilinear")
+
+        # Chips: the inputs' footprints (clipped to the AOI), and for each chip the inputs that touch it.
+        feet = [footprint_4326(i) for i in usable]
+        union = shapely.union_all(feet)
+        area = union if geometry is None else shapely.intersection(union, geometry)
+        chips = chips_for_geometry(area) if not area.is_empty and area.area > 0 else []
+        report.chips = len(chips)
+        if chips and min_valid > 0:
+            # Chips the inputs cannot cover enough are dropped now: they need not even enter the store.
+            frac = _chip_fractions(chips, union)
+            chips = [c for c, f in zip(chips, frac, strict=True) if f >= min_valid]
+            report.chips_dropped = report.chips - len(chips)
+        if not chips:
+            report.seconds = time.monotonic() - started
+            if progress:
+                progress({"event": "plan", "chips": 0, "units": 0, "inputs": len(usable)})
+            return report
+        from .grid import chip_outline_4326
+
+        tree = shapely.STRtree(feet)
+        outlines = [chip_outline_4326(c) for c in chips]
+        pairs = tree.query(outlines, predicate="intersects")
+        chip_inputs: list[list[int]] = [[] for _ in chips]
+        for ci, ii in zip(pairs[0], pairs[1], strict=True):
+            chip_inputs[int(ci)].append(int(ii))
+
+        # Planning: metadata changes happen here, once, before any worker writes.
+        report.created = collection not in store.collections()
+        store.ensure_collection(spec, shard_chips=shard_chips or DEFAULT_SHARD_CHIPS)
+        index = store.add_chips(collection, chips)
+        t = store.ensure_period(collection, period)
+        store.record_period(collection, period, tool="m3leo tile", recipe_version=version, resampling=rs,
+                            resolution=spec.resolution, inputs=[i.path for i in usable[:100]],
+                            n_inputs=len(usable))
+        by_shard: dict[int, list[int]] = {}
+        for pos, idx in enumerate(index):
+            by_shard.setdefault(store.shard_of(collection, int(idx)), []).append(pos)
+        token = uuid.uuid4().hex
+        tasks = []
+        for shard, positions in sorted(by_shard.items()):
+            used = sorted({k for p in positions for k in chip_inputs[p]})
+            remap = {k: j for j, k in enumerate(used)}
+            tasks.append(TileTask(
+                store_dir=store_dir, token=token, collection=collection, time_index=t, shard=shard,
+                chip_ids=tuple(chips[p].chip_id for p in positions),
+                chip_inputs=tuple(tuple(remap[k] for k in sorted(chip_inputs[p])) for p in positions),
+                inputs=tuple(usable[k] for k in used), resolution=spec.resolution, dtype=spec.dtype,
+                nodata=spec.nodata, resampling=rs, min_valid=min_valid))
+        report.units = len(tasks)
+        state = StateDB(Path(store_dir) / STATE_FILE) if not _is_url(store_dir) else None
+        unit_ids: dict[int, int] = {}
+        if state is not None:
+            state.upsert_units((collection, period, tk.shard, tk.chip_ids, version, "tile") for tk in tasks)
+            for u in state.units(collection=collection, period=period):
+                unit_ids[u.shard] = u.id
+            run_id = state.start_run("tile")
+        if progress:
+            progress({"event": "plan", "chips": len(chips), "units": len(tasks), "inputs": len(usable),
+                      "collection": collection, "period": period})
+        failed_inputs: set[str] = set()
+
+        def done(task: TileTask, res: UnitResult | None, exc: BaseException | None) -> None:
+            if exc is not None:
+                if not isinstance(exc, (M3leoError, OSError)):
+                    raise exc  # a bug, not a bad input: stop loudly
+                res = UnitResult(task.shard, failed=list(task.chip_ids),
+                                 errors=[("", f"unit {task.shard} failed: {_first_line(exc)}")])
+            assert res is not None
+            for path, msg in res.errors:
+                if path and path not in failed_inputs:
+                    failed_inputs.add(path)
+                    fail_input(f"{path}: {msg}")
+                elif not path:
+                    fail_input(msg)
+            report.chips_written += len(res.written)
+            report.chips_dropped += len(res.dropped)
+            report.chips_failed += len(res.failed)
+            report.bytes_read += res.bytes_read
+            report.bytes_written += res.bytes_written
+            if res.failed:
+                report.units_failed += 1
+            if state is not None and task.shard in unit_ids:
+                if res.failed:
+                    state.mark(unit_ids[task.shard], "failed", attempt=True, error_kind="permanent",
+                               error="; ".join(f"{p}: {m}" if p else m for p, m in res.errors)[:2000])
+                else:
+                    state.mark(unit_ids[task.shard], "done", attempt=True)
+            if progress:
+                progress({"event": "unit", "shard": task.shard, "chips": len(task.chip_ids),
+                          "written": len(res.written), "dropped": len(res.dropped), "failed": len(res.failed),
+                          "ok": not res.failed})
+
+        try:
+            if dask is not None:
+                _run_dask(tasks, dask, done)
+            else:
+                from .runner import fan_out
+
+                fan_out(tasks, tile_unit, workers or os.cpu_count() or 1, done)
+        finally:
+            report.seconds = time.monotonic() - started
+            report.inputs_ok = len(usable) - len(failed_inputs)
+            if state is not None:
+                state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())
+                state.close()
+        if report.chips_written == 0 and usable and len(failed_inputs) >= len(usable):
+            raise RasterError(f"every input failed while reading ({'; '.join(report.failures[:3])}); check or "
+                              "re-download the files and rerun")
+        return report
+    finally:
+        if run_lock:
+            run_lock.release()
+
+
+def _run_dask(tasks: Sequence[TileTask], scheduler: Any,
+              done: Callable[[TileTask, UnitResult | None, BaseException | None], None]) -> None:
+    """The same per-shard function on a dask.distributed cluster; results come back to this process."""
+    from distributed import Client, as_completed
+
+    own = isinstance(scheduler, str)
+    client = Client(scheduler) if own else scheduler
+    try:
+        slots = max(2 * sum(client.nthreads().values()), 2)
+        it = iter(tasks)
+        futures = {}
+        for task in it:
+            futures[client.submit(tile_unit, task, pure=False)] = task
+            if len(futures) >= slots:
+                break
+        ac = as_completed(list(futures))
+        for fut in ac:
+            task = futures.pop(fut)
+            exc = fut.exception()
+            done(task, None if exc else fut.result(), exc)
+            nxt = next(it, None)
+            if nxt is not None:
+                f2 = client.submit(tile_unit, nxt, pure=False)
+                futures[f2] = nxt
+                ac.add(f2)
+    finally:
+        if own:
+            client.close()

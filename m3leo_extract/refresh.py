@@ -54,6 +54,21 @@ def due_periods(cfg: DatasetConfig, today: date) -> list[Period]:
     return sorted(periods)
 
 
+_RUN_OPTIONS = {"shard_chips": int, "max_concurrency": int, "max_rps": float}
+
+
+def _run_options(cfg: DatasetConfig) -> dict[str, Any]:
+    """Run settings a dataset may pin in its m3leo.toml [options] table."""
+    out: dict[str, Any] = {}
+    for key, kind in _RUN_OPTIONS.items():
+        if key in cfg.options:
+            try:
+                out[key] = kind(cfg.options[key])
+            except (TypeError, ValueError):
+                raise UsageError(f"m3leo.toml: options.{key} = {cfg.options[key]!r} is not a number") from None
+    return out
+
+
 @dataclass
 class RefreshResult:
     report: ExtractReport | None
@@ -81,7 +96,7 @@ def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | N
     recipes = parse_collections(",".join(cfg.collections), load_catalog(cfg.catalog))
     periods = due_periods(cfg, today) if new_periods else parse_periods(",".join(cfg.periods) or "2020")
     area = load_aoi(cfg.aoi)
-    base = options or ExtractOptions()
+    base = options or ExtractOptions(**_run_options(cfg))
     from dataclasses import replace
 
     from .state import StateDB

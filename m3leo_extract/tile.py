@@ -27,7 +27,7 @@ import shapely
 from affine import Affine
 
 from .errors import CollectionError, M3leoError, RasterError, UsageError
-from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
+from .grid import CHIP_SIZE_M, Chip, ChipArrays, chips_for_geometry, outlines_4326
 from .store import ChipStore, CollectionSpec
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -248,6 +248,26 @@ def _open_store(directory: str, token: str) -> ChipStore:
         return _STORES[key]
 
 
+_LOCAL = threading.local()
+
+
+def _dataset(path: str, token: str) -> Any:
+    """This thread's open handle on `path` for this run. Kept open across units so GDAL's block cache keeps
+    the decoded tiles that neighbouring shards share (a handle per unit would decode them again)."""
+    import rasterio
+
+    cache: dict[str, Any] = getattr(_LOCAL, "datasets", {})
+    if getattr(_LOCAL, "token", None) != token or len(cache) > 64:
+        for ds in cache.values():
+            ds.close()
+        cache = {}
+        _LOCAL.token = token
+    _LOCAL.datasets = cache
+    if path not in cache:
+        cache[path] = rasterio.open(path)
+    return cache[path]
+
+
 def _is_nodata(arr: np.ndarray, nodata: float | int | None) -> np.ndarray:
     if nodata is None:
         return np.zeros(arr.shape, bool)
@@ -365,6 +385,33 @@ def _warp_run(src: Any, inp: RasterInput, chips: list[Chip], task: TileTask, px:
     return out, arr.nbytes
 
 
+def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int], task: TileTask, px: int,
+                  dst: np.ndarray, filled: np.ndarray, failed: np.ndarray, result: UnitResult) -> None:
+    """Add one input to the unit's chips `idxs`: pixels still empty take its valid pixels (first valid wins)."""
+    for run in _runs(chips, idxs):
+        run_chips = [chips[i] for i in run]
+        try:
+            if all(_aligned(inp, c, task.resolution, task.dtype) for c in run_chips):
+                block, nread = _read_aligned(src, inp, run_chips, task.resolution, px, task.dtype, task.nodata)
+            else:
+                block, nread = _warp_run(src, inp, run_chips, task, px)
+        except Exception as exc:  # a corrupt block, a dropped connection: these chips fail, the rest go on
+            msg = f"read failed ({_first_line(exc)}); check or re-download the file"
+            if (inp.path, msg) not in result.errors:
+                result.errors.append((inp.path, msg))
+            failed[run] = True
+            continue
+        result.bytes_read += nread
+        for j, i in enumerate(run):
+            ok = ~_is_nodata(block[j], task.nodata).all(axis=0)  # a pixel is valid if any band is
+            new = ok & ~filled[i]
+            if new.all():
+                dst[i] = block[j]
+            elif new.any():
+                dst[i][:, new] = block[j][:, new]
+            filled[i] |= ok
+
+
 def tile_unit(task: TileTask) -> UnitResult:
     """Read, warp, mosaic and write the chips of one shard. Runs on a thread or a dask worker."""
     import rasterio
@@ -379,40 +426,17 @@ def tile_unit(task: TileTask) -> UnitResult:
     filled = np.zeros((n, px, px), bool)
     failed = np.zeros(n, bool)
     with rasterio.Env(**_GDAL_ENV):
-        for k, inp in enumerate(task.inputs):
+        for k, inp in enumerate(task.inputs):  # in the caller's order: the first valid input wins a pixel
             idxs = [i for i in range(n) if k in task.chip_inputs[i] and not failed[i]]
             if not idxs:
                 continue
             try:
-                src = rasterio.open(inp.path)
+                src = _dataset(inp.path, task.token)
             except Exception as exc:
                 result.errors.append((inp.path, f"cannot be opened ({_first_line(exc)})"))
                 failed[idxs] = True
                 continue
-            with src:
-                for run in _runs(chips, idxs):
-                    run_chips = [chips[i] for i in run]
-                    try:
-                        if all(_aligned(inp, c, task.resolution, task.dtype) for c in run_chips):
-                            block, nread = _read_aligned(src, inp, run_chips, task.resolution, px, task.dtype,
-                                                         task.nodata)
-                        else:
-                            block, nread = _warp_run(src, inp, run_chips, task, px)
-                    except Exception as exc:  # a corrupt block, a dropped connection: this input fails here
-                        msg = f"read failed ({_first_line(exc)}); check or re-download the file"
-                        if (inp.path, msg) not in result.errors:
-                            result.errors.append((inp.path, msg))
-                        failed[run] = True
-                        continue
-                    result.bytes_read += nread
-                    for j, i in enumerate(run):
-                        ok = ~_is_nodata(block[j], task.nodata).all(axis=0)  # a pixel is valid if any band is
-                        new = ok & ~filled[i]  # first valid input wins
-                        if new.all():
-                            dst[i] = block[j]
-                        elif new.any():
-                            dst[i][:, new] = block[j][:, new]
-                        filled[i] |= ok
+            _mosaic_input(src, inp, chips, idxs, task, px, dst, filled, failed, result)
     valid = filled.reshape(n, -1).mean(axis=1) if n else np.zeros(0)
     keep = ~failed & (valid >= task.min_valid) if task.min_valid > 0 else ~failed
     result.failed = [c for c, f in zip(task.chip_ids, failed, strict=True) if f]
@@ -616,10 +640,9 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
             if progress:
                 progress({"event": "plan", "chips": 0, "units": 0, "inputs": len(usable)})
             return report
-        from .grid import chip_outline_4326
-
         tree = shapely.STRtree(feet)
-        outlines = [chip_outline_4326(c) for c in chips]
+        outlines = outlines_4326(ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
+                                            np.array([c.row for c in chips]), np.array([c.col for c in chips])))
         pairs = tree.query(outlines, predicate="intersects")
         chip_inputs: list[list[int]] = [[] for _ in chips]
         for ci, ii in zip(pairs[0], pairs[1], strict=True):
@@ -633,9 +656,10 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         store.record_period(collection, period, tool="m3leo tile", recipe_version=version, resampling=rs,
                             resolution=spec.resolution, inputs=[i.path for i in usable[:100]],
                             n_inputs=len(usable))
+        per_shard = store.shard_chips(collection)
         by_shard: dict[int, list[int]] = {}
-        for pos, idx in enumerate(index):
-            by_shard.setdefault(store.shard_of(collection, int(idx)), []).append(pos)
+        for pos, idx in enumerate(index.tolist()):
+            by_shard.setdefault(idx // per_shard, []).append(pos)  # store.shard_of, without a lookup per chip
         token = uuid.uuid4().hex
         tasks = []
         for shard, positions in sorted(by_shard.items()):

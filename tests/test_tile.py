@@ -107,6 +107,30 @@ def test_aligned_input_is_copied_exactly(tmp_path: Path) -> None:
         np.testing.assert_array_equal(got, ref)
 
 
+def _const_tif(path: Path, values: np.ndarray, x0: float, y1: float, res: float = 100.0) -> Path:
+    with rasterio.open(path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0], count=1,
+                       dtype="uint8", nodata=0, crs="EPSG:32618", transform=Affine(res, 0, x0, 0, -res, y1)) as dst:
+        dst.write(values, 1)
+    return path
+
+
+def test_overlapping_inputs_first_valid_wins(tmp_path: Path) -> None:
+    # One chip (18N_0678_065) covered by A (1s, its west half nodata) and B (2s, shifted by half a pixel: warped).
+    a_vals = np.ones((40, 40), "uint8")
+    a_vals[:, :20] = 0
+    a = _const_tif(tmp_path / "a.tif", a_vals, 260000.0, 2716000.0)
+    b = _const_tif(tmp_path / "b.tif", np.full((60, 60), 2, "uint8"), 259050.0, 2716950.0)
+    chip = "18N_0678_065"
+    ring = [[-77.36, 24.51], [-77.34, 24.51], [-77.34, 24.53], [-77.36, 24.53], [-77.36, 24.51]]
+    aoi = str(_aoi(tmp_path, "one", ring))
+    tile([a, b], tmp_path / "ab", "m", resolution=100, aoi=aoi, kind="categorical")
+    tile([b, a], tmp_path / "ba", "m", resolution=100, aoi=aoi, kind="categorical")
+    ab = ChipStore.open(tmp_path / "ab").read_chip("m", chip)[0]
+    ba = ChipStore.open(tmp_path / "ba").read_chip("m", chip)[0]
+    assert np.all(ab[:, 20:] == 1) and np.all(ab[:, :20] == 2)
+    assert np.all(ba == 2)
+
+
 def test_corrupt_input_is_reported_and_the_rest_tiled(shared_data: Path, tmp_path: Path) -> None:
     aoi = _aoi(tmp_path, "both", INSIDE, KOREA)
     events: list[dict] = []
@@ -228,7 +252,8 @@ def test_xarray_and_chip_dataarray(rgb_store: tuple[Path, Path]) -> None:
     assert da.rio.nodata == 0
 
 
-def test_render_and_show(rgb_store: tuple[Path, Path], shared_data: Path, tmp_path: Path) -> None:
+def test_render_and_show(rgb_store: tuple[Path, Path], shared_data: Path, tmp_path: Path,
+                         capsys: pytest.CaptureFixture[str]) -> None:
     from m3leo_extract.render import chip_info, render_chip
 
     d, aoi = rgb_store
@@ -246,6 +271,13 @@ def test_render_and_show(rgb_store: tuple[Path, Path], shared_data: Path, tmp_pa
     info = chip_info(d, cid)
     assert set(info["collections"]) == {"esa_worldcover", "red", "rgb"}
     assert info["crs"] == "EPSG:32618" and info["collections"]["rgb"]["periods"]["static"] == 1.0
+    from m3leo_extract.cli import main
+
+    assert main(["show", cid, "--store", str(d)]) == 0
+    printed = capsys.readouterr().out
+    assert cid in printed and "esa_worldcover" in printed and "EPSG:32618" in printed
+    assert main(["show", cid, "--store", str(d), "--png", str(tmp_path / "cli.png")]) == 0
+    assert (tmp_path / "cli.png").stat().st_size > 1000
     out = render_chip(d, cid, tmp_path / "chip.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     import matplotlib.image as mpimg

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,10 +16,10 @@ def show(
     chip: Annotated[str, typer.Argument(help="Chip id, e.g. 31N_1350_120.")],
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")] = Path(
         "m3leo-data"),
-    png: Annotated[Optional[Path], typer.Option("--png", help="Write a PNG of the chip's collections here.")] = None,
-    period: Annotated[Optional[str], typer.Option(help="Period label to render (default: each one's latest).")]
+    png: Annotated[Path | None, typer.Option("--png", help="Write a PNG of the chip's collections here.")] = None,
+    period: Annotated[str | None, typer.Option(help="Period label to render (default: each one's latest).")]
     = None,
-    collections: Annotated[Optional[str], typer.Option(help="Comma-separated collections (default: all).")]
+    collections: Annotated[str | None, typer.Option(help="Comma-separated collections (default: all).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metadata as JSON.")] = False,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -46,28 +46,29 @@ def tile(
     inputs: Annotated[list[str], typer.Argument(help="Raster files, folders, globs or URLs (s3://, gs://, https://).")],
     collection: Annotated[str, typer.Option(help="A catalog recipe (its bands/dtype/nodata) or a new name.")],
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")],
-    aoi: Annotated[Optional[str], typer.Option(help="Only the chips of this AOI (name or vector file).")] = None,
-    resolution: Annotated[Optional[float], typer.Option(help="Chip metres per pixel (default: the collection's, "
+    aoi: Annotated[str | None, typer.Option(help="Only the chips of this AOI (name or vector file).")] = None,
+    resolution: Annotated[float | None, typer.Option(help="Chip metres per pixel (default: the collection's, "
                                                               "else 10).")] = None,
-    resampling: Annotated[Optional[str], typer.Option(help="nearest|bilinear|cubic|average|mode (default: "
+    resampling: Annotated[str | None, typer.Option(help="nearest|bilinear|cubic|average|mode (default: "
                                                            "nearest for categorical, else bilinear).")] = None,
     period: Annotated[str, typer.Option(help="Period label the chips are stored under.")] = "static",
-    bands: Annotated[Optional[str], typer.Option(help="Comma-separated input bands (1-based numbers or names).")]
+    bands: Annotated[str | None, typer.Option(help="Comma-separated input bands (1-based numbers or names).")]
     = None,
-    nodata: Annotated[Optional[float], typer.Option(help="Nodata of inputs whose files do not say.")] = None,
+    nodata: Annotated[float | None, typer.Option(help="Nodata of inputs whose files do not say.")] = None,
     min_valid: Annotated[float, typer.Option("--min-valid", min=0.0, max=1.0,
                                              help="Drop chips with a smaller valid-pixel fraction.")] = 0.0,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="Local threads (default: CPU count).")] = None,
-    dask: Annotated[Optional[str], typer.Option("--dask", help="dask.distributed scheduler address, "
+    workers: Annotated[int | None, typer.Option(min=1, help="Local threads (default: CPU count).")] = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="dask.distributed scheduler address, "
                                                                "e.g. tcp://host:8786.")] = None,
-    kind: Annotated[Optional[str], typer.Option(help="categorical|continuous, for a new collection.")] = None,
-    shard_chips: Annotated[Optional[int], typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
+    kind: Annotated[str | None, typer.Option(help="categorical|continuous, for a new collection.")] = None,
+    shard_chips: Annotated[int | None, typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
     from ..errors import UsageError
-    from ..tile import RESAMPLINGS, tile as run_tile
+    from ..tile import RESAMPLINGS
+    from ..tile import tile as run_tile
 
     if resampling is not None and resampling not in RESAMPLINGS:
         raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")

@@ -1,0 +1,441 @@
+"""`ChipDataset`: the chip store as a PyTorch map-style dataset, one sample per chip.
+
+A sample is a dict with TorchGeo's key conventions so its transforms plug in:
+
+    <input name>  (C, H, W) float32   each input collection, normalised with the store's train-split stats;
+                                      nodata / NaN become 0 after normalisation (categorical inputs: one-hot)
+    "image"       (C, H, W) float32   instead of the per-input keys when `as_image=True` (inputs concatenated)
+    "mask"        (H, W) int64        categorical target: class codes mapped to 0..K-1, nodata -> IGNORE_INDEX
+                  (C, H, W) float32   continuous target, in stored units, nodata -> NaN
+    "chip_id" str, "crs" str ("EPSG:32631"), "bounds" float64 tensor (x_min, y_min, x_max, y_max) in the CRS
+
+Modalities are aligned by chip id. A chip that lacks a requested collection, or whose period was never
+written or is empty (valid fraction NaN or <= `min_valid`), is skipped and counted in `ds.skipped[name]`;
+nothing is ever zero-filled. Reading one chip is one chunk read per modality: on a local store the reader
+pulls the chunk's byte range straight out of its shard file (shard index + one `pread` + zstd decode), and
+falls back to zarr for anything else (object storage, other codecs). Readers open lazily in each process,
+so the dataset pickles cheaply into DataLoader workers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from .errors import StoreError, UsageError
+from .grid import Chip
+from .store import STORE_NAME, ChipStore
+
+IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss's default ignore_index
+_EMPTY = 2**64 - 1  # a shard index entry of a chunk that was never written
+
+
+@dataclass(frozen=True)
+class Modality:
+    """One collection as the dataset reads it: which period (time index) and how to decode it."""
+
+    name: str
+    bands: tuple[str, ...]
+    dtype: str
+    nodata: float | int
+    kind: str
+    chip_px: int
+    resolution: float
+    period: str
+    time_index: int
+    shard_chips: int
+
+    @property
+    def nan_nodata(self) -> bool:
+        return isinstance(self.nodata, float) and math.isnan(self.nodata)
+
+
+def _period_key(label: str) -> tuple[Any, ...]:
+    from .catalog.period import parse_label
+
+    try:
+        p = parse_label(label)
+        return (p.end, p.start, label)
+    except Exception:  # a label we cannot parse sorts by text, after the parsable ones
+        return (label,)
+
+
+def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
+    """The stored period of `name` to read for `wanted`.
+
+    None: the latest. A stored label: itself. Otherwise the latest stored period inside `wanted` (a year asked
+    of seasonal S1 gives its last season), else the shortest stored period covering it (a season asked of a
+    yearly collection gives that year).
+    """
+    from .catalog.period import parse_label
+
+    if not labels:
+        raise StoreError(f"collection {name!r} has no period written yet; run extract or tile first")
+    if wanted is None:
+        return max(labels, key=_period_key)
+    if wanted in labels:
+        return wanted
+    w = parse_label(wanted)
+    parsed = {}
+    for lab in labels:
+        try:
+            parsed[lab] = parse_label(lab)
+        except Exception:
+            continue
+    inside = [lab for lab, p in parsed.items() if p.start >= w.start and p.end <= w.end]
+    if inside:
+        return max(inside, key=_period_key)
+    cover = [lab for lab, p in parsed.items() if p.start <= w.start and p.end >= w.end]
+    if cover:
+        return min(cover, key=lambda lab: parsed[lab].end - parsed[lab].start)
+    raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
+
+
+class ChunkReader:
+    """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array."""
+
+    def __init__(self, root: str, m: Modality) -> None:
+        self.root = root
+        self.m = m
+        self.shape = (len(m.bands), m.chip_px, m.chip_px)
+        self._fast: bool | None = None
+        self._array: Any = None
+        self._zstd: Any = None
+
+    # The direct path knows the exact layout store.py writes; anything else goes through zarr.
+    def _check_fast(self) -> bool:
+        if "://" in self.root or not Path(self.root).is_dir():
+            return False
+        try:
+            meta = json.loads((Path(self.root) / STORE_NAME / self.m.name / "data" / "zarr.json").read_text())
+            (codec,) = meta["codecs"]
+            cfg = codec["configuration"]
+            inner = [c["name"] for c in cfg["codecs"]]
+            endian = cfg["codecs"][0].get("configuration", {}).get("endian") or "little"
+            ok = (codec["name"] == "sharding_indexed" and cfg.get("index_location", "end") == "end"
+                  and inner in (["bytes"], ["bytes", "zstd"]) and endian == "little"
+                  and [c["name"] for c in cfg["index_codecs"]] == ["bytes", "crc32c"]
+                  and list(cfg["chunk_shape"]) == [1, 1, *self.shape]
+                  and meta["chunk_grid"]["configuration"]["chunk_shape"][0] == self.m.shard_chips
+                  and list(meta["chunk_grid"]["configuration"]["chunk_shape"][1:]) == [1, *self.shape]
+                  and meta["chunk_key_encoding"] == {"name": "default", "configuration": {"separator": "/"}}
+                  and np.dtype(meta["data_type"]) == np.dtype(self.m.dtype))
+        except (OSError, KeyError, ValueError, TypeError):
+            return False
+        if ok and "zstd" in inner:
+            from numcodecs import Zstd
+
+            self._zstd = Zstd()
+        return bool(ok)
+
+    def read(self, row: int) -> np.ndarray:
+        if self._fast is None:
+            self._fast = self._check_fast()
+        if self._fast:
+            out = self._read_direct(row)
+            if out is not None:
+                return out
+        return self._read_zarr(row)
+
+    def _read_direct(self, row: int) -> np.ndarray | None:
+        s = self.m.shard_chips
+        path = os.path.join(self.root, STORE_NAME, self.m.name, "data", "c", str(row // s),
+                            str(self.m.time_index), "0", "0", "0")
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return self._empty()
+        try:
+            size = os.fstat(fd).st_size
+            n_index = s * 16 + 4
+            if size < n_index:
+                return None
+            index = os.pread(fd, n_index, size - n_index)
+            if not _crc_ok(index):
+                return None  # let zarr read it (and report a corrupt shard its own way)
+            offset, nbytes = np.frombuffer(index, dtype="<u8", count=2 * s).reshape(s, 2)[row % s]
+            if offset == _EMPTY:
+                return self._empty()
+            buf = os.pread(fd, int(nbytes), int(offset))
+        finally:
+            os.close(fd)
+        out = np.empty(self.shape, dtype=self.m.dtype)
+        if self._zstd is not None:
+            self._zstd.decode(buf, out=memoryview(out.reshape(-1).view("u1")))
+        else:
+            out.reshape(-1).view("u1")[:] = np.frombuffer(buf, dtype="u1")
+        return out
+
+    def _read_zarr(self, row: int) -> np.ndarray:
+        if self._array is None:
+            self._array = ChipStore.open(self.root, mode="r").group[self.m.name]["data"]
+        return np.asarray(self._array[row, self.m.time_index])
+
+    def _empty(self) -> np.ndarray:
+        return np.full(self.shape, self.m.nodata, dtype=self.m.dtype)
+
+
+def _crc_ok(index: bytes) -> bool:
+    try:
+        import google_crc32c
+    except ImportError:  # without the checksum library, trust the index (zarr needs one of them anyway)
+        return True
+    return google_crc32c.value(index[:-4]) == int.from_bytes(index[-4:], "little")
+
+
+class ChipDataset(Dataset):
+    """Chips of `split` that have every input and the target, as dict samples (see the module docstring)."""
+
+    def __init__(self, store: ChipStore | str | Path, inputs: Sequence[str] | str = ("s1", "s2"),
+                 target: str | None = "esa_worldcover", split: str | None = "train",
+                 period: str | dict[str, str] | None = None,
+                 transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
+                 normalize: bool = True, min_valid: float = 0.0, as_image: bool = False,
+                 stats_max_chips: int | None = None) -> None:
+        from .stats import band_mean_std, ensure_stats
+
+        st = store if isinstance(store, ChipStore) else ChipStore.open(store)
+        self.root = str(st.root)
+        self.inputs = [s.strip() for s in inputs.split(",")] if isinstance(inputs, str) else list(inputs)
+        if not self.inputs:
+            raise UsageError("ChipDataset needs at least one input collection, e.g. inputs=['s1']")
+        if target is not None and target in self.inputs:
+            raise UsageError(f"{target!r} is both an input and the target; pick one role for it")
+        self.target = target
+        self.split = split
+        self.transforms = transforms
+        self.as_image = as_image
+        names = self.inputs + ([target] if target else [])
+        periods = period if isinstance(period, dict) else {n: period for n in names}
+        self.modalities: dict[str, Modality] = {}
+        for name in names:
+            spec = st.spec(name)
+            labels = st.periods(name)
+            label = pick_period(name, labels, periods.get(name))
+            self.modalities[name] = Modality(
+                name=name, bands=spec.bands, dtype=spec.dtype, nodata=spec.nodata, kind=spec.kind,
+                chip_px=spec.chip_px, resolution=spec.resolution, period=label, time_index=labels.index(label),
+                shard_chips=st.shard_chips(name))
+
+        # Candidates: the split's chips of the target (or of the first input when unlabelled).
+        base = target or self.inputs[0]
+        table = st.chip_table(base)
+        ids = table["chip"].astype(object)
+        if split not in (None, "all"):
+            ids = ids[table["split"].astype(object) == split]
+        rows: dict[str, list[int]] = {n: [] for n in names}
+        self.skipped: dict[str, int] = {n: 0 for n in names}
+        kept: list[str] = []
+        index = {n: {c: i for i, c in enumerate(st.chip_ids(n))} for n in names}
+        valid = {n: st.read_valid(n)[:, self.modalities[n].time_index] for n in names}
+        for cid in map(str, ids):
+            found = {}
+            for n in names:
+                r = index[n].get(cid)
+                v = valid[n][r] if r is not None else math.nan
+                if r is None or not v > min_valid:  # NaN (never written) fails too
+                    self.skipped[n] += 1
+                else:
+                    found[n] = r
+            if len(found) == len(names):
+                kept.append(cid)
+                for n in names:
+                    rows[n].append(found[n])
+        self.chip_ids: list[str] = kept
+        self.n_skipped = len(ids) - len(kept)
+        self._rows = {n: np.asarray(r, dtype="int64") for n, r in rows.items()}
+
+        # Normalisation (continuous inputs) and one-hot codes (categorical inputs), from train-split stats.
+        self._norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._onehot: dict[str, np.ndarray] = {}
+        for name in self.inputs:
+            m = self.modalities[name]
+            if m.kind == "categorical":
+                self._onehot[name] = np.array(self._class_codes(st, name), dtype="int64")
+            elif normalize:
+                mean, std = band_mean_std(ensure_stats(st, name, max_chips=stats_max_chips), m.bands)
+                self._norm[name] = (mean[:, None, None], (1.0 / std)[:, None, None].astype("float32"))
+        self.classes: list[int] = []
+        self.class_names: list[str] = []
+        self._lut: np.ndarray | None = None
+        if target and self.modalities[target].kind == "categorical":
+            self.classes = self._class_codes(st, target)
+            names_by_code = st.attrs(target).get("classes") or {}
+            self.class_names = [str(names_by_code.get(str(c), c)) for c in self.classes]
+            self._lut = _class_lut(self.classes, self.modalities[target])
+        self._readers: dict[str, ChunkReader] = {}
+        self._pid = os.getpid()
+
+    # -- metadata ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def _class_codes(st: ChipStore, name: str) -> list[int]:
+        """Class codes from the collection's legend, else the codes seen in its train split."""
+        legend = st.attrs(name).get("classes") or {}
+        if legend:
+            return sorted(int(k) for k in legend)
+        from .stats import ensure_stats
+
+        counts = ensure_stats(st, name).get("class_counts", {})
+        return sorted(int(k) for k in counts)
+
+    @property
+    def task(self) -> str | None:
+        """"segmentation" (categorical target), "regression" (continuous target) or None (no target)."""
+        if not self.target:
+            return None
+        return "segmentation" if self.modalities[self.target].kind == "categorical" else "regression"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def channels(self) -> dict[str, int]:
+        """Channels per input key as the samples hold them."""
+        return {n: (len(self._onehot[n]) if n in self._onehot else len(self.modalities[n].bands))
+                for n in self.inputs}
+
+    def target_stats(self) -> dict[str, Any]:
+        """The target's train-split stats (class counts, or per-band mean/std)."""
+        from .stats import ensure_stats
+
+        if not self.target:
+            raise UsageError("this dataset has no target")
+        return ensure_stats(self.root, self.target)
+
+    def __len__(self) -> int:
+        return len(self.chip_ids)
+
+    def __repr__(self) -> str:
+        periods = ", ".join(f"{n}@{m.period}" for n, m in self.modalities.items())
+        return (f"ChipDataset({self.split}: {len(self)} chips, {periods}, target={self.target!r}, "
+                f"skipped={self.skipped})")
+
+    # -- pickling into workers: no open readers travel ------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_readers"] = {}
+        return state
+
+    def _reader(self, name: str) -> ChunkReader:
+        if self._pid != os.getpid():  # a forked worker: open our own
+            self._readers, self._pid = {}, os.getpid()
+        r = self._readers.get(name)
+        if r is None:
+            r = self._readers[name] = ChunkReader(self.root, self.modalities[name])
+        return r
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def read_raw(self, name: str, i: int) -> np.ndarray:
+        """Chip `i`'s stored values of collection `name`, (band, y, x), as stored (no normalisation)."""
+        return self._reader(name).read(int(self._rows[name][i]))
+
+    def __getitem__(self, key: int | tuple[int, int, int, int, int]) -> dict[str, Any]:
+        """An index, or (index, y0, x0, h, w) for a window in the target's pixels (samplers may yield those)."""
+        if isinstance(key, (tuple, list)):
+            i, y0, x0, h, w = (int(k) for k in key)
+            return self.sample(i, (y0, x0, h, w))
+        return self.sample(int(key))
+
+    def sample(self, i: int, window: tuple[int, int, int, int] | None = None) -> dict[str, Any]:
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"chip index {i} out of range for {len(self)} chips")
+        ref = self.modalities[self.target or self.inputs[0]]
+        out: dict[str, Any] = {}
+        for name in self.inputs:
+            raw = _crop(self.read_raw(name, i), window, self.modalities[name].chip_px / ref.chip_px)
+            out[name] = torch.from_numpy(self._encode_input(name, raw))
+        if self.target:
+            raw = _crop(self.read_raw(self.target, i), window, 1.0)
+            out["mask"] = torch.from_numpy(self._encode_target(raw))
+        if self.as_image:
+            out = {"image": torch.cat([out.pop(n) for n in self.inputs], 0), **out}
+        cid = self.chip_ids[i]
+        chip = Chip.from_id(cid)
+        x_min, y_min, x_max, y_max = chip.bounds
+        if window is not None:  # the window's own footprint
+            y0, x0, h, w = window
+            res = ref.resolution
+            x_min, x_max = x_min + x0 * res, x_min + (x0 + w) * res
+            y_max, y_min = y_max - y0 * res, y_max - (y0 + h) * res
+        out["chip_id"] = cid
+        out["crs"] = chip.crs
+        out["bounds"] = torch.tensor([x_min, y_min, x_max, y_max], dtype=torch.float64)
+        if self.transforms is not None:
+            out = self.transforms(out)
+        return out
+
+    def _encode_input(self, name: str, raw: np.ndarray) -> np.ndarray:
+        m = self.modalities[name]
+        if name in self._onehot:
+            codes = self._onehot[name]
+            return (raw[0][None] == codes[:, None, None]).astype("float32")
+        x = raw.astype("float32")  # always a fresh array: normalised in place
+        if name in self._norm:
+            mean, inv = self._norm[name]
+            np.subtract(x, mean, out=x)
+            np.multiply(x, inv, out=x)
+        if m.nan_nodata or np.issubdtype(raw.dtype, np.floating):
+            np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        if not m.nan_nodata:
+            x[raw == m.nodata] = 0.0
+        return x
+
+    def _encode_target(self, raw: np.ndarray) -> np.ndarray:
+        m = self.modalities[self.target]  # type: ignore[index]
+        if self._lut is not None:
+            band = raw[0]
+            if self._lut.size >= 256 and np.issubdtype(band.dtype, np.unsignedinteger) and band.itemsize <= 2:
+                return self._lut[band]
+            return _map_codes(band, self.classes, m.nodata)
+        x = raw.astype("float32")
+        if not m.nan_nodata:
+            x[raw == m.nodata] = np.nan
+        return x
+
+
+def _class_lut(codes: list[int], m: Modality) -> np.ndarray:
+    """code -> class index (int64), IGNORE_INDEX for nodata and codes outside the legend."""
+    size = 65536 if np.dtype(m.dtype).itemsize == 2 else 256
+    lut = np.full(size, IGNORE_INDEX, dtype="int64")
+    for i, c in enumerate(codes):
+        if 0 <= c < size:
+            lut[c] = i
+    if not m.nan_nodata and 0 <= int(m.nodata) < size:
+        lut[int(m.nodata)] = IGNORE_INDEX
+    return lut
+
+
+def _map_codes(band: np.ndarray, codes: list[int], nodata: float | int) -> np.ndarray:
+    arr = np.asarray(codes)
+    pos = np.clip(np.searchsorted(arr, band), 0, len(arr) - 1)
+    out = np.where(arr[pos] == band, pos, IGNORE_INDEX).astype("int64")
+    return out
+
+
+def _crop(raw: np.ndarray, window: tuple[int, int, int, int] | None, scale: float) -> np.ndarray:
+    if window is None:
+        return raw
+    y0, x0, h, w = window
+    if scale != 1.0:
+        y0, x0, h, w = (int(round(v * scale)) for v in (y0, x0, h, w))
+    return raw[:, y0:y0 + h, x0:x0 + w]
+
+
+def collate(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack tensors, keep strings as lists (what torch's default_collate does, without its surprises)."""
+    out: dict[str, Any] = {}
+    for key in samples[0]:
+        vals = [s[key] for s in samples]
+        out[key] = torch.stack(vals) if isinstance(vals[0], torch.Tensor) else vals
+    return out

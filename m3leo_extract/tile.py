@@ -542,20 +542,48 @@ def _load_geometry(aoi: Any) -> Any:
     return getattr(aoi, "geometry", aoi)
 
 
-def _chip_fractions(chips: Sequence[Chip], footprint: Any) -> np.ndarray:
-    """Share of each chip's square inside the inputs' footprint (a cheap upper bound of its valid fraction)."""
-    from .grid import _project
+def _footprint_in(inp: RasterInput, epsg: int) -> shapely.Geometry:
+    """The input's extent in a chip CRS, projected straight from its own CRS (no lon/lat round trip, so an
+    input already on the chip grid covers exactly its chips)."""
+    from pyproj import CRS, Transformer
 
-    out = np.zeros(len(chips))
-    by_epsg: dict[int, list[int]] = {}
-    for i, c in enumerate(chips):
-        by_epsg.setdefault(c.epsg, []).append(i)
-    for epsg, idx in by_epsg.items():
-        g = _project(footprint, epsg)
-        boxes = shapely.box([chips[i].x_min for i in idx], [chips[i].y_min for i in idx],
-                            [chips[i].x_max for i in idx], [chips[i].y_max for i in idx])
-        out[idx] = shapely.area(shapely.intersection(boxes, g)) / CHIP_SIZE_M ** 2
-    return out
+    a = inp.affine
+    x0, x1 = sorted((a.c, a.c + a.a * inp.width))
+    y0, y1 = sorted((a.f, a.f + a.e * inp.height))
+    box = shapely.box(x0, y0, x1, y1)
+    if inp.epsg == epsg:
+        return box
+    box = shapely.segmentize(box, max(x1 - x0, y1 - y0) / 64)
+    tr = Transformer.from_crs(CRS.from_wkt(inp.crs_wkt), epsg, always_xy=True)
+    return shapely.make_valid(shapely.transform(box, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))))
+
+
+def _chip_cover(chips: Sequence[Chip], usable: Sequence[RasterInput], feet: Sequence[Any]) -> tuple[
+        list[list[int]], np.ndarray]:
+    """For each chip: the inputs that cover part of it (in input order) and the area they cover (m2, an upper
+    bound of its valid area: overlaps count twice)."""
+    arrays = ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
+                        np.array([c.row for c in chips]), np.array([c.col for c in chips]))
+    ci, ii = shapely.STRtree(feet).query(outlines_4326(arrays), predicate="intersects")
+    chip_inputs: list[list[int]] = [[] for _ in chips]
+    area = np.zeros(len(chips))
+    groups: dict[tuple[int, int], list[int]] = {}
+    for c, i in zip(ci.tolist(), ii.tolist(), strict=True):
+        groups.setdefault((chips[c].epsg, i), []).append(c)
+    for (epsg, i), cs in sorted(groups.items()):
+        boxes = shapely.box([chips[c].x_min for c in cs], [chips[c].y_min for c in cs],
+                            [chips[c].x_max for c in cs], [chips[c].y_max for c in cs])
+        try:
+            part = shapely.area(shapely.intersection(boxes, _footprint_in(usable[i], epsg)))
+            part = np.where(np.isfinite(part), part, CHIP_SIZE_M ** 2)
+        except Exception:  # a projection that fails far from the input's area of use: assume it covers
+            part = np.full(len(cs), float(CHIP_SIZE_M ** 2))
+        for c, a in zip(cs, part.tolist(), strict=True):
+            chip_inputs[c].append(i)
+            area[c] += a
+    for lst in chip_inputs:
+        lst.sort()
+    return chip_inputs, np.minimum(area, CHIP_SIZE_M ** 2)
 
 
 def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, collection: str, *, aoi: Any = None,
@@ -629,24 +657,26 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         union = shapely.union_all(feet)
         area = union if geometry is None else shapely.intersection(union, geometry)
         chips = chips_for_geometry(area) if not area.is_empty and area.area > 0 else []
+        chip_inputs: list[list[int]] = []
+        if chips:
+            chip_inputs, covered = _chip_cover(chips, usable, feet)
+            # Chips the inputs only graze (under half a pixel: lon/lat round-off) are not the inputs' chips.
+            keep = covered > 0.5 * spec.resolution ** 2
+            chips = [c for c, k in zip(chips, keep, strict=True) if k]
+            chip_inputs = [c for c, k in zip(chip_inputs, keep, strict=True) if k]
+            covered = covered[keep]
         report.chips = len(chips)
         if chips and min_valid > 0:
             # Chips the inputs cannot cover enough are dropped now: they need not even enter the store.
-            frac = _chip_fractions(chips, union)
-            chips = [c for c, f in zip(chips, frac, strict=True) if f >= min_valid]
+            enough = covered / CHIP_SIZE_M ** 2 >= min_valid
+            chips = [c for c, k in zip(chips, enough, strict=True) if k]
+            chip_inputs = [c for c, k in zip(chip_inputs, enough, strict=True) if k]
             report.chips_dropped = report.chips - len(chips)
         if not chips:
             report.seconds = time.monotonic() - started
             if progress:
                 progress({"event": "plan", "chips": 0, "units": 0, "inputs": len(usable)})
             return report
-        tree = shapely.STRtree(feet)
-        outlines = outlines_4326(ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
-                                            np.array([c.row for c in chips]), np.array([c.col for c in chips])))
-        pairs = tree.query(outlines, predicate="intersects")
-        chip_inputs: list[list[int]] = [[] for _ in chips]
-        for ci, ii in zip(pairs[0], pairs[1], strict=True):
-            chip_inputs[int(ci)].append(int(ii))
 
         # Planning: metadata changes happen here, once, before any worker writes.
         report.created = collection not in store.collections()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,9 +161,34 @@ def _thresholds(salt: int) -> tuple[np.ndarray, float]:
     return t, b
 
 
+_memo = threading.local()
+
+
+def _memoised(kind: str, lon: np.ndarray, lat: np.ndarray, extra: tuple, compute) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Per-thread memo of the last few fields on the same points: a request's bands share their land cover.
+
+    Keyed on identity *and* content probes of the coordinate arrays, so a recycled id cannot alias.
+    """
+    lon = np.asarray(lon)
+    if lon.size < 4096:
+        return compute()
+    key = (kind, id(lon), lon.shape, float(lon.flat[0]), float(lon.flat[-1]), float(np.asarray(lat).flat[0]),
+           float(np.asarray(lat).flat[-1]), extra)
+    cache = getattr(_memo, "cache", None)
+    if cache is None:
+        cache = _memo.cache = {}
+    if key not in cache:
+        if len(cache) > 8:
+            cache.clear()
+        cache[key] = compute()
+    return cache[key]
+
+
 def landcover(lon: np.ndarray, lat: np.ndarray, version: int = 1) -> np.ndarray:
     """WorldCover class codes (uint8) at the 10 m lattice cell of each point. version 2 = v200 (2021)."""
     _, _, clon, clat = L10.snap(lon, lat)
+    if version == 1:
+        return _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat, version))
     return _landcover_at(clon, clat, version)
 
 
@@ -189,7 +215,7 @@ def season(period_mid_month: int) -> float:
 def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "") -> np.ndarray:
     """Sentinel-1 GRD backscatter in dB (float64), speckle-like noise per 10 m cell and composite."""
     i, j, clon, clat = L10.snap(lon, lat)
-    lc = _landcover_at(clon, clat)
+    lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     pol = 0 if band in ("VV", "HH") else 1
     mean = _lut({k: v[pol] for k, v in S1_MEANS.items()}, "float64")[lc]
     osalt = 0 if orbit == "DESCENDING" else 1
@@ -222,7 +248,7 @@ def cloud_score(lon: np.ndarray, lat: np.ndarray, month: int, year: int) -> np.n
 def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np.ndarray:
     """Sentinel-2 L2A surface reflectance x 10000 (uint16); bright where the period's clouds are."""
     i, j, clon, clat = L10.snap(lon, lat)
-    lc = _landcover_at(clon, clat)
+    lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     if band == "SCL":
         return _lut(_SCL, "uint8")[lc].astype(np.uint16)
     if band == "QA60":
@@ -239,7 +265,7 @@ def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np
     tex = 1.0 + 0.12 * (fbm(clon, clat, (500.0, 120.0), (0.6, 0.4), 40) - 0.5)
     noise = 1.0 + 0.04 * gauss2(i, j, 200 + k)
     refl = base * tex * noise
-    cs = cloud_score(lon, lat, month, year)
+    cs = _memoised("cs", lon, lat, (month, year), lambda: cloud_score(lon, lat, month, year))
     cloud = np.clip((0.6 - cs) / 0.6, 0.0, 1.0)
     refl = refl * (1.0 - cloud) + (6500.0 + 200.0 * k) * cloud
     return np.clip(np.rint(refl), 1, 10000).astype(np.uint16)

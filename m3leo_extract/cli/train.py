@@ -1,0 +1,116 @@
+"""`m3leo train` and `m3leo stats`: parse, validate, delegate to m3leo_extract.train / m3leo_extract.stats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from . import app
+
+
+def _epoch_line(ev: dict[str, Any]) -> str:
+    head = f"epoch {ev['epoch']}/{ev['epochs']}  train_loss {ev['train_loss']:.4f}  val_loss {ev['val_loss']:.4f}"
+    if "val_miou" in ev:
+        body = (f"  val_acc {ev['val_acc']:.3f}  val_miou {ev['val_miou']:.3f}  (majority baseline acc "
+                f"{ev['val_baseline_acc']:.3f} mIoU {ev['val_baseline_miou']:.3f})")
+    else:
+        body = (f"  val_rmse {ev['val_rmse']:.4g}  val_r2 {ev['val_r2']:.3f}  (mean baseline rmse "
+                f"{ev['val_baseline_rmse']:.4g} r2 {ev['val_baseline_r2']:.3f})")
+    return f"{head}{body}  lr {ev['lr']:.2e}  {ev['seconds']:.1f}s"
+
+
+def _print_event(ev: dict[str, Any]) -> None:
+    kind = ev.get("event")
+    if kind == "start":
+        typer.echo(f"train: {ev['task']} on {ev['device']}, {ev['params']:,} parameters, chips train "
+                   f"{ev['train_chips']} / val {ev['val_chips']} / test {ev['test_chips']}, epochs "
+                   f"{ev['first_epoch']}..{ev['epochs']}")
+    elif kind == "epoch":
+        typer.echo(_epoch_line(ev))
+    elif kind == "test":
+        if "miou" in ev:
+            typer.echo(f"test ({ev['chips']} chips, best checkpoint): acc {ev['acc']:.3f}  miou {ev['miou']:.3f}  "
+                       f"(majority baseline acc {ev['baseline_acc']:.3f} mIoU {ev['baseline_miou']:.3f})")
+        elif "rmse" in ev:
+            typer.echo(f"test ({ev['chips']} chips, best checkpoint): rmse {ev['rmse']:.4g}  r2 {ev['r2']:.3f}  "
+                       f"(mean baseline rmse {ev['baseline_rmse']:.4g} r2 {ev['baseline_r2']:.3f})")
+        else:
+            typer.echo("test: no test chips in the store; predictions.png shows val chips")
+
+
+@app.command()
+def train(
+    store: Annotated[Optional[Path], typer.Option("--store", help="Dataset directory (Zarr store + state).")]
+    = None,
+    inputs: Annotated[Optional[str], typer.Option("--input", help="Input collections, comma-separated: s1[,s2].")]
+    = None,
+    target: Annotated[Optional[str], typer.Option(help="Target collection (default: esa_worldcover).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model (default: unet).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default: 6).")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Batch size (default: 8).")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (AdamW, cosine) (default: 3e-3).")]
+    = None,
+    device: Annotated[Optional[str], typer.Option(help="auto | cpu | cuda (default: auto).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: ./m3leo-run).")] = None,
+    resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue the run in this directory.")]
+    = None,
+    workers: Annotated[Optional[int], typer.Option(help="DataLoader workers (default: 0 on CPU, up to 8 on CUDA).")]
+    = None,
+    pin_memory: Annotated[Optional[bool], typer.Option("--pin-memory/--no-pin-memory",
+                                                       help="Pin host memory (default: on with CUDA).")] = None,
+    prefetch_factor: Annotated[Optional[int], typer.Option("--prefetch-factor", help="Batches per worker ahead.")]
+    = None,
+    crop: Annotated[Optional[int], typer.Option(help="Training crop size in px, 0 = whole chips (default: 128).")]
+    = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: 0).")] = None,
+    period: Annotated[Optional[str], typer.Option(help="Period to train on (default: each collection's latest).")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final result as JSON.")] = False,
+) -> None:
+    """Train a small UNet on the chips: segmentation for a categorical target, regression otherwise."""
+    from ..errors import UsageError
+    from ..train import TrainConfig, load_config
+    from ..train import train as run_train
+
+    given = {"store": store, "inputs": inputs, "target": target, "model": model, "epochs": epochs,
+             "batch_size": batch_size, "lr": lr, "device": device, "out": out, "workers": workers,
+             "pin_memory": pin_memory, "prefetch_factor": prefetch_factor, "crop": crop, "seed": seed,
+             "period": period}
+    given = {k: v for k, v in given.items() if v is not None}
+    if "inputs" in given:
+        given["inputs"] = [s.strip() for s in given["inputs"].split(",") if s.strip()]
+    if resume is not None:
+        base = load_config(resume).to_json()
+        base.update(given)
+        base["resume"] = resume
+        base["out"] = None
+        cfg = TrainConfig(**base)
+    else:
+        if "store" not in given or "inputs" not in given:
+            raise UsageError("train needs --store DIR and --input COLLECTIONS (or --resume RUN_DIR)")
+        cfg = TrainConfig(**given)
+    result = run_train(cfg, progress=None if as_json else _print_event)
+    if as_json:
+        d = {k: v for k, v in result.__dict__.items() if k != "history"}
+        d["run_dir"] = str(d["run_dir"])
+        typer.echo(json.dumps(d, default=float))
+    else:
+        typer.echo(f"train: {result.summary()}")
+
+
+@app.command()
+def stats(
+    store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")] = Path(
+        "m3leo-data"),
+    collection: Annotated[Optional[str], typer.Option(help="Collections, comma-separated (default: all).")] = None,
+    max_chips: Annotated[Optional[int], typer.Option("--max-chips", help="Sample whole shards up to this many "
+                                                     "train chips (default: every train chip).")] = None,
+) -> None:
+    """Recompute per-band normalisation stats (train split, nodata ignored), save them in the store, print JSON."""
+    from ..stats import store_stats
+
+    names = [c.strip() for c in collection.split(",") if c.strip()] if collection else None
+    typer.echo(json.dumps(store_stats(store, names, max_chips=max_chips), indent=2))

@@ -1,0 +1,294 @@
+"""Evaluating Earth Engine expression graphs (the Cloud API's serialised form) against the synthetic world.
+
+An image is a set of named bands; a band is a pure function of ground position (lon, lat arrays in degrees)
+returning (values, mask). Nothing is rasterised until computePixels asks for a grid, so the same ground gives
+the same value whatever CRS or grid the request uses. A collection is a list of images with properties;
+reducers (median, mean, mosaic, ...) take the collection's middle image (by time) as the composite: the
+synthetic world has no per-scene noise to average away, and one evaluation per pixel keeps it fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .world import M_PER_DEG
+
+Arr = np.ndarray
+BandFn = Callable[[Arr, Arr], tuple[Arr, Arr]]
+
+
+class EEError(Exception):
+    """An error Earth Engine would report (HTTP 400 unless `code` says otherwise)."""
+
+    def __init__(self, message: str, code: int = 400, status: str = "INVALID_ARGUMENT") -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class Band:
+    name: str
+    fn: BandFn
+    dtype: str = "float64"
+    _memo: tuple[int, tuple[Arr, Arr]] | None = field(default=None, repr=False)
+
+    def eval(self, lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
+        # One grid is evaluated per request; a band used twice (a mask and an output) is computed once.
+        key = id(lon)
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1]
+        out = self.fn(lon, lat)
+        self._memo = (key, out)
+        return out
+
+    def renamed(self, name: str) -> Band:
+        return Band(name, self.eval, self.dtype)
+
+
+@dataclass
+class Img:
+    bands: list[Band]
+    props: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [b.name for b in self.bands]
+
+    def band(self, name: str) -> Band:
+        for b in self.bands:
+            if b.name == name:
+                return b
+        raise EEError(f"Image.select: Band pattern '{name}' did not match any bands. "
+                      f"Available bands: [{', '.join(self.names)}]")
+
+
+@dataclass
+class Coll:
+    images: list[Img]
+    asset: str = ""
+
+
+@dataclass
+class Func:
+    arg_names: list[str]
+    body: Any
+    values: dict[str, Any]
+
+
+def constant_band(value: float, name: str = "constant") -> Band:
+    v = float(value)
+    dtype = "int32" if float(v).is_integer() else "float64"
+    return Band(name, lambda lon, lat: (np.full(lon.shape, v), np.ones(lon.shape, bool)), dtype)
+
+
+def as_image(x: Any) -> Img:
+    if isinstance(x, Img):
+        return x
+    if isinstance(x, (int, float)):
+        return Img([constant_band(x)])
+    if isinstance(x, list) and all(isinstance(v, (int, float)) for v in x):
+        return Img([constant_band(v, f"constant_{i}") for i, v in enumerate(x)])
+    raise EEError(f"Expected an Image, got {type(x).__name__}.")
+
+
+def to_millis(x: Any) -> float:
+    if isinstance(x, (int, float)):
+        return float(x)
+    if isinstance(x, dict) and "value" in x:
+        return to_millis(x["value"])
+    if isinstance(x, str):
+        try:
+            d = dt.datetime.fromisoformat(x.replace("Z", "+00:00"))
+        except ValueError:
+            raise EEError(f"Date: Unable to parse date '{x}'.") from None
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=dt.timezone.utc)
+        return d.timestamp() * 1000.0
+    raise EEError(f"Date: Invalid date value {x!r}.")
+
+
+# -- band algebra -------------------------------------------------------------------------------------------
+def _pairs(a: Img, b: Img) -> list[tuple[Band, Band, str]]:
+    if len(a.bands) == len(b.bands):
+        return [(x, y, x.name) for x, y in zip(a.bands, b.bands, strict=True)]
+    if len(b.bands) == 1:
+        return [(x, b.bands[0], x.name) for x in a.bands]
+    if len(a.bands) == 1:
+        return [(a.bands[0], y, y.name) for y in b.bands]
+    raise EEError(f"Image.binary: Images must contain the same number of bands or only 1 band. "
+                  f"Got {len(a.bands)} and {len(b.bands)}.")
+
+
+def binary(op: Callable[[Arr, Arr], Arr], out_dtype: str | None = None) -> Callable[..., Img]:
+    def f(image1: Any, image2: Any) -> Img:
+        a, b = as_image(image1), as_image(image2)
+        bands = []
+        for x, y, name in _pairs(a, b):
+            def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
+                (va, ma), (vb, mb) = x.eval(lon, lat), y.eval(lon, lat)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    v = op(va, vb)
+                return v, ma & mb & np.isfinite(v)
+            dtype = out_dtype or ("float64" if "float" in x.dtype + y.dtype else x.dtype)
+            bands.append(Band(name, fn, dtype))
+        return Img(bands, dict(a.props))
+    return f
+
+
+_CAST_RANGE = {"uint8": (0, 255), "uint16": (0, 65535), "int16": (-32768, 32767), "int32": (-2**31, 2**31 - 1),
+               "float32": None, "float64": None}
+
+
+def cast(dtype: str) -> Callable[..., Img]:
+    def f(value: Any) -> Img:
+        img = as_image(value)
+        rng = _CAST_RANGE[dtype]
+
+        def wrap(b: Band) -> Band:
+            def fn(lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
+                v, m = b.eval(lon, lat)
+                if rng is not None:  # Earth Engine clamps out-of-range values and truncates fractions
+                    v = np.trunc(np.clip(np.nan_to_num(v), *rng))
+                return v, m
+            return Band(b.name, fn, dtype)
+        return Img([wrap(b) for b in img.bands], dict(img.props))
+    return f
+
+
+def update_mask(image: Any, mask: Any) -> Img:
+    img, msk = as_image(image), as_image(mask)
+    out = []
+    for x, y, _ in _pairs(img, msk):
+        def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
+            (v, m), (mv, mm) = x.eval(lon, lat), y.eval(lon, lat)
+            return v, m & mm & (mv != 0)
+        out.append(Band(x.name, fn, x.dtype))
+    return Img(out, dict(img.props))
+
+
+def unmask(input: Any, value: Any = 0, sameFootprint: bool = True) -> Img:  # noqa: A002 - EE's argument name
+    img = as_image(input)
+    fill = as_image(value if value is not None else 0)
+
+    out = []
+    for x, y, _ in _pairs(img, fill):
+        def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
+            v, m = x.eval(lon, lat)
+            return np.where(m, v, y.eval(lon, lat)[0]), np.ones(v.shape, bool)
+        out.append(Band(x.name, fn, x.dtype))
+    return Img(out, dict(img.props))
+
+
+def select(input: Any, bandSelectors: list[Any], newNames: list[str] | None = None) -> Img:  # noqa: A002
+    img = as_image(input)
+    chosen: list[Band] = []
+    for sel in bandSelectors:
+        if isinstance(sel, int):
+            if not 0 <= sel < len(img.bands):
+                raise EEError(f"Image.select: Band index {sel} out of range. Image has {len(img.bands)} bands.")
+            chosen.append(img.bands[sel])
+            continue
+        hits = [b for b in img.bands if re.fullmatch(str(sel), b.name)]
+        if not hits:
+            raise EEError(f"Image.select: Band pattern '{sel}' did not match any bands. "
+                          f"Available bands: [{', '.join(img.names)}]")
+        chosen.extend(hits)
+    if newNames is not None:
+        if len(newNames) != len(chosen):
+            raise EEError(f"Image.select: Selected {len(chosen)} bands but provided {len(newNames)} names.")
+        chosen = [b.renamed(n) for b, n in zip(chosen, newNames, strict=True)]
+    return Img(chosen, dict(img.props))
+
+
+def rename(input: Any, names: list[str]) -> Img:  # noqa: A002
+    img = as_image(input)
+    if isinstance(names, str):
+        names = [names]
+    if len(names) != len(img.bands):
+        raise EEError(f"Image.rename: The number of names ({len(names)}) must match the number of bands "
+                      f"({len(img.bands)}).")
+    return Img([b.renamed(n) for b, n in zip(img.bands, names, strict=True)], dict(img.props))
+
+
+def add_bands(dstImg: Any, srcImg: Any, names: list[str] | None = None, overwrite: bool = False) -> Img:
+    dst, src = as_image(dstImg), as_image(srcImg)
+    add = src.bands if names is None else [b for b in src.bands if b.name in names]
+    have = {b.name for b in dst.bands}
+    clash = [b.name for b in add if b.name in have]
+    if clash and not overwrite:
+        raise EEError(f"Image.addBands: Cannot add band '{clash[0]}' because it doesn't have a unique name.")
+    kept = [b for b in dst.bands if b.name not in {a.name for a in add}]
+    return Img(kept + add, dict(dst.props))
+
+
+def _terrain(input: Any, kind: str) -> Img:  # noqa: A002
+    elev = as_image(input).bands[0]
+    step = 30.0  # metres, the GLO-30 spacing
+
+    def fn(lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
+        dlat = step / M_PER_DEG
+        dlon = dlat / np.maximum(np.cos(np.radians(lat)), 1e-6)
+        e_ = elev.fn(lon + dlon, lat)[0]
+        w_ = elev.fn(lon - dlon, lat)[0]
+        n_ = elev.fn(lon, lat + dlat)[0]
+        s_ = elev.fn(lon, lat - dlat)[0]
+        dzdx = (e_ - w_) / (2 * step)
+        dzdy = (n_ - s_) / (2 * step)
+        if kind == "slope":
+            v = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+        else:  # aspect: azimuth of the downhill direction, degrees clockwise from north
+            v = np.mod(np.degrees(np.arctan2(-dzdx, -dzdy)), 360.0)
+        return v, np.ones(v.shape, bool)
+    return Img([Band(kind, fn, "float32")])
+
+
+def reduce_collection(collection: Coll, how: str) -> Img:
+    if not collection.images:
+        return Img([])
+    imgs = sorted(collection.images, key=lambda i: i.props.get("system:time_start", 0))
+    pick = {"first": imgs[0], "mosaic": imgs[-1]}.get(how, imgs[(len(imgs) - 1) // 2])
+    out = Img(list(pick.bands), {})
+    if how == "first":
+        out.props = dict(pick.props)
+    return out
+
+
+# -- filters ------------------------------------------------------------------------------------------------
+Filter = Callable[[dict[str, Any]], bool]
+
+
+def f_equals(leftField: str | None = None, rightValue: Any = None, **kw: Any) -> Filter:
+    return lambda p: p.get(leftField) == rightValue
+
+
+def f_list_contains(leftField: str | None = None, rightValue: Any = None, **kw: Any) -> Filter:
+    return lambda p: rightValue in (p.get(leftField) or [])
+
+
+def f_date_range(leftValue: Any = None, rightField: str = "system:time_start", **kw: Any) -> Filter:
+    start, end = leftValue
+    return lambda p: start <= p.get(rightField, -math.inf) < end
+
+
+def f_intersects(**kw: Any) -> Filter:
+    return lambda p: True  # every synthetic image covers the whole world
+
+
+def f_and(filters: list[Filter]) -> Filter:
+    return lambda p: all(f(p) for f in filters)
+
+
+def f_or(filters: list[Filter]) -> Filter:
+    return lambda p: any(f(p) for f in filters)
+
+
+def f_not(filter: Filter) -> Filter:  # noqa: A002
+    return lambda p: not filter(p)

@@ -1,0 +1,612 @@
+"""A thin, plain PyTorch training loop over the chip store: segmentation or regression, chosen by the target.
+
+    result = train(TrainConfig(store="m3leo-data", inputs=["s1"], target="esa_worldcover", epochs=6))
+
+Categorical targets train a segmentation UNet (cross-entropy, ignore nodata) and report pixel accuracy and
+mIoU; continuous targets train a regression UNet (masked MSE on the normalised target) and report RMSE and
+R2. Every epoch also reports the trivial baseline (the majority train class, or the train mean) so a run
+shows what the model adds. The run directory gets config.json, metrics.csv, metrics.json, best.pt, last.pt
+and predictions.png. Every random choice (crop windows, flips, order) is a function of (seed, epoch), and
+last.pt carries the model, optimizer, scaler and RNG states, so `resume` continues exactly: an interrupted
+N-epoch run resumed from epoch k ends with the same metrics as an uninterrupted one (on CPU).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from .dataset import IGNORE_INDEX, ChipDataset, collate
+from .errors import StoreError, UsageError
+from .models import MODELS, build_model, count_parameters
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on; saved as RUN_DIR/config.json."""
+
+    store: str | Path
+    inputs: Sequence[str] | str = ("s1",)
+    target: str = "esa_worldcover"
+    epochs: int = 6
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    out: str | Path | None = None  # run directory (default: ./m3leo-run)
+    batch_size: int = 8
+    lr: float = 3e-3
+    weight_decay: float = 1e-4
+    model: str = "unet"
+    base_channels: int = 16
+    depth: int = 3
+    crop: int | None = 128  # random training crops (px); None/0 = whole chips. Evaluation is on whole chips.
+    crops_per_chip: int = 4  # training windows drawn per chip and epoch
+    class_weights: bool = True  # segmentation: inverse-sqrt-frequency class weights (helps mIoU)
+    workers: int | None = None  # DataLoader workers; None = 0 on CPU, up to 8 on CUDA
+    pin_memory: bool | None = None  # None = on for CUDA
+    prefetch_factor: int = 2
+    seed: int = 0
+    period: str | None = None  # None = each collection's latest period
+    amp: bool = True  # mixed precision (CUDA only)
+    channels_last: bool = True  # CUDA only
+    eval_batch_size: int = 4
+    preview_chips: int = 4
+    resume: str | Path | None = None  # a run directory to continue from its last.pt
+
+    def __post_init__(self) -> None:
+        if isinstance(self.inputs, str):
+            self.inputs = [s.strip() for s in self.inputs.split(",") if s.strip()]
+        self.inputs = list(self.inputs)
+        if not self.inputs:
+            raise UsageError("no input collection given; use e.g. --input s1 or --input s1,s2")
+        if self.epochs < 1:
+            raise UsageError(f"--epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 1 or self.eval_batch_size < 1:
+            raise UsageError("--batch-size must be >= 1")
+        if not self.lr > 0:
+            raise UsageError(f"--lr must be > 0, got {self.lr}")
+        if self.model not in MODELS:
+            raise UsageError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if self.crop is not None and self.crop < 0:
+            raise UsageError(f"--crop must be >= 0 (0 = whole chips), got {self.crop}")
+        if self.workers is not None and self.workers < 0:
+            raise UsageError(f"--workers must be >= 0, got {self.workers}")
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        for k in ("store", "out", "resume"):
+            d[k] = None if d[k] is None else str(d[k])
+        return d
+
+
+def load_config(run_dir: str | Path) -> TrainConfig:
+    """The TrainConfig a run directory was made with (for --resume)."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise UsageError(f"{run_dir} is not a training run directory (no config.json); pass the --out of a run")
+    data = json.loads(path.read_text())
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    task: str
+    target: str
+    inputs: list[str]
+    epochs: int
+    best_epoch: int
+    history: list[dict[str, Any]]
+    test: dict[str, Any]
+    best_val_miou: float | None = None
+    best_val_acc: float | None = None
+    baseline_val_miou: float | None = None
+    baseline_val_acc: float | None = None
+    best_val_rmse: float | None = None
+    best_val_r2: float | None = None
+    baseline_val_rmse: float | None = None
+    baseline_val_r2: float | None = None
+    params: int = 0
+    chips: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        src = "+".join(self.inputs)
+        if self.task == "segmentation":
+            t = self.test
+            test = (f"; test mIoU {t['miou']:.3f} acc {t['acc']:.3f} (baseline {t['baseline_miou']:.3f})"
+                    if t else "; no test chips")
+            return (f"{src} -> {self.target}: best val mIoU {self.best_val_miou:.3f} (epoch {self.best_epoch}) "
+                    f"vs majority baseline {self.baseline_val_miou:.3f}, val acc {self.best_val_acc:.3f} "
+                    f"(baseline {self.baseline_val_acc:.3f}){test}; {self.seconds:.0f}s, {self.run_dir}")
+        t = self.test
+        test = (f"; test RMSE {t['rmse']:.4g} R2 {t['r2']:.3f} (baseline {t['baseline_r2']:.3f})" if t
+                else "; no test chips")
+        return (f"{src} -> {self.target}: best val R2 {self.best_val_r2:.3f} RMSE {self.best_val_rmse:.4g} "
+                f"(epoch {self.best_epoch}) vs mean baseline R2 {self.baseline_val_r2:.3f} RMSE "
+                f"{self.baseline_val_rmse:.4g}{test}; {self.seconds:.0f}s, {self.run_dir}")
+
+
+# ----------------------------------------------------------------------------------------------- sampling
+
+
+class _Augmented(Dataset):
+    """Training view: key (index, y0, x0, size, k) = a window of chip `index`, rotated k*90 deg (k>=4: flipped)."""
+
+    def __init__(self, ds: ChipDataset) -> None:
+        self.ds = ds
+
+    def __len__(self) -> int:
+        return len(self.ds)
+
+    def __getitem__(self, key: tuple[int, int, int, int, int]) -> dict[str, Any]:
+        i, y0, x0, size, k = key
+        s = self.ds.sample(i, None if size <= 0 else (y0, x0, size, size))
+        for name in [*self.ds.inputs, "mask"]:
+            if name in s:
+                t = s[name]
+                if k >= 4:
+                    t = torch.flip(t, (-1,))
+                s[name] = torch.rot90(t, k % 4, (-2, -1)).contiguous()
+        return s
+
+
+class _EpochSampler(Sampler):
+    """Training keys for one epoch, a pure function of (seed, epoch): what makes resume exact."""
+
+    def __init__(self, n: int, chip_px: int, crop: int, per_chip: int, seed: int) -> None:
+        self.n, self.chip_px, self.crop, self.per_chip, self.seed = n, chip_px, crop, per_chip, seed
+        self.epoch = 0
+
+    def keys(self) -> list[tuple[int, int, int, int, int]]:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        whole = self.crop <= 0 or self.crop >= self.chip_px
+        per = 1 if whole else self.per_chip
+        idx = np.repeat(np.arange(self.n), per)
+        rng.shuffle(idx)
+        hi = 0 if whole else self.chip_px - self.crop + 1
+        ys = rng.integers(0, max(hi, 1), idx.size)
+        xs = rng.integers(0, max(hi, 1), idx.size)
+        ks = rng.integers(0, 8, idx.size)
+        size = 0 if whole else self.crop
+        return [(int(i), int(y), int(x), size, int(k)) for i, y, x, k in zip(idx, ys, xs, ks)]
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, int, int]]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        whole = self.crop <= 0 or self.crop >= self.chip_px
+        return self.n * (1 if whole else self.per_chip)
+
+
+def _lr_at(step: int, total: int, base: float) -> float:
+    """Short linear warm-up, then cosine decay to 5% of `base`: a function of the step, so no scheduler state."""
+    warm = max(1, min(20, total // 10))
+    if step < warm:
+        return base * (step + 1) / warm
+    p = (step - warm) / max(1, total - warm)
+    return base * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, p))))
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+
+class _SegMetrics:
+    def __init__(self, k: int, device: torch.device) -> None:
+        self.k = k
+        self.conf = torch.zeros(k * k, dtype=torch.int64, device=device)
+        self.loss = 0.0
+        self.n = 0
+
+    def update(self, logits: torch.Tensor, mask: torch.Tensor, loss: float) -> None:
+        pred = logits.argmax(1)
+        ok = mask != IGNORE_INDEX
+        self.conf += torch.bincount(mask[ok] * self.k + pred[ok], minlength=self.k * self.k)
+        self.loss += loss * int(ok.sum())
+        self.n += int(ok.sum())
+
+    def result(self, majority: int) -> dict[str, float]:
+        conf = self.conf.view(self.k, self.k).double().cpu()
+        base = torch.zeros_like(conf)
+        base[:, majority] = conf.sum(1)
+        acc, miou, _ = _acc_miou(conf)
+        bacc, bmiou, _ = _acc_miou(base)
+        return {"loss": self.loss / max(self.n, 1), "acc": acc, "miou": miou, "baseline_acc": bacc,
+                "baseline_miou": bmiou}
+
+    def per_class_iou(self) -> list[float | None]:
+        return _acc_miou(self.conf.view(self.k, self.k).double().cpu())[2]
+
+
+def _acc_miou(conf: torch.Tensor) -> tuple[float, float, list[float | None]]:
+    """Pixel accuracy, mean IoU over the classes present in the labels, and per-class IoU (None if absent)."""
+    total = conf.sum()
+    tp = conf.diag()
+    rows, cols = conf.sum(1), conf.sum(0)
+    iou = tp / (rows + cols - tp).clamp(min=1)
+    present = rows > 0
+    acc = float(tp.sum() / total) if total > 0 else float("nan")
+    miou = float(iou[present].mean()) if present.any() else float("nan")
+    return acc, miou, [float(v) if p else None for v, p in zip(iou, present)]
+
+
+class _RegMetrics:
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        self.mean, self.std = mean, std  # per band, the train split's
+        c = mean.numel()
+        self.n = torch.zeros(c, dtype=torch.float64)
+        self.sy = torch.zeros(c, dtype=torch.float64)
+        self.syy = torch.zeros(c, dtype=torch.float64)
+        self.sse = torch.zeros(c, dtype=torch.float64)
+        self.sse_base = torch.zeros(c, dtype=torch.float64)
+        self.loss = 0.0
+        self.count = 0
+
+    def update(self, pred_norm: torch.Tensor, target: torch.Tensor, loss: float) -> None:
+        pred = (pred_norm.double() * self.std.view(1, -1, 1, 1) + self.mean.view(1, -1, 1, 1)).cpu()
+        y = target.double().cpu()
+        ok = torch.isfinite(y)
+        y0 = torch.where(ok, y, torch.zeros_like(y))
+        err = torch.where(ok, pred - y0, torch.zeros_like(y))
+        berr = torch.where(ok, self.mean.view(1, -1, 1, 1) - y0, torch.zeros_like(y))
+        dims = (0, 2, 3)
+        self.n += ok.sum(dims)
+        self.sy += y0.sum(dims)
+        self.syy += (y0 * y0).sum(dims)
+        self.sse += (err * err).sum(dims)
+        self.sse_base += (berr * berr).sum(dims)
+        self.loss += loss * int(ok.sum())
+        self.count += int(ok.sum())
+
+    def result(self) -> dict[str, float]:
+        n = self.n.clamp(min=1)
+        sst = (self.syy - self.sy * self.sy / n).clamp(min=1e-12)
+        r2 = 1.0 - self.sse / sst
+        br2 = 1.0 - self.sse_base / sst
+        return {"loss": self.loss / max(self.count, 1), "rmse": float(torch.sqrt(self.sse.sum() / n.sum())),
+                "r2": float(r2.mean()), "baseline_rmse": float(torch.sqrt(self.sse_base.sum() / n.sum())),
+                "baseline_r2": float(br2.mean())}
+
+
+# ---------------------------------------------------------------------------------------------- the loop
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UsageError("--device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto")
+    try:
+        return torch.device(name)
+    except RuntimeError:
+        raise UsageError(f"unknown --device {name!r}; use auto, cpu or cuda") from None
+
+
+def _loader(ds: Dataset, cfg: TrainConfig, device: torch.device, *, batch_size: int,
+            sampler: Any = None) -> DataLoader:
+    cuda = device.type == "cuda"
+    workers = cfg.workers if cfg.workers is not None else (min(8, max(1, (os.cpu_count() or 2) - 1)) if cuda else 0)
+    kw: dict[str, Any] = {}
+    if workers > 0:
+        kw = {"prefetch_factor": cfg.prefetch_factor, "persistent_workers": True}
+    return DataLoader(ds, batch_size=batch_size, sampler=sampler, num_workers=workers, collate_fn=collate,
+                      pin_memory=cfg.pin_memory if cfg.pin_memory is not None else cuda, **kw)
+
+
+class _Run:
+    """State of one training run (datasets, model, optimiser), split out of `train` to keep steps readable."""
+
+    def __init__(self, cfg: TrainConfig) -> None:
+        self.cfg = cfg
+        self.device = _device(cfg.device)
+        self.cuda = self.device.type == "cuda"
+        kw = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
+        self.train_ds = ChipDataset(cfg.store, split="train", **kw)
+        self.val_ds = ChipDataset(cfg.store, split="val", **kw)
+        self.test_ds = ChipDataset(cfg.store, split="test", **kw)
+        for name, ds in (("train", self.train_ds), ("val", self.val_ds)):
+            if len(ds) == 0:
+                raise UsageError(
+                    f"no {name} chips with all of {', '.join(cfg.inputs)} and {cfg.target} (skipped: "
+                    f"{ds.skipped}); extract them, or an AOI at least 5 chip rows (20 km) tall so every split has chips")
+        self.task = self.train_ds.task or "segmentation"
+        mods = self.train_ds.modalities
+        px = {mods[n].chip_px for n in [*cfg.inputs, cfg.target]}
+        if len(px) > 1:
+            raise UsageError(f"inputs and target have different chip sizes ({sorted(px)} px); store them at one "
+                             "resolution to train on them together")
+        self.chip_px = px.pop()
+        in_ch = sum(self.train_ds.channels().values())
+        stats = self.train_ds.target_stats()
+        if self.task == "segmentation":
+            k = self.train_ds.num_classes
+            counts = np.zeros(k)
+            for code, c in stats.get("class_counts", {}).items():
+                if int(code) in self.train_ds.classes:
+                    counts[self.train_ds.classes.index(int(code))] = c
+            if counts.sum() == 0:
+                raise StoreError(f"the train split of {cfg.target} holds no labelled pixel; check the extraction")
+            self.majority = int(counts.argmax())
+            self.class_counts = counts
+            out_ch = k
+            w = None
+            if cfg.class_weights:
+                freq = counts / counts.sum()
+                w = np.where(freq > 0, 1.0 / np.sqrt(np.maximum(freq, 1e-12)), 0.0)
+                w = w / (w * freq).sum()  # mean weight over pixels = 1
+            self.weight = None if w is None else torch.tensor(w, dtype=torch.float32, device=self.device)
+        else:
+            from .stats import band_mean_std
+
+            mean, std = band_mean_std(stats, mods[cfg.target].bands)
+            self.t_mean = torch.tensor(mean, dtype=torch.float64)
+            self.t_std = torch.tensor(std, dtype=torch.float64)
+            out_ch = len(mods[cfg.target].bands)
+        torch.manual_seed(cfg.seed)
+        np.random.seed(cfg.seed)
+        random.seed(cfg.seed)
+        self.model = build_model(cfg.model, in_ch, out_ch, base=cfg.base_channels, depth=cfg.depth).to(self.device)
+        if self.cuda and cfg.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.params = count_parameters(self.model)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.amp_dtype = None
+        if self.cuda and cfg.amp:
+            self.amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.sampler = _EpochSampler(len(self.train_ds), self.chip_px, cfg.crop or 0, cfg.crops_per_chip, cfg.seed)
+        self.train_loader = _loader(_Augmented(self.train_ds), cfg, self.device, batch_size=cfg.batch_size,
+                                    sampler=self.sampler)
+        self.steps_per_epoch = math.ceil(len(self.sampler) / cfg.batch_size)
+
+    # -- one batch -------------------------------------------------------------------------------------------
+    def _x(self, batch: dict[str, Any]) -> torch.Tensor:
+        x = torch.cat([batch[n] for n in self.cfg.inputs], 1).to(self.device, non_blocking=True)
+        return x.contiguous(memory_format=torch.channels_last) if self.cuda and self.cfg.channels_last else x
+
+    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        out = out.float()
+        if self.task == "segmentation":
+            return F.cross_entropy(out, y, weight=self.weight, ignore_index=IGNORE_INDEX)
+        yn = (y - self.t_mean.to(y).view(1, -1, 1, 1)) / self.t_std.to(y).view(1, -1, 1, 1)
+        ok = torch.isfinite(yn)
+        if not ok.any():
+            return out.sum() * 0.0
+        return F.mse_loss(out[ok], yn[ok])
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.amp_dtype is not None:
+            with torch.autocast("cuda", dtype=self.amp_dtype):
+                return self.model(x)
+        return self.model(x)
+
+    def train_epoch(self, epoch: int) -> tuple[float, float]:
+        self.model.train()
+        self.sampler.epoch = epoch
+        total, n = 0.0, 0
+        step = (epoch - 1) * self.steps_per_epoch
+        lr = self.cfg.lr
+        for batch in self.train_loader:
+            lr = _lr_at(step, self.cfg.epochs * self.steps_per_epoch, self.cfg.lr)
+            for g in self.opt.param_groups:
+                g["lr"] = lr
+            x = self._x(batch)
+            y = batch["mask"].to(self.device, non_blocking=True)
+            loss = self._loss(self._forward(x), y)
+            self.opt.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.opt)
+            self.scaler.update()
+            total += float(loss.detach()) * x.shape[0]
+            n += x.shape[0]
+            step += 1
+        return total / max(n, 1), lr
+
+    @torch.no_grad()
+    def evaluate(self, ds: ChipDataset, keep: int = 0) -> tuple[dict[str, float], list[dict[str, Any]]]:
+        """Metrics over whole chips of `ds`; the first `keep` chips' inputs, labels and predictions too."""
+        self.model.eval()
+        m: Any = (_SegMetrics(ds.num_classes, self.device) if self.task == "segmentation"
+                  else _RegMetrics(self.t_mean, self.t_std))
+        kept: list[dict[str, Any]] = []
+        for batch in _loader(ds, self.cfg, self.device, batch_size=self.cfg.eval_batch_size):
+            x = self._x(batch)
+            y = batch["mask"].to(self.device, non_blocking=True)
+            out = self._forward(x).float()
+            m.update(out, y, float(self._loss(out, y)))
+            for j in range(x.shape[0]):
+                if len(kept) < keep:
+                    pred = out[j].argmax(0) if self.task == "segmentation" else out[j]
+                    kept.append({"chip_id": batch["chip_id"][j], "x": x[j].float().cpu(), "y": y[j].cpu(),
+                                 "pred": pred.cpu()})
+        res = m.result(self.majority) if self.task == "segmentation" else m.result()
+        if self.task == "segmentation" and keep:
+            res["iou_per_class"] = m.per_class_iou()
+        if self.task == "regression":
+            for p in kept:
+                p["pred"] = p["pred"].double() * self.t_std.view(-1, 1, 1) + self.t_mean.view(-1, 1, 1)
+        return res, kept
+
+    # -- checkpoints -----------------------------------------------------------------------------------------
+    def state(self, epoch: int, history: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+            "scaler": self.scaler.state_dict(), "history": history, "best": best, "config": self.cfg.to_json(),
+            "task": self.task, "classes": self.train_ds.classes, "class_names": self.train_ds.class_names,
+            "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
+                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
+        }
+
+    def load(self, ck: dict[str, Any]) -> None:
+        self.model.load_state_dict(ck["model"])
+        self.opt.load_state_dict(ck["optimizer"])
+        self.scaler.load_state_dict(ck["scaler"])
+        rng = ck["rng"]
+        torch.set_rng_state(rng["torch"])
+        np.random.set_state(rng["numpy"])
+        random.setstate(rng["python"])
+        if rng.get("cuda") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(rng["cuda"])
+
+
+_RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", "crop", "crops_per_chip",
+                "class_weights", "batch_size", "lr", "weight_decay", "seed", "period")
+
+
+def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
+    """Train, validate every epoch, test the best checkpoint; everything goes to the run directory."""
+    t0 = time.monotonic()
+    emit = progress or (lambda ev: None)
+    if cfg.resume is not None:
+        run_dir = Path(cfg.resume)
+        if cfg.out is not None and Path(cfg.out).resolve() != run_dir.resolve():
+            raise UsageError("--resume continues a run in its own directory; drop --out or make it the same")
+        last = run_dir / "last.pt"
+        if not last.is_file():
+            raise UsageError(f"{run_dir} has no last.pt to resume from; start a new run with --out")
+        ck = torch.load(last, map_location="cpu", weights_only=False)
+        saved = ck["config"]
+        mine = cfg.to_json()
+        diff = [k for k in _RESUME_KEYS if str(saved.get(k)) != str(mine.get(k))]
+        if diff:
+            raise UsageError(f"--resume with different {', '.join(diff)} than the run in {run_dir}; resume with the "
+                             "run's own settings (only --epochs, --device and loader options may change)")
+    else:
+        run_dir = Path(cfg.out) if cfg.out is not None else Path("m3leo-run")
+        ck = None
+    run_dir.mkdir(parents=True, exist_ok=True)
+    run = _Run(cfg)
+    history: list[dict[str, Any]] = []
+    best: dict[str, Any] = {"epoch": 0, "score": -math.inf}
+    start = 1
+    if ck is not None:
+        run.load(ck)
+        history, best, start = list(ck["history"]), dict(ck["best"]), int(ck["epoch"]) + 1
+    (run_dir / "config.json").write_text(json.dumps({**cfg.to_json(), "resume": None, "out": str(run_dir)}, indent=2))
+    emit({"event": "start", "task": run.task, "device": str(run.device), "params": run.params,
+          "train_chips": len(run.train_ds), "val_chips": len(run.val_ds), "test_chips": len(run.test_ds),
+          "first_epoch": start, "epochs": cfg.epochs})
+    for epoch in range(start, cfg.epochs + 1):
+        te = time.monotonic()
+        train_loss, lr = run.train_epoch(epoch)
+        val, _ = run.evaluate(run.val_ds)
+        ev: dict[str, Any] = {"event": "epoch", "epoch": epoch, "epochs": cfg.epochs, "train_loss": train_loss}
+        ev.update({f"val_{k}": v for k, v in val.items()})
+        ev["lr"] = lr
+        ev["seconds"] = round(time.monotonic() - te, 2)
+        history.append(ev)
+        score = val["miou"] if run.task == "segmentation" else val["r2"]
+        if score > best["score"] or best["epoch"] == 0:
+            best = {"epoch": epoch, "score": score, **{f"val_{k}": v for k, v in val.items()}}
+            torch.save({"model": run.model.state_dict(), "epoch": epoch, "config": cfg.to_json(), "task": run.task,
+                        "classes": run.train_ds.classes, "class_names": run.train_ds.class_names, "val": val},
+                       run_dir / "best.pt")
+        torch.save(run.state(epoch, history, best), run_dir / "last.pt")
+        _write_metrics(run_dir, run, history, best, None)
+        emit(ev)
+    # Test with the best checkpoint.
+    test: dict[str, Any] = {}
+    best_ck = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+    run.model.load_state_dict(best_ck["model"])
+    if len(run.test_ds):
+        test, kept = run.evaluate(run.test_ds, keep=cfg.preview_chips)
+        _preview(run_dir / "predictions.png", run, kept)
+    elif cfg.preview_chips:
+        _, kept = run.evaluate(run.val_ds, keep=cfg.preview_chips)
+        _preview(run_dir / "predictions.png", run, kept)
+    emit({"event": "test", "chips": len(run.test_ds), **{k: v for k, v in test.items() if k != "iou_per_class"}})
+    seconds = time.monotonic() - t0
+    _write_metrics(run_dir, run, history, best, test)
+    b = best
+    res = TrainResult(run_dir=run_dir, task=run.task, target=cfg.target, inputs=list(cfg.inputs), epochs=cfg.epochs,
+                      best_epoch=int(b["epoch"]), history=history, test=test, params=run.params,
+                      chips={"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
+                      seconds=round(seconds, 1))
+    if run.task == "segmentation":
+        res.best_val_miou, res.best_val_acc = b["val_miou"], b["val_acc"]
+        res.baseline_val_miou, res.baseline_val_acc = b["val_baseline_miou"], b["val_baseline_acc"]
+    else:
+        res.best_val_rmse, res.best_val_r2 = b["val_rmse"], b["val_r2"]
+        res.baseline_val_rmse, res.baseline_val_r2 = b["val_baseline_rmse"], b["val_baseline_r2"]
+    return res
+
+
+def _write_metrics(run_dir: Path, run: _Run, history: list[dict[str, Any]], best: dict[str, Any],
+                   test: dict[str, Any] | None) -> None:
+    cols = [k for k in history[0] if k != "event"] if history else []
+    tmp = run_dir / "metrics.csv.tmp"
+    with tmp.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(history)
+    tmp.replace(run_dir / "metrics.csv")
+    doc = {"task": run.task, "config": run.cfg.to_json(), "params": run.params,
+           "chips": {"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
+           "skipped": {"train": run.train_ds.skipped, "val": run.val_ds.skipped, "test": run.test_ds.skipped},
+           "periods": {n: m.period for n, m in run.train_ds.modalities.items()},
+           "classes": run.train_ds.classes, "class_names": run.train_ds.class_names,
+           "history": history, "best": {k: v for k, v in best.items() if k != "score"}, "test": test}
+    if run.task == "segmentation":
+        doc["majority_class"] = run.train_ds.classes[run.majority]
+    tmp = run_dir / "metrics.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2, default=float))
+    tmp.replace(run_dir / "metrics.json")
+
+
+def _preview(path: Path, run: _Run, kept: list[dict[str, Any]]) -> None:
+    """A PNG grid: per chip, the first input band, the label and the prediction."""
+    if not kept:
+        return
+    # A bare Figure on the Agg canvas: no pyplot, so the caller's backend and figure list stay untouched.
+    from matplotlib import colormaps
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.figure import Figure
+
+    from .render import WORLDCOVER_COLOURS
+
+    fig = Figure(figsize=(9, 3 * len(kept)))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(kept), 3, squeeze=False)
+    seg = run.task == "segmentation"
+    if seg:
+        classes = run.train_ds.classes
+        tab = colormaps["tab20"]
+        colours = [WORLDCOVER_COLOURS.get(c, tab(i % 20)) if run.cfg.target == "esa_worldcover" else tab(i % 20)
+                   for i, c in enumerate(classes)]
+        cmap = ListedColormap(colours).with_extremes(bad=(0.85, 0.85, 0.85))
+        norm = BoundaryNorm(np.arange(len(classes) + 1) - 0.5, len(classes))
+    for row, p in zip(axes, kept):
+        x = p["x"][0].numpy()
+        lo, hi = np.percentile(x, [2, 98])
+        row[0].imshow(x, cmap="gray", vmin=lo, vmax=hi)
+        row[0].set_title(f"{p['chip_id']} {run.cfg.inputs[0]} band 1", fontsize=8)
+        if seg:
+            y = np.ma.masked_equal(p["y"].numpy(), IGNORE_INDEX)
+            row[1].imshow(y, cmap=cmap, norm=norm, interpolation="nearest")
+            row[2].imshow(p["pred"].numpy(), cmap=cmap, norm=norm, interpolation="nearest")
+        else:
+            y = p["y"][0].numpy()
+            vmin, vmax = np.nanpercentile(y, [2, 98]) if np.isfinite(y).any() else (0, 1)
+            row[1].imshow(np.ma.masked_invalid(y), cmap="viridis", vmin=vmin, vmax=vmax)
+            row[2].imshow(p["pred"][0].numpy(), cmap="viridis", vmin=vmin, vmax=vmax)
+        row[1].set_title(f"label ({run.cfg.target})", fontsize=8)
+        row[2].set_title("prediction", fontsize=8)
+        for ax in row:
+            ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)

@@ -641,6 +641,10 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         spec, version = _collection_spec(collection, probed[0], store, resolution, kind, nodata)
         usable: list[RasterInput] = []
         for inp in probed:
+            if bands is None and set(spec.bands) <= set(inp.descriptions) and inp.descriptions != spec.bands:
+                # Band descriptions name the collection's bands (Earth Engine exports do): pick them by name.
+                pos = [inp.descriptions.index(b) for b in spec.bands]
+                inp = replace(inp, bands=tuple(inp.bands[i] for i in pos), descriptions=tuple(spec.bands))
             if len(inp.bands) != len(spec.bands):
                 fail_input(f"{inp.path}: has {len(inp.bands)} band(s) selected but {collection} stores "
                            f"{len(spec.bands)} ({', '.join(spec.bands)}); pick them with --bands")

@@ -24,6 +24,10 @@ def _walk(node: Any, values: dict[str, Any], calls: list[str], consts: list[Any]
         if "constantValue" in node:
             consts.append(node["constantValue"])
             return
+        if "functionDefinitionValue" in node:
+            body = node["functionDefinitionValue"]["body"]
+            _walk(values[body] if isinstance(body, str) else body, values, calls, consts)
+            return
         if "valueReference" in node:
             _walk(values[node["valueReference"]], values, calls, consts)
             return

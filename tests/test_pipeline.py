@@ -34,16 +34,17 @@ def _pixel_calls(log: list) -> list:
 
 def test_extract_writes_every_chip_of_every_collection(demo_store):
     store_dir, (report, log) = demo_store
-    assert report.ok and report.chips_done == 36 * 3
+    assert report.ok and report.chips_done == 36 * (4 + 1 + 1)  # s1 is seasonal: four composites
     store = ChipStore.open(store_dir)
     assert store.collections() == ["esa_worldcover", "s1", "s2"]
     for name in ("s1", "s2", "esa_worldcover"):
-        assert len(store.chip_ids(name)) == 36 and store.periods(name) == ["2020"]
+        assert len(store.chip_ids(name)) == 36
+        assert store.periods(name) == (["2020-DJF", "2020-MAM", "2020-JJA", "2020-SON"] if name == "s1" else ["2020"])
         valid = store.read_valid(name)
         assert np.all(valid > 0.5), (name, valid.min())
     # Batched: far fewer requests than chips x collections.
     calls = _pixel_calls(log)
-    assert 0 < len(calls) < 36 * 3 / 4
+    assert 0 < len(calls) < 36 * 6 / 4
     assert report.requests == len(calls)
 
 
@@ -100,7 +101,7 @@ def test_xarray_opens_every_collection_with_named_dims(demo_store):
     for name, nb in (("s1", 4), ("s2", 4), ("esa_worldcover", 1)):
         ds = open_dataset(store_dir, name)
         assert ds["data"].dims == ("chip", "time", "band", "y", "x")
-        assert ds["data"].shape == (36, 1, nb, 400, 400)
+        assert ds["data"].shape == (36, 4 if name == "s1" else 1, nb, 400, 400)
         assert str(ds["chip"].values[0]).startswith("31N_")
     da = ChipStore.open(store_dir).chip_dataarray("s2", "31N_1266_160")
     assert da.rio.crs.to_epsg() == 32631 and da.rio.transform().c == 160 * 4000

@@ -286,6 +286,23 @@ def test_render_and_show(rgb_store: tuple[Path, Path], shared_data: Path, tmp_pa
 
 
 def test_expand_inputs(shared_data: Path, tmp_path: Path) -> None:
-    paths, fails = expand_inputs([shared_data, str(shared_data / "*.tif"), tmp_path / "nope.tif"])
+    paths, fails = expand_inputs([shared_data, str(shared_data / "*.tif"), f"file://{shared_data}/RGB.byte.tif",
+                                  tmp_path / "nope.tif"])
     assert sorted(Path(p).name for p in paths) == ["RGB.byte.tif", "corrupt.tif"]
     assert len(fails) == 1 and "nope.tif" in fails[0]
+
+
+def test_bands_are_matched_by_description(tmp_path: Path) -> None:
+    # The second file names the same bands in another order: they land in the collection's order.
+    vals = np.stack([np.full((40, 40), v, "uint8") for v in (1, 2, 3)])
+    for name, desc in (("a", ("x", "y", "z")), ("b", ("z", "x", "y"))):
+        with rasterio.open(tmp_path / f"{name}.tif", "w", driver="GTiff", width=40, height=40, count=3,
+                           dtype="uint8", nodata=0, crs="EPSG:32618",
+                           transform=Affine(100, 0, 260000, 0, -100, 2716000)) as dst:
+            dst.write(vals)
+            dst.descriptions = desc
+    tile([tmp_path / "a.tif"], tmp_path / "s", "n", resolution=100)
+    tile([tmp_path / "b.tif"], tmp_path / "s", "n", resolution=100, period="p2")
+    store = ChipStore.open(tmp_path / "s")
+    assert store.spec("n").bands == ("x", "y", "z") and store.periods("n") == ["static", "p2"]
+    assert list(store.read_chip("n", "18N_0678_065", "p2")[:, 0, 0]) == [2, 3, 1]

@@ -220,7 +220,8 @@ def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "")
     mean = _lut({k: v[pol] for k, v in S1_MEANS.items()}, "float64")[lc]
     osalt = 0 if orbit == "DESCENDING" else 1
     noise = 1.6 * gauss2(i, j, 100 + 10 * pol + osalt + 3 * (month % 12))
-    texture = 2.0 * (fbm(clon, clat, (600.0, 150.0), (0.6, 0.4), 9 + pol) - 0.5)
+    texture = 2.0 * (_memoised("s1tex", lon, lat, (pol,), lambda: fbm(clon, clat, (600.0, 150.0), (0.6, 0.4),
+                                                                      9 + pol)) - 0.5)
     veg = np.isin(lc, _VEGETATED)
     seasonal = np.where(veg, 0.8 * season(month), 0.0)
     orbit_shift = 0.4 if orbit == "ASCENDING" else (-0.4 if orbit == "DESCENDING" else 0.0)

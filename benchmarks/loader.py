@@ -94,7 +94,7 @@ def build(root: Path, n: int) -> dict[str, Any]:
         for m, name in enumerate(("s1", "s2", "labels")):
             data = np.stack([a[m] for a in arrays])
             st.write_shard(name, lo // s, 0, ids, data, np.ones(len(part)))
-            for c, arr in zip(part, data):
+            for c, arr in zip(part, data, strict=True):
                 np.save(root / "npy" / f"{c.chip_id}_{name}.npy", arr)
                 prof = {"driver": "GTiff", "width": PX, "height": PX, "count": arr.shape[0], "dtype": arr.dtype.name,
                         "crs": c.crs, "transform": c.transform(RES), "tiled": True, "blockxsize": PX,

@@ -12,6 +12,8 @@ computed from (train chips, periods, written chip/periods); `ensure_stats` recom
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -30,12 +32,15 @@ def _open(store: ChipStore | str | Path) -> ChipStore:
 
 
 def fingerprint(store: ChipStore, name: str, split: str = STATS_SPLIT) -> str:
-    """What the stats depend on: number of split chips, periods, and written (chip, period) cells."""
+    """What the stats depend on: split chips, periods, written (chip, period) cells, and the periods' provenance
+    (extract/tile stamp it on every run that writes), so a re-extraction also makes the saved stats stale."""
     table = store.chip_table(name)
     valid = store.read_valid(name)
     rows = np.flatnonzero(table["split"].astype(object) == split)
     written = int(np.count_nonzero(~np.isnan(valid[rows]))) if valid.size else 0
-    return f"v{STATS_VERSION}:{split}:{rows.size}:{valid.shape[1] if valid.ndim == 2 else 0}:{written}"
+    provenance = json.dumps(store.attrs(name).get("periods", {}), sort_keys=True, default=str)
+    digest = hashlib.sha1(provenance.encode()).hexdigest()[:12]
+    return f"v{STATS_VERSION}:{split}:{rows.size}:{valid.shape[1] if valid.ndim == 2 else 0}:{written}:{digest}"
 
 
 class _Moments:

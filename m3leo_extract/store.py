@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import zarr
-from zarr.codecs import ZstdCodec
+from zarr.codecs import BloscCodec
 
 from .errors import StoreError
 from .grid import CHIP_SIZE_M, Chip, split_of
@@ -129,7 +129,7 @@ class ChipStore:
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
                        shards=(shard_chips, 1, nb, px, px), dtype=spec.dtype, fill_value=spec.nodata,
-                       compressors=ZstdCodec(level=3), dimension_names=_DIMS)
+                       compressors=BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), dimension_names=_DIMS)
         g.create_array("valid", shape=(0, 0), chunks=(shard_chips, 1), dtype="float32", fill_value=np.nan,
                        dimension_names=["chip", "time"])
         for name, dtype in (("chip", str), ("split", str), ("epsg", "int32"), ("x_min", "float64"),

@@ -183,7 +183,7 @@ class _EpochSampler(Sampler):
         xs = rng.integers(0, max(hi, 1), idx.size)
         ks = rng.integers(0, 8, idx.size)
         size = 0 if whole else self.crop
-        return [(int(i), int(y), int(x), size, int(k)) for i, y, x, k in zip(idx, ys, xs, ks)]
+        return [(int(i), int(y), int(x), size, int(k)) for i, y, x, k in zip(idx, ys, xs, ks, strict=True)]
 
     def __iter__(self) -> Iterator[tuple[int, int, int, int, int]]:
         return iter(self.keys())
@@ -241,7 +241,7 @@ def _acc_miou(conf: torch.Tensor) -> tuple[float, float, list[float | None]]:
     present = rows > 0
     acc = float(tp.sum() / total) if total > 0 else float("nan")
     miou = float(iou[present].mean()) if present.any() else float("nan")
-    return acc, miou, [float(v) if p else None for v, p in zip(iou, present)]
+    return acc, miou, [float(v) if p else None for v, p in zip(iou, present, strict=True)]
 
 
 class _RegMetrics:
@@ -322,7 +322,8 @@ class _Run:
             if len(ds) == 0:
                 raise UsageError(
                     f"no {name} chips with all of {', '.join(cfg.inputs)} and {cfg.target} (skipped: "
-                    f"{ds.skipped}); extract them, or an AOI at least 5 chip rows (20 km) tall so every split has chips")
+                    f"{ds.skipped}); extract them, or an AOI at least 5 chip rows (20 km) tall so every split "
+                    "has chips")
         self.task = self.train_ds.task or "segmentation"
         mods = self.train_ds.modalities
         px = {mods[n].chip_px for n in [*cfg.inputs, cfg.target]}
@@ -372,6 +373,7 @@ class _Run:
         self.train_loader = _loader(_Augmented(self.train_ds), cfg, self.device, batch_size=cfg.batch_size,
                                     sampler=self.sampler)
         self.steps_per_epoch = math.ceil(len(self.sampler) / cfg.batch_size)
+        self._eval_loaders: dict[int, DataLoader] = {}
 
     # -- one batch -------------------------------------------------------------------------------------------
     def _x(self, batch: dict[str, Any]) -> torch.Tensor:
@@ -423,7 +425,11 @@ class _Run:
         m: Any = (_SegMetrics(ds.num_classes, self.device) if self.task == "segmentation"
                   else _RegMetrics(self.t_mean, self.t_std))
         kept: list[dict[str, Any]] = []
-        for batch in _loader(ds, self.cfg, self.device, batch_size=self.cfg.eval_batch_size):
+        loader = self._eval_loaders.get(id(ds))
+        if loader is None:  # one per dataset, so persistent workers are not restarted every epoch
+            loader = self._eval_loaders[id(ds)] = _loader(ds, self.cfg, self.device,
+                                                          batch_size=self.cfg.eval_batch_size)
+        for batch in loader:
             x = self._x(batch)
             y = batch["mask"].to(self.device, non_blocking=True)
             out = self._forward(x).float()
@@ -590,7 +596,7 @@ def _preview(path: Path, run: _Run, kept: list[dict[str, Any]]) -> None:
                    for i, c in enumerate(classes)]
         cmap = ListedColormap(colours).with_extremes(bad=(0.85, 0.85, 0.85))
         norm = BoundaryNorm(np.arange(len(classes) + 1) - 0.5, len(classes))
-    for row, p in zip(axes, kept):
+    for row, p in zip(axes, kept, strict=True):
         x = p["x"][0].numpy()
         lo, hi = np.percentile(x, [2, 98])
         row[0].imshow(x, cmap="gray", vmin=lo, vmax=hi)

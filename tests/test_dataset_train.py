@@ -81,6 +81,15 @@ def _tree(chip: Chip) -> tuple[np.ndarray, float]:
     return v[None], float(np.isfinite(v).mean())
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny 32 px batches: one intra-op thread is faster, and immune to a busy machine's thread contention."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("chips")
@@ -299,3 +308,22 @@ def test_regression_target(store_dir, tmp_path) -> None:
     ds = ChipDataset(d, inputs=["s1"], target="tree")
     s = ds[0]
     assert s["mask"].dtype == torch.float32 and s["mask"].shape == (1, PX, PX)
+
+
+def test_cli_train(store_dir, tmp_path, capsys) -> None:
+    from m3leo_extract.cli import main
+
+    d, _ = store_dir
+    run = tmp_path / "cli"
+    args = ["train", "--store", str(d), "--input", "s1", "--target", "esa_worldcover", "--epochs", "1",
+            "--device", "cpu", "--out", str(run), "--crop", "16", "--batch-size", "4", "--seed", "3"]
+    assert main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("epoch 1/1") and "val_miou" in line and "baseline" in line for line in out)
+    assert out[-1].startswith("train: s1 -> esa_worldcover")
+    assert main(args) == 2  # the run is there: --resume or --overwrite
+    assert "--resume" in capsys.readouterr().err
+    assert main(["train", "--resume", str(run), "--epochs", "2"]) == 0
+    assert "epoch 2/2" in capsys.readouterr().out
+    assert json.loads((run / "config.json").read_text())["epochs"] == 2
+    assert main(["train", "--store", str(d), "--input", "s1", "--device", "nope"]) == 2

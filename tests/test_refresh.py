@@ -39,7 +39,7 @@ def _arrays(store_dir: Path) -> dict[str, np.ndarray]:
     store = ChipStore.open(store_dir)
     out = {}
     for name in store.collections():
-        order = np.argsort(store.chip_table(name)["chip"].astype(str))
+        order = np.argsort(np.array([str(c) for c in store.chip_table(name)["chip"]]))
         periods = store.periods(name)
         porder = np.argsort(periods)
         data = np.asarray(store.group[name]["data"][:])[order][:, porder]
@@ -85,7 +85,7 @@ def test_a_second_concurrent_refresh_exits_at_once_with_the_locked_code(emulator
     finally:
         emulator.knobs.latency_ms = old
     assert second.returncode == EXIT_LOCKED, second.stderr
-    assert "lock" in second.stderr.lower() and waited < 15
+    assert "another m3leo run" in second.stderr and waited < 15
     assert first.returncode == 0, err1
     store = ChipStore.open(ds)
     assert np.all(store.read_valid("s2") > 0)
@@ -96,14 +96,14 @@ def test_refresh_killed_at_random_points_then_rerun_equals_an_uninterrupted_run(
     aoi = _aoi_file(tmp_path, shapely.box(4.74, 45.67, 4.995, 45.85))
     ref, victim = tmp_path / "ref", tmp_path / "victim"
     for d in (ref, victim):
-        DatasetConfig(aoi=aoi, collections=["esa_worldcover", "s2"], periods=["2020", "2021"],
-                      ee_url=emulator.url, options={"shard_chips": 4, "max_concurrency": 4}).save(d)
+        DatasetConfig(aoi=aoi, collections=["esa_worldcover"], periods=["2020", "2021"],
+                      ee_url=emulator.url, options={"shard_chips": 4, "max_concurrency": 2}).save(d)
     env = dict(os.environ)
     cmd = [sys.executable, "-m", "m3leo_extract", "refresh", "--today", "2024-01-01", "--store"]
     assert subprocess.run(cmd + [str(ref)], capture_output=True, text=True, env=env, timeout=300).returncode == 0
     rng = random.Random(7)
     old = emulator.knobs.latency_ms
-    emulator.knobs.latency_ms = (50, 150)
+    emulator.knobs.latency_ms = (150, 350)
     kills = 0
     try:
         for _ in range(6):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -43,31 +43,33 @@ def _print_event(ev: dict[str, Any]) -> None:
 
 @app.command()
 def train(
-    store: Annotated[Optional[Path], typer.Option("--store", help="Dataset directory (Zarr store + state).")]
+    store: Annotated[Path | None, typer.Option("--store", help="Dataset directory (Zarr store + state).")]
     = None,
-    inputs: Annotated[Optional[str], typer.Option("--input", help="Input collections, comma-separated: s1[,s2].")]
+    inputs: Annotated[str | None, typer.Option("--input", help="Input collections, comma-separated: s1[,s2].")]
     = None,
-    target: Annotated[Optional[str], typer.Option(help="Target collection (default: esa_worldcover).")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Model (default: unet).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Epochs (default: 6).")] = None,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Batch size (default: 8).")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (AdamW, cosine) (default: 3e-3).")]
+    target: Annotated[str | None, typer.Option(help="Target collection (default: esa_worldcover).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model (default: unet).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Epochs (default: 6).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: 8).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate (AdamW, cosine) (default: 3e-3).")]
     = None,
-    device: Annotated[Optional[str], typer.Option(help="auto | cpu | cuda (default: auto).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Run directory (default: ./m3leo-run).")] = None,
-    resume: Annotated[Optional[Path], typer.Option("--resume", help="Continue the run in this directory.")]
+    device: Annotated[str | None, typer.Option(help="auto | cpu | cuda (default: auto).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: ./m3leo-run).")] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this directory.")]
     = None,
-    workers: Annotated[Optional[int], typer.Option(help="DataLoader workers (default: 0 on CPU, up to 8 on CUDA).")]
+    workers: Annotated[int | None, typer.Option(help="DataLoader workers (default: 0 on CPU, up to 8 on CUDA).")]
     = None,
-    pin_memory: Annotated[Optional[bool], typer.Option("--pin-memory/--no-pin-memory",
+    pin_memory: Annotated[bool | None, typer.Option("--pin-memory/--no-pin-memory",
                                                        help="Pin host memory (default: on with CUDA).")] = None,
-    prefetch_factor: Annotated[Optional[int], typer.Option("--prefetch-factor", help="Batches per worker ahead.")]
+    prefetch_factor: Annotated[int | None, typer.Option("--prefetch-factor", help="Batches per worker ahead.")]
     = None,
-    crop: Annotated[Optional[int], typer.Option(help="Training crop size in px, 0 = whole chips (default: 128).")]
+    crop: Annotated[int | None, typer.Option(help="Training crop size in px, 0 = whole chips (default: 128).")]
     = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed (default: 0).")] = None,
-    period: Annotated[Optional[str], typer.Option(help="Period to train on (default: each collection's latest).")]
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: 0).")] = None,
+    period: Annotated[str | None, typer.Option(help="Period to train on (default: each collection's latest).")]
     = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a finished or interrupted run in --out.")]
+    = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final result as JSON.")] = False,
 ) -> None:
     """Train a small UNet on the chips: segmentation for a categorical target, regression otherwise."""
@@ -92,6 +94,10 @@ def train(
         if "store" not in given or "inputs" not in given:
             raise UsageError("train needs --store DIR and --input COLLECTIONS (or --resume RUN_DIR)")
         cfg = TrainConfig(**given)
+        run_dir = Path(cfg.out or "m3leo-run")
+        if (run_dir / "last.pt").exists() and not overwrite:
+            raise UsageError(f"{run_dir} already holds a run; continue it with --resume {run_dir}, or pass "
+                             "--overwrite (or another --out) to start over")
     result = run_train(cfg, progress=None if as_json else _print_event)
     if as_json:
         d = {k: v for k, v in result.__dict__.items() if k != "history"}
@@ -105,8 +111,8 @@ def train(
 def stats(
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")] = Path(
         "m3leo-data"),
-    collection: Annotated[Optional[str], typer.Option(help="Collections, comma-separated (default: all).")] = None,
-    max_chips: Annotated[Optional[int], typer.Option("--max-chips", help="Sample whole shards up to this many "
+    collection: Annotated[str | None, typer.Option(help="Collections, comma-separated (default: all).")] = None,
+    max_chips: Annotated[int | None, typer.Option("--max-chips", help="Sample whole shards up to this many "
                                                      "train chips (default: every train chip).")] = None,
 ) -> None:
     """Recompute per-band normalisation stats (train split, nodata ignored), save them in the store, print JSON."""

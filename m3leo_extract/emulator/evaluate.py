@@ -154,11 +154,12 @@ class Evaluator:
             "Image.unmask": unmask,
             "Image.linkCollection": self._link,
             "Image.resample": lambda image, mode="bilinear": as_image(image),
-            "Image.reproject": lambda image, crs=None, crsTransform=None, scale=None: as_image(image),
+            "Image.reproject": _reproject,
+            "Image.projection": lambda image: dict(as_image(image).props.get("_projection", {"crs": "EPSG:4326"})),
             "Image.setDefaultProjection": lambda image, crs=None, crsTransform=None, scale=None: as_image(image),
             "Image.constant": lambda value: as_image(value),
             "Image.clip": lambda input, geometry=None: as_image(input),  # noqa: A002
-            "Image.clipToBoundsAndScale": lambda input, **kw: as_image(input),  # noqa: A002
+            "Image.clipToBoundsAndScale": _clip_to_bounds_and_scale,
             "Terrain.slope": lambda input: _terrain(input, "slope"),  # noqa: A002
             "Terrain.aspect": lambda input: _terrain(input, "aspect"),  # noqa: A002
             "Image.gt": binary(np.greater, "uint8"), "Image.gte": binary(np.greater_equal, "uint8"),
@@ -191,6 +192,32 @@ class Evaluator:
         t["Projection"] = lambda crs=None, transform=None, transformWkt=None: {"crs": crs}
         t["Projection.atScale"] = lambda projection, meters: {**projection, "scale": meters}
         return t
+
+
+def _reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:
+    """Pixels are functions of ground position: reprojecting only records the grid an export asked for."""
+    img = as_image(image)
+    proj = dict(crs) if isinstance(crs, dict) else {"crs": crs}
+    if crsTransform is not None:
+        proj["transform"] = list(crsTransform)
+    return Img(list(img.bands), {**img.props, "_projection": proj})
+
+
+def _clip_to_bounds_and_scale(input: Any, geometry: Any = None, width: Any = None, height: Any = None,  # noqa: A002
+                              maxDimension: Any = None, scale: Any = None) -> Img:
+    """Export.image wraps the image so: a rectangle in pixel coordinates of the reprojected grid."""
+    img = as_image(input)
+    proj = img.props.get("_projection", {})
+    coords = (geometry or {}).get("coordinates")
+    if coords is None or "transform" not in proj:
+        raise EEError("Export: the m3leo emulator needs crs, crsTransform and dimensions for an export.")
+    x0, y0, x1, y1 = (float(v) for v in coords)
+    a, b, c, d, e, f = (float(v) for v in proj["transform"])
+    grid = {"dimensions": {"width": int(round(x1 - x0)), "height": int(round(y1 - y0))},
+            "affineTransform": {"scaleX": a, "shearX": b, "translateX": c + a * x0 + b * y0,
+                                "shearY": d, "scaleY": e, "translateY": f + d * x0 + e * y0},
+            "crsCode": proj.get("crs") or "EPSG:4326"}
+    return Img(list(img.bands), {**img.props, "_grid": grid})
 
 
 def constant_image(value: float) -> Img:

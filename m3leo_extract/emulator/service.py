@@ -135,8 +135,9 @@ class EmulatorState:
         dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
         bucket = dest.get("bucket") or dest.get("folder") or "drive"
         prefix = dest.get("filenamePrefix") or op.description
-        grid = body.get("grid") or {}
-        arr, names, crs, tr = render(body["expression"], grid, self.knobs.byte_limit * 1024, Trace())
+        img = as_image(Evaluator(Trace()).run(body["expression"]))
+        grid = body.get("grid") or img.props.get("_grid") or {}
+        arr, names, crs, tr = render(img, grid, self.knobs.byte_limit * 1024, Trace())
         root = Path(self.knobs.export_root or ".")
         path = root / bucket / f"{prefix}.tif"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,10 +187,10 @@ def _to_lonlat(crs: str) -> Any:
         return t
 
 
-def render(expression: dict[str, Any], grid: dict[str, Any], byte_limit: int, trace: Trace,
+def render(expression: dict[str, Any] | Img, grid: dict[str, Any], byte_limit: int, trace: Trace,
            band_ids: list[str] | None = None) -> tuple[np.ndarray, list[str], str, tuple[float, ...]]:
     """Evaluate `expression` on `grid`: a structured (h, w) array with one field per band."""
-    img: Img = as_image(Evaluator(trace).run(expression))
+    img: Img = expression if isinstance(expression, Img) else as_image(Evaluator(trace).run(expression))
     if band_ids:
         img = Img([img.band(b) for b in band_ids], img.props)
     dims = grid.get("dimensions", {})
@@ -254,9 +255,17 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
             self._json(code, {"error": {"code": code, "message": message, "status": _STATUS.get(code, "UNKNOWN")}})
 
         def _body(self) -> dict[str, Any]:
+            return self._parsed
+
+        def _read_body(self) -> None:
+            # Always consume the body: on a keep-alive connection unread bytes would be taken for the next
+            # request line.
             n = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(n) if n else b""
-            return json.loads(raw) if raw else {}
+            try:
+                self._parsed = json.loads(raw) if raw else {}
+            except json.JSONDecodeError:
+                self._parsed = {}
 
         def do_GET(self) -> None:
             self._route("GET")
@@ -269,6 +278,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
 
         # -- routing ----------------------------------------------------------------------------------------
         def _route(self, verb: str) -> None:
+            self._read_body()
             url = urlparse(self.path)
             path = url.path
             try:

@@ -12,7 +12,7 @@ A sample is a dict with TorchGeo's key conventions so its transforms plug in:
 Modalities are aligned by chip id. A chip that lacks a requested collection, or whose period was never
 written or is empty (valid fraction NaN or <= `min_valid`), is skipped and counted in `ds.skipped[name]`;
 nothing is ever zero-filled. Reading one chip is one chunk read per modality: on a local store the reader
-pulls the chunk's byte range straight out of its shard file (shard index + one `pread` + zstd decode), and
+pulls the chunk's byte range straight out of its shard file (shard index + one `pread` + one decode), and
 falls back to zarr for anything else (object storage, other codecs). Readers open lazily in each process,
 so the dataset pickles cheaply into DataLoader workers.
 """
@@ -100,6 +100,28 @@ def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
     raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
 
 
+def _zstd() -> Any:
+    from numcodecs import Zstd
+
+    return Zstd()
+
+
+def _blosc() -> Any:
+    from numcodecs import Blosc
+
+    return Blosc()  # blosc frames describe their own compressor, shuffle and type size
+
+
+def _gzip() -> Any:
+    from numcodecs import GZip
+
+    return GZip()
+
+
+# Chunk codecs (after the "bytes" serialiser) the direct reader can decode; others go through zarr.
+_DECODERS: dict[str, Callable[[], Any]] = {"zstd": _zstd, "blosc": _blosc, "gzip": _gzip}
+
+
 class ChunkReader:
     """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array."""
 
@@ -109,7 +131,7 @@ class ChunkReader:
         self.shape = (len(m.bands), m.chip_px, m.chip_px)
         self._fast: bool | None = None
         self._array: Any = None
-        self._zstd: Any = None
+        self._decoder: Any = None  # the numcodecs codec after "bytes"; None = uncompressed
 
     # The direct path knows the exact layout store.py writes; anything else goes through zarr.
     def _check_fast(self) -> bool:
@@ -122,7 +144,8 @@ class ChunkReader:
             inner = [c["name"] for c in cfg["codecs"]]
             endian = cfg["codecs"][0].get("configuration", {}).get("endian") or "little"
             ok = (codec["name"] == "sharding_indexed" and cfg.get("index_location", "end") == "end"
-                  and inner in (["bytes"], ["bytes", "zstd"]) and endian == "little"
+                  and inner[0] == "bytes" and len(inner) <= 2 and all(c in _DECODERS for c in inner[1:])
+                  and endian == "little"
                   and [c["name"] for c in cfg["index_codecs"]] == ["bytes", "crc32c"]
                   and list(cfg["chunk_shape"]) == [1, 1, *self.shape]
                   and meta["chunk_grid"]["configuration"]["chunk_shape"][0] == self.m.shard_chips
@@ -131,10 +154,8 @@ class ChunkReader:
                   and np.dtype(meta["data_type"]) == np.dtype(self.m.dtype))
         except (OSError, KeyError, ValueError, TypeError):
             return False
-        if ok and "zstd" in inner:
-            from numcodecs import Zstd
-
-            self._zstd = Zstd()
+        if ok and len(inner) == 2:
+            self._decoder = _DECODERS[inner[1]]()
         return bool(ok)
 
     def read(self, row: int) -> np.ndarray:
@@ -169,8 +190,8 @@ class ChunkReader:
         finally:
             os.close(fd)
         out = np.empty(self.shape, dtype=self.m.dtype)
-        if self._zstd is not None:
-            self._zstd.decode(buf, out=memoryview(out.reshape(-1).view("u1")))
+        if self._decoder is not None:
+            self._decoder.decode(buf, out=memoryview(out.reshape(-1).view("u1")))
         else:
             out.reshape(-1).view("u1")[:] = np.frombuffer(buf, dtype="u1")
         return out

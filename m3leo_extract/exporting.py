@@ -34,6 +34,18 @@ class ExportOptions:
     max_task_attempts: int = 3
 
 
+def _submit(backend: object, request: object, tries: int = 6, sleep: Callable[[float], None] = time.sleep) -> str:
+    """Submit one task, backing off on 429 / 5xx / dropped connections like the pixels runner does."""
+    for attempt in range(tries):
+        try:
+            return str(backend.submit(request))  # type: ignore[attr-defined]
+        except EarthEngineError as exc:
+            if not exc.retryable or attempt == tries - 1:
+                raise
+            sleep(min(5.0, 0.1 * 2 ** attempt))
+    raise AssertionError("unreachable")
+
+
 def _blocks(recipe: Recipe, chips: Sequence[Chip]) -> list:
     from .ee import sizing
 
@@ -114,7 +126,7 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
                 break
             todo.pop(0)
             try:
-                names = [be.submit(request_for(u, b, i)) for i, b in enumerate(blocks)]
+                names = [_submit(be, request_for(u, b, i)) for i, b in enumerate(blocks)]
             except EarthEngineError as exc:
                 if exc.retryable:
                     todo.append(u)  # the queue or quota is full: try again after the next poll
@@ -160,9 +172,13 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
             report.retries += 1
             # Resubmit only the failed blocks' tasks; succeeded files stay where they are.
             new = list(names)
-            for i, s in enumerate(sts):
-                if s and s.state != "SUCCEEDED":
-                    new[i] = be.submit(request_for(u, blocks[i], i))
+            try:
+                for i, s in enumerate(sts):
+                    if s and s.state != "SUCCEEDED":
+                        new[i] = _submit(be, request_for(u, blocks[i], i))
+            except EarthEngineError as exc:
+                fail(u, str(exc), "transient" if exc.retryable else "permanent")
+                continue
             state.mark(u.id, "running", task_id=json.dumps(new), attempt=True)
             active[uid] = (u, new, blocks)
 

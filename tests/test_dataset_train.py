@@ -164,6 +164,7 @@ def test_alignment_by_chip_id_and_values(store_dir) -> None:
     # The direct shard reader and zarr agree, and zarr is used when the fast path is off.
     r = ds._reader("s2")
     got = r.read(int(ds._rows["s2"][1]))
+    assert r._fast is True  # the store's codecs are ones the direct reader decodes
     r._fast = False
     assert np.array_equal(r.read(int(ds._rows["s2"][1])), got)
     assert np.array_equal(got, st.read_chip("s2", ds.chip_ids[1]))

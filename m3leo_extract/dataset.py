@@ -401,11 +401,12 @@ class ChipDataset(Dataset):
         if name in self._onehot:
             codes = self._onehot[name]
             return (raw[0][None] == codes[:, None, None]).astype("float32")
-        x = raw.astype("float32")  # always a fresh array: normalised in place
         if name in self._norm:
             mean, inv = self._norm[name]
-            np.subtract(x, mean, out=x)
+            x = np.subtract(raw, mean, dtype="float32")  # a fresh array, then normalised in place
             np.multiply(x, inv, out=x)
+        else:
+            x = raw.astype("float32")
         if m.nan_nodata or np.issubdtype(raw.dtype, np.floating):
             np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         if not m.nan_nodata:

@@ -148,12 +148,13 @@ def test_sigkill_mid_extract_then_rerun_fetches_only_what_was_missing(emulator, 
     total = len(db.units())
     db.close()
     assert 0 < len(done) < total
-    n0 = len(emulator.request_log)
+    t_rerun = time.time()
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     summary = json.loads(res.stdout.strip().splitlines()[-1])
     assert summary["units_run"] == total - len(done)  # no completed unit was fetched again
-    pixel_calls = [r for r in emulator.request_log[n0:] if r.get("method") == "computePixels"]
+    # Requests are logged with their arrival time: the dead process's last ones arrived before the rerun.
+    pixel_calls = [r for r in emulator.request_log if r.get("method") == "computePixels" and r["time"] >= t_rerun]
     assert len(pixel_calls) == summary["requests"]
     _check_against(reference, store)
     assert len(_by_chip(store)) == len(reference)

@@ -107,8 +107,13 @@ def _zstd() -> Any:
 
 
 def _blosc() -> Any:
-    from numcodecs import Blosc
+    from numcodecs import Blosc, blosc
+    from torch.utils.data import get_worker_info
 
+    if get_worker_info() is not None:
+        # In a DataLoader worker the workers are the parallelism: blosc's own thread pool (started in the
+        # worker's main thread) would only oversubscribe the cores. This process is ours, so is the setting.
+        blosc.use_threads = False
     return Blosc()  # blosc frames describe their own compressor, shuffle and type size
 
 
@@ -221,7 +226,7 @@ class ChipDataset(Dataset):
                  period: str | dict[str, str] | None = None,
                  transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
                  normalize: bool = True, min_valid: float = 0.0, as_image: bool = False,
-                 stats_max_chips: int | None = None) -> None:
+                 stats_max_chips: int | None = 4096) -> None:
         from .stats import band_mean_std, ensure_stats
 
         st = store if isinstance(store, ChipStore) else ChipStore.open(store)

@@ -239,6 +239,10 @@ def test_stats_from_train_split_only(store_dir) -> None:
     np.testing.assert_allclose(got_std, std, rtol=1e-9)
     assert not np.allclose(got_mean, all_mean, rtol=1e-6)
     assert stats["chips"] == int((split == "train").sum()) and stats["chip_periods"] == 2 * stats["chips"]
+    # Big stores: whole shards spread over the split, flagged as sampled.
+    sampled = compute_stats(st, "s1", max_chips=5)
+    assert sampled["sampled"] and 0 < sampled["chips"] < stats["chips"]
+    assert abs(sampled["bands"]["VV_ASC"]["mean"] - stats["bands"]["VV_ASC"]["mean"]) < 2.0
     # s2's stats ignore nodata (0): the empty chip and unwritten chips do not pull the mean down.
     s2 = compute_stats(st, "s2")
     assert s2["bands"]["B2"]["min"] >= 1

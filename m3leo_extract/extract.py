@@ -97,17 +97,10 @@ def _to_lonlat(epsg: int) -> Transformer:
 
 
 def chips_lonlat_bounds(chips: Sequence[Chip]) -> tuple[float, float, float, float]:
-    """Lon/lat bounding box of chips (corners and edge midpoints, so UTM curvature is covered)."""
-    lons: list[float] = []
-    lats: list[float] = []
-    for c in chips:
-        xs = [c.x_min, c.x_min + CHIP_SIZE_M / 2, c.x_min + CHIP_SIZE_M]
-        ys = [c.y_min, c.y_min + CHIP_SIZE_M / 2, c.y_min + CHIP_SIZE_M]
-        gx, gy = np.meshgrid(xs, ys)
-        lo, la = _to_lonlat(c.epsg).transform(gx.ravel(), gy.ravel())
-        lons.extend(lo)
-        lats.extend(la)
-    return min(lons), min(lats), max(lons), max(lats)
+    """Lon/lat bounding box of chips (densified outlines, so UTM curvature is covered); one transform per zone."""
+    from .grid import chips_bounds_4326
+
+    return chips_bounds_4326(list(chips))
 
 
 def lonlat_pixels(chip: Chip, resolution: float) -> np.ndarray:

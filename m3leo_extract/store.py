@@ -65,6 +65,12 @@ class ChipStore:
         self.group = group
         self._index: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
+        # Opening a group or array reads and parses its zarr.json; workers write thousands of shards, so the
+        # handles are opened once per ChipStore (all metadata changes go through these same objects).
+        self._groups: dict[str, zarr.Group] = {}
+        self._arrays: dict[tuple[str, str], Any] = {}
+        self._shard: dict[str, int] = {}
+        self._periods: dict[str, list[str]] = {}
 
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
@@ -93,13 +99,23 @@ class ChipStore:
         return sorted(name for name, _ in self.group.groups())
 
     def _coll(self, name: str) -> zarr.Group:
+        g = self._groups.get(name)
+        if g is not None:
+            return g
         try:
             g = self.group[name]
         except KeyError:
             raise StoreError(f"collection {name!r} is not in the store {self.root}; it has "
                              f"{', '.join(self.collections()) or 'nothing yet'}") from None
         assert isinstance(g, zarr.Group)
+        self._groups[name] = g
         return g
+
+    def _arr(self, name: str, key: str) -> Any:
+        a = self._arrays.get((name, key))
+        if a is None:
+            a = self._arrays[(name, key)] = self._coll(name)[key]
+        return a
 
     def spec(self, name: str) -> CollectionSpec:
         a = dict(self._coll(name).attrs)
@@ -149,10 +165,9 @@ class ChipStore:
             index = self._chip_index(name)
             new = [c for c in dict.fromkeys(chips) if c.chip_id not in index]
             if new:
-                g = self._coll(name)
                 n0 = len(index)
                 n1 = n0 + len(new)
-                data, valid = g["data"], g["valid"]
+                data, valid = self._arr(name, "data"), self._arr(name, "valid")
                 data.resize((n1, *data.shape[1:]))
                 valid.resize((n1, valid.shape[1]))
                 cols: dict[str, np.ndarray] = {
@@ -163,7 +178,7 @@ class ChipStore:
                     "y_min": np.array([c.y_min for c in new], dtype="float64"),
                 }
                 for key, values in cols.items():
-                    arr = g[key]
+                    arr = self._arr(name, key)
                     arr.resize((n1,))
                     arr[n0:n1] = values
                 for i, c in enumerate(new):
@@ -173,19 +188,19 @@ class ChipStore:
     def ensure_period(self, name: str, label: str) -> int:
         """The time index of period `label`, appending it if new."""
         with self._lock:
-            g = self._coll(name)
             labels = self.periods(name)
             if label in labels:
                 return labels.index(label)
             t = len(labels)
             for key in ("data", "valid"):
-                arr = g[key]
+                arr = self._arr(name, key)
                 shape = list(arr.shape)
                 shape[1] = t + 1
                 arr.resize(tuple(shape))
-            time = g["time"]
+            time = self._arr(name, "time")
             time.resize((t + 1,))
             time[t] = label
+            self._periods.pop(name, None)
             return t
 
     def record_period(self, name: str, label: str, **provenance: Any) -> None:
@@ -198,7 +213,7 @@ class ChipStore:
     # -- reading --------------------------------------------------------------------------------------------
     def _chip_index(self, name: str) -> dict[str, int]:
         if name not in self._index:
-            ids = self._coll(name)["chip"][:]
+            ids = self._arr(name, "chip")[:]
             self._index[name] = {str(c): i for i, c in enumerate(ids)}
         return self._index[name]
 
@@ -206,10 +221,14 @@ class ChipStore:
         return list(self._chip_index(name))
 
     def periods(self, name: str) -> list[str]:
-        return [str(t) for t in self._coll(name)["time"][:]]
+        if name not in self._periods:
+            self._periods[name] = [str(t) for t in self._arr(name, "time")[:]]
+        return list(self._periods[name])
 
     def shard_chips(self, name: str) -> int:
-        return int(self._coll(name).attrs["shard_chips"])
+        if name not in self._shard:
+            self._shard[name] = int(self._coll(name).attrs["shard_chips"])
+        return self._shard[name]
 
     def shard_of(self, name: str, chip_index: int) -> int:
         return chip_index // self.shard_chips(name)
@@ -232,15 +251,14 @@ class ChipStore:
 
     def read_chip(self, name: str, chip_id: str, period: str | None = None) -> np.ndarray:
         """One chip, (band, y, x), for `period` (default: the latest period)."""
-        return np.asarray(self._coll(name)["data"][self.index_of(name, chip_id), self.time_of(name, period)])
+        return np.asarray(self._arr(name, "data")[self.index_of(name, chip_id), self.time_of(name, period)])
 
     def read_valid(self, name: str) -> np.ndarray:
         """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
-        return np.asarray(self._coll(name)["valid"][:])
+        return np.asarray(self._arr(name, "valid")[:])
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
-        g = self._coll(name)
-        return {k: np.asarray(g[k][:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
+        return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
 
     def chip_dataarray(self, name: str, chip_id: str, period: str | None = None) -> Any:
         """One chip as a rioxarray DataArray (band, y, x) with its CRS, transform and nodata."""
@@ -269,8 +287,7 @@ class ChipStore:
         s = self.shard_chips(name)
         if np.any(idx // s != shard):
             raise StoreError(f"write_shard({name}, {shard}) got chips of other shards; units must be shard-aligned")
-        g = self._coll(name)
-        arr, val = g["data"], g["valid"]
+        arr, val = self._arr(name, "data"), self._arr(name, "valid")
         order = np.argsort(idx)
         idx, data, valid = idx[order], np.asarray(data)[order], np.asarray(valid, dtype="float32")[order]
         lo, hi = int(idx[0]), int(idx[-1]) + 1

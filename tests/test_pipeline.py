@@ -128,7 +128,6 @@ def test_m3leo_train_on_the_demo_store_beats_the_majority_baseline(demo_store, t
                           str(tmp_path / "run")], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    epochs = metrics["epochs"] if isinstance(metrics, dict) and "epochs" in metrics else metrics
-    last = epochs[-1]
+    last = metrics["history"][-1]
     assert last["val_miou"] > last["val_baseline_miou"] + 0.05, last
     assert (tmp_path / "run" / "best.pt").is_file()

@@ -235,6 +235,9 @@ class DropConnection(Exception):
 def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds ~40 ms to every
+        # response. Earth Engine's latency is a knob, not an accident of the socket options.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: tests read the log
             return

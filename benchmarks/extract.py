@@ -122,7 +122,7 @@ def main() -> None:
     reps = 1 if args.quick else 2
     with emulator_process(latency_ms=f"{LATENCY_MS[0]:g},{LATENCY_MS[1]:g}", max_concurrent=str(CAP),
                           seed="1") as url, tempfile.TemporaryDirectory() as tmp:
-        ours = [run_ours(url, Path(tmp) / f"ours{i}", geom, recipe, period, 2) for i in range(reps)]
+        ours = [run_ours(url, Path(tmp) / f"ours{i}", geom, recipe, period, 4) for i in range(reps)]
         default = run_ours(url, Path(tmp) / "default", geom, recipe, period, 16)
         base = [run_baseline(url, Path(tmp) / f"base{i}", geom, recipe, period) for i in range(reps)]
     best = min(ours, key=lambda r: r["seconds"])

@@ -97,10 +97,20 @@ def _to_lonlat(epsg: int) -> Transformer:
 
 
 def chips_lonlat_bounds(chips: Sequence[Chip]) -> tuple[float, float, float, float]:
-    """Lon/lat bounding box of chips (densified outlines, so UTM curvature is covered); one transform per zone."""
-    from .grid import chips_bounds_4326
-
-    return chips_bounds_4326(list(chips))
+    """Lon/lat bounding box of chips (corners and edge midpoints, so UTM curvature is covered)."""
+    by_epsg: dict[int, list[Chip]] = {}
+    for c in chips:
+        by_epsg.setdefault(c.epsg, []).append(c)
+    lo_x, lo_y, hi_x, hi_y = np.inf, np.inf, -np.inf, -np.inf
+    off = np.array([0.0, 0.5, 1.0]) * CHIP_SIZE_M
+    for epsg, cs in by_epsg.items():
+        x0 = np.array([c.x_min for c in cs])[:, None, None] + off[None, None, :]
+        y0 = np.array([c.y_min for c in cs])[:, None, None] + off[None, :, None]
+        gx, gy = np.broadcast_arrays(x0, y0)
+        lon, lat = _to_lonlat(epsg).transform(gx.ravel(), gy.ravel())
+        lo_x, hi_x = min(lo_x, float(np.min(lon))), max(hi_x, float(np.max(lon)))
+        lo_y, hi_y = min(lo_y, float(np.min(lat))), max(hi_y, float(np.max(lat)))
+    return lo_x, lo_y, hi_x, hi_y
 
 
 def lonlat_pixels(chip: Chip, resolution: float) -> np.ndarray:

@@ -58,8 +58,15 @@ def plan_region(name: str, geom) -> dict[str, float]:
         t0 = time.perf_counter()
         est = estimate(geom, parse_collections("s1,s2,esa_worldcover"), parse_periods("2020"),
                        state_path=Path(d) / "state.sqlite")
-        return {"plan_region": name, "plan_s": round(time.perf_counter() - t0, 2), "plan_units": est["units"],
-                "plan_requests": est["requests"]}
+        plan_s = time.perf_counter() - t0
+        from m3leo_extract.status import dataset_status
+
+        t1 = time.perf_counter()
+        st = dataset_status(d)
+        status_s = time.perf_counter() - t1
+        assert st["totals"]["pending"] > 0
+        return {"plan_region": name, "plan_s": round(plan_s, 2), "plan_units": est["units"],
+                "plan_requests": est["requests"], "status_s": round(status_s, 3)}
 
 
 def main() -> None:

@@ -151,3 +151,35 @@ def test_responses_say_the_data_is_synthetic(emulator):
     with urllib.request.urlopen(f"{emulator.url}/$discovery/rest?version=v1") as resp:
         assert resp.headers["X-Synthetic-Data"] == "true"
         assert "synthetic" in resp.read().decode().lower()
+
+
+def test_every_shipped_recipe_extracts_into_the_store_with_its_dtype_bands_ranges_and_nodata(emulator, tmp_path):
+    import math
+
+    import shapely
+
+    from m3leo_extract.extract import extract
+    from m3leo_extract.store import ChipStore
+
+    cat = load_catalog()
+    aoi = shapely.box(4.80, 45.72, 4.86, 45.76)  # 4 chips
+    names = ["esa_worldcover", "ghs_built_s", "modis_vcf", "dem", "lonlat"]
+    rep = extract(tmp_path, aoi, [cat[n] for n in names], parse_periods("2021"), ee_url=emulator.url)
+    assert rep.ok
+    store = ChipStore.open(tmp_path)
+    ranges = {"esa_worldcover": (10, 100), "ghs_built_s": (0, 10000), "modis_vcf": (0, 200),
+              "dem": (-500, 9000), "lonlat": (4, 46)}
+    for name in names:
+        r = cat[name]
+        spec = store.spec(name)
+        assert spec.bands == tuple(r.band_names) and spec.dtype == r.dtype
+        nd = spec.nodata
+        assert (math.isnan(nd) and math.isnan(r.nodata)) or nd == r.nodata
+        for cid in store.chip_ids(name):
+            arr = store.read_chip(name, cid)
+            assert arr.dtype == np.dtype(r.dtype) and arr.shape == (len(r.bands), r.chip_px, r.chip_px)
+            vals = arr[~np.isnan(arr)] if arr.dtype.kind == "f" else arr[arr != r.nodata]
+            lo, hi = ranges[name]
+            assert vals.size and lo <= vals.min() and vals.max() <= hi, name
+    assert store.attrs("esa_worldcover")["asset"].startswith("ESA/WorldCover")
+    assert set(store.attrs("esa_worldcover")["classes"]) >= {"10", "50", "80"}

@@ -103,3 +103,49 @@ def write_png(chips: ChipArrays, path: str | Path, aoi: Any = None, title: str =
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep_split: bool = False) -> Any:
+    """Map M3LEO's published chips (~4.48 km squares with hashed ids) onto our grid.
+
+    Returns a DataFrame with one row per (M3LEO chip, our chip) pair that overlap: m3leo_id, chip_id, overlap
+    (the fraction of the M3LEO chip's area inside our chip) and split (ours, or theirs with `keep_split`).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .errors import AOIError
+    from .grid import chip_arrays, split_of
+
+    try:
+        src = gpd.read_file(chips_file)
+    except Exception as exc:  # GDAL raises many types
+        raise AOIError(f"cannot read M3LEO chip file {chips_file} ({str(exc).splitlines()[0]}); give their "
+                       "*_aschips_*.geojson") from None
+    src = src.set_crs(4326) if src.crs is None else src.to_crs(4326)
+    id_col = next((c for c in ("identifier", "id", "chip_id", "tile_id", "name") if c in src.columns),
+                  next((c for c in src.columns if c != "geometry" and src[c].dtype == object), None))
+    if id_col is None:
+        raise AOIError(f"{chips_file} has no id column; M3LEO chip files carry an 'identifier' property")
+    theirs: dict[str, str] = {}
+    if splits_csv is not None:
+        table = pd.read_csv(splits_csv)
+        key = id_col if id_col in table.columns else table.columns[0]
+        col = next((c for c in table.columns if "split" in c.lower()), table.columns[-1])
+        theirs = dict(zip(table[key].astype(str), table[col].astype(str), strict=False))
+    rows = []
+    for mid, geom in zip(src[id_col].astype(str), src.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        arr = chip_arrays(geom)
+        chips = arr.chips()
+        outlines = outlines_4326(arr, points_per_side=8)
+        # Areas in an equal-area CRS: lon/lat degrees are not comparable across latitudes.
+        g = gpd.GeoSeries([geom, *outlines], crs=4326).to_crs("EPSG:6933")
+        whole = g.iloc[0]
+        for chip, poly in zip(chips, g.iloc[1:], strict=True):
+            frac = whole.intersection(poly).area / whole.area
+            if frac > 0:
+                rows.append({"m3leo_id": mid, "chip_id": chip.chip_id, "overlap": frac,
+                             "split": theirs.get(mid, split_of(chip)) if keep_split else split_of(chip)})
+    return pd.DataFrame(rows, columns=["m3leo_id", "chip_id", "overlap", "split"])

@@ -138,3 +138,31 @@ def test_geoparquet_and_cli_json(tmp_path):
     info = json.loads(out.stdout)
     assert info["chips"] == 36 and info["zones"] == ["31N"] and sum(info["splits"].values()) == 36
     assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_from_m3leo_maps_their_chips_onto_ours_with_overlap_fractions(tmp_path):
+    import hashlib
+
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    feats, splits = [], []
+    for k in range(12):  # M3LEO-style ~4.48 km squares (in degrees here) with hashed ids
+        x, y = 4.7 + rng.uniform(0, 0.3), 45.6 + rng.uniform(0, 0.2)
+        mid = hashlib.sha1(f"{x}{y}".encode()).hexdigest()[:13]
+        feats.append({"type": "Feature", "properties": {"identifier": mid},
+                      "geometry": shapely.geometry.mapping(shapely.box(x, y, x + 0.057, y + 0.040))})
+        splits.append({"identifier": mid, "split": ["train", "val", "test"][k % 3]})
+    (tmp_path / "m3leo.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    pd.DataFrame(splits).to_csv(tmp_path / "splits.csv", index=False)
+    from m3leo_extract.gridio import map_m3leo
+
+    table = map_m3leo(tmp_path / "m3leo.geojson", tmp_path / "splits.csv", keep_split=True)
+    assert table["m3leo_id"].nunique() == 12
+    per = table.groupby("m3leo_id")["overlap"].sum()
+    assert np.allclose(per.values, 1.0, atol=1e-3)  # every M3LEO chip is shared out among ours, whole
+    assert table.groupby("m3leo_id").size().between(4, 9).all()  # a 4.5 km square meets 4-9 of our 4 km chips
+    assert dict(zip(table.m3leo_id, table.split)) == {s["identifier"]: s["split"] for s in splits}
+    out = subprocess.run([sys.executable, "-m", "m3leo_extract", "grid", "--from-m3leo", str(tmp_path / "m3leo.geojson"),
+                          "--out", str(tmp_path / "map.csv"), "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["m3leo_chips"] == 12 and (tmp_path / "map.csv").is_file()

@@ -13,15 +13,34 @@ from . import app
 
 @app.command()
 def grid(
-    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
+    aoi: Annotated[Optional[str], typer.Option(help="AOI name from aois/ or a vector file path.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="GeoParquet with one row per chip.")] = None,
     png: Annotated[Optional[Path], typer.Option(help="PNG map of the chips by split.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {chips, splits, zones} as JSON.")] = False,
+    from_m3leo: Annotated[Optional[Path], typer.Option(
+        "--from-m3leo", help="M3LEO chip GeoJSON: map each of their chips to ours (with --out).")] = None,
+    m3leo_splits: Annotated[Optional[Path], typer.Option(help="M3LEO splits CSV (with --from-m3leo).")] = None,
+    keep_split: Annotated[bool, typer.Option(help="Keep M3LEO's split instead of ours.")] = False,
 ) -> None:
     """Chips (exact 4000 m squares in their UTM zone) overlapping the AOI, with train/val/test splits."""
     from ..aoi import load_aoi
     from ..grid import chip_arrays
-    from ..gridio import summary, write_parquet, write_png
+    from ..gridio import map_m3leo, summary, write_parquet, write_png
+
+    if from_m3leo is not None:
+        table = map_m3leo(from_m3leo, m3leo_splits, keep_split)
+        if out is not None:
+            table.to_parquet(out) if out.suffix == ".parquet" else table.to_csv(out, index=False)
+        n_src = table["m3leo_id"].nunique()
+        typer.echo(json.dumps({"m3leo_chips": int(n_src), "our_chips": int(table["chip_id"].nunique()),
+                               "pairs": len(table)}) if as_json else
+                   f"{n_src} M3LEO chips map onto {table['chip_id'].nunique()} of ours ({len(table)} pairs)"
+                   + (f"; wrote {out}" if out else ""))
+        return
+    if aoi is None:
+        from . import fail
+
+        raise fail("give --aoi NAME|FILE (or --from-m3leo FILE)")
 
     area = load_aoi(aoi)
     chips = chip_arrays(area.geometry)

@@ -35,8 +35,8 @@ def rss_mb() -> float:
 
 def baseline_rate(geom, budget_s: float) -> tuple[int, float]:
     """odc-geo GridSpec loop over each zone's part of the AOI, for at most budget_s seconds."""
-    from odc.geo.geom import Geometry
     from odc.geo import xy_
+    from odc.geo.geom import Geometry
     from odc.geo.gridspec import GridSpec
 
     n, t0 = 0, time.perf_counter()

@@ -6,11 +6,12 @@ Written by the first `extract` (or `m3leo init`), human-editable; CLI flags over
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 from .errors import UsageError
 

@@ -8,7 +8,6 @@ chips by window, with no reprojection, and written as the unit's shard.
 from __future__ import annotations
 
 import json
-
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass

@@ -39,8 +39,8 @@ def preview(recipe: Recipe, period: Period, aoi: str, ee_url: str | None = None)
         initialize(ee_url, None)
         build()
     else:
-        from .emulator import start_emulator
         from .ee.session import initialize
+        from .emulator import start_emulator
 
         with start_emulator() as emu:
             initialize(emu.url, None)

@@ -23,8 +23,15 @@ from pyproj import Transformer
 from .catalog import Period, Recipe, parse_label
 from .errors import EarthEngineError, M3leoError
 from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
-from .runner import (DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, CallStats, Limiter, RetryPolicy,
-                     call_with_retries, fan_out)
+from .runner import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RPS,
+    CallStats,
+    Limiter,
+    RetryPolicy,
+    call_with_retries,
+    fan_out,
+)
 from .state import RunLock, StateDB, Unit
 from .store import ChipStore
 
@@ -182,9 +189,10 @@ class UnitFetcher:
         return [c.chip_id for c in chips], data, valid, stats
 
     def _fetch(self, recipe: Recipe, period: Period, chips: list[Chip], stats: CallStats) -> np.ndarray:
+        from affine import Affine
+
         from .ee import expressions, sizing
         from .ee.pixels import PixelRequest
-        from affine import Affine
 
         px = recipe.chip_px
         nb = len(recipe.bands)

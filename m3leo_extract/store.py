@@ -273,7 +273,8 @@ class ChipStore:
         xs = chip.x_min + (np.arange(w) + 0.5) * res
         ys = chip.y_max - (np.arange(h) + 0.5) * res
         da = xr.DataArray(arr, dims=("band", "y", "x"), coords={"band": list(spec.bands), "y": ys, "x": xs},
-                          name=name, attrs={"chip_id": chip_id, "period": self.periods(name)[self.time_of(name, period)]})
+                          name=name,
+                          attrs={"chip_id": chip_id, "period": self.periods(name)[self.time_of(name, period)]})
         da = da.rio.write_crs(chip.crs).rio.write_transform(chip.transform(res))
         return da.rio.write_nodata(spec.nodata, encoded=False)
 

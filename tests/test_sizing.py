@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from m3leo_extract.ee.sizing import (MAX_GRID_DIM, REQUEST_BYTE_LIMIT, Block, max_chips_per_request,
-                                     plan_blocks, request_bytes)
+from m3leo_extract.ee.sizing import (
+    MAX_GRID_DIM,
+    REQUEST_BYTE_LIMIT,
+    Block,
+    max_chips_per_request,
+    plan_blocks,
+    request_bytes,
+)
 
 
 def test_constants_are_the_documented_limits() -> None:

@@ -6,13 +6,13 @@ No Earth Engine here: the expression for a recipe is built by `m3leo_extract.ee.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tomllib
 
 from ..errors import CollectionError
 from .period import Period, expand, parse_label, parse_periods

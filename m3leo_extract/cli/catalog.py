@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,7 +13,7 @@ from . import app
 catalog_app = typer.Typer(help="List and show collection recipes.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
-CatalogOpt = Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML file or folder.")]
+CatalogOpt = Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML file or folder.")]
 
 
 @catalog_app.command("list")
@@ -37,8 +37,8 @@ def show_cmd(
     catalog: CatalogOpt = None,
     period: Annotated[str, typer.Option(help="Example period for the expression.")] = "2020",
     aoi: Annotated[str, typer.Option(help="Example AOI for the expression's region.")] = "demo",
-    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL",
-                                                  help="Endpoint for the algorithm list; default: a local emulator")] = None,
+    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL",
+                                                  help="Algorithm list endpoint (default: local emulator)")] = None,
 ) -> None:
     """Everything about one recipe, with the Earth Engine expression it builds for an example chip."""
     from ..catalog import get_recipe, load_catalog, parse_periods

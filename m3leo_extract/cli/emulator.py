@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,10 +24,10 @@ def _pair(text: str) -> tuple[float, float]:
 def emulator(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     latency_ms: Annotated[str, typer.Option(help="Per-request latency LO,HI (uniform, ms).")] = "0,0",
-    max_concurrent: Annotated[Optional[int], typer.Option(help="Answer 429 beyond this many in flight.")] = None,
+    max_concurrent: Annotated[int | None, typer.Option(help="Answer 429 beyond this many in flight.")] = None,
     error_rate: Annotated[float, typer.Option(min=0, max=1, help="Fraction of 429/500/503/dropped.")] = 0.0,
     export_failure_rate: Annotated[float, typer.Option(min=0, max=1, help="Fraction of FAILED exports.")] = 0.0,
-    export_root: Annotated[Optional[str], typer.Option(help="Folder standing in for the bucket.")] = None,
+    export_root: Annotated[str | None, typer.Option(help="Folder standing in for the bucket.")] = None,
     byte_limit: Annotated[int, typer.Option(min=1, help="computePixels result limit in bytes.")] = 48 * 1024 * 1024,
     seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
 ) -> None:

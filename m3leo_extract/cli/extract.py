@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -40,7 +40,7 @@ class Progress:
             self.bar.close()
 
 
-def _ee_url(value: Optional[str]) -> tuple[Optional[str], Any]:
+def _ee_url(value: str | None) -> tuple[str | None, Any]:
     """`--ee-url local` starts an in-process emulator for this run."""
     if value == "local":
         from ..emulator import start_emulator
@@ -56,10 +56,10 @@ def extract(
     collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
     period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
     store: StoreOpt = Path("m3leo-data"),
-    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL",
+    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL",
                                                   help="Earth Engine endpoint (an emulator url, or 'local')")] = None,
-    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT", help="GEE project id.")] = None,
-    catalog: Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML.")] = None,
+    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT", help="GEE project id.")] = None,
+    catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
     max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
     max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
     shard_chips: Annotated[int, typer.Option(min=1, max=4096, help="Chips per Zarr shard (a work unit).")] = 16,
@@ -67,18 +67,19 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a large run.")] = False,
     mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (Export.image tasks).")] = "pixels",
-    bucket: Annotated[Optional[str], typer.Option(help="Export mode: Cloud Storage bucket (or Drive folder).")] = None,
-    bucket_url: Annotated[Optional[str], typer.Option(
+    bucket: Annotated[str | None, typer.Option(help="Export mode: Cloud Storage bucket (or Drive folder).")] = None,
+    bucket_url: Annotated[str | None, typer.Option(
         help="Where the bucket's files are read back (default gs://BUCKET; a local folder for the emulator).")] = None,
     destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
     max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
-    dask: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
+    dask: Annotated[str | None, typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
     from ..aoi import load_aoi
     from ..catalog import load_catalog, parse_collections, parse_periods
     from ..config import DatasetConfig
-    from ..extract import ExtractOptions, extract as run_extract
+    from ..extract import ExtractOptions
+    from ..extract import extract as run_extract
 
     # Validate every input before anything is written.
     area = load_aoi(aoi)
@@ -150,8 +151,8 @@ def plan(
     collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
     period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
     mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (export tasks).")] = "pixels",
-    store: Annotated[Optional[Path], typer.Option("--store", help="Measure the codec ratio of this store.")] = None,
-    catalog: Annotated[Optional[list[Path]], typer.Option("--catalog", help="Extra recipe TOML.")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="Measure the codec ratio of this store.")] = None,
+    catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
     max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
     max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
     latency: Annotated[float, typer.Option(min=0.001, help="Assumed seconds per request.")] = 0.4,
@@ -200,8 +201,8 @@ def status(store: StoreOpt = Path("m3leo-data"),
 @app.command()
 def retry(store: StoreOpt = Path("m3leo-data"),
           failed: Annotated[bool, typer.Option("--failed", help="Retry failed units, permanent ones too.")] = True,
-          ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-          project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+          ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+          project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
     """Mark failed units for another try and run them."""
     from ..refresh import refresh as run_refresh
 
@@ -218,8 +219,8 @@ def retry(store: StoreOpt = Path("m3leo-data"),
 @app.command()
 def cancel(store: StoreOpt = Path("m3leo-data"),
            bucket: Annotated[str, typer.Option(help="The bucket the run exported to.")] = "",
-           ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-           project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+           ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+           project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
     """Cancel the export tasks a run submitted; their units are marked failed (retry with `m3leo retry`)."""
     from ..ee.export import EEExportBackend
     from ..ee.session import initialize

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,13 +13,13 @@ from . import app
 
 @app.command()
 def grid(
-    aoi: Annotated[Optional[str], typer.Option(help="AOI name from aois/ or a vector file path.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="GeoParquet with one row per chip.")] = None,
-    png: Annotated[Optional[Path], typer.Option(help="PNG map of the chips by split.")] = None,
+    aoi: Annotated[str | None, typer.Option(help="AOI name from aois/ or a vector file path.")] = None,
+    out: Annotated[Path | None, typer.Option(help="GeoParquet with one row per chip.")] = None,
+    png: Annotated[Path | None, typer.Option(help="PNG map of the chips by split.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {chips, splits, zones} as JSON.")] = False,
-    from_m3leo: Annotated[Optional[Path], typer.Option(
+    from_m3leo: Annotated[Path | None, typer.Option(
         "--from-m3leo", help="M3LEO chip GeoJSON: map each of their chips to ours (with --out).")] = None,
-    m3leo_splits: Annotated[Optional[Path], typer.Option(help="M3LEO splits CSV (with --from-m3leo).")] = None,
+    m3leo_splits: Annotated[Path | None, typer.Option(help="M3LEO splits CSV (with --from-m3leo).")] = None,
     keep_split: Annotated[bool, typer.Option(help="Keep M3LEO's split instead of ours.")] = False,
 ) -> None:
     """Chips (exact 4000 m squares in their UTM zone) overlapping the AOI, with train/val/test splits."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,9 @@ from . import app
 @app.command()
 def refresh(
     store: Annotated[Path, typer.Option("--store", help="Dataset directory.")] = Path("m3leo-data"),
-    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
-    today: Annotated[Optional[str], typer.Option(help="Pretend today is YYYY-MM-DD (testing).")] = None,
+    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    today: Annotated[str | None, typer.Option(help="Pretend today is YYYY-MM-DD (testing).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Cron-safe incremental run: only new periods, retryable failures and recipe-version bumps.
@@ -26,7 +26,8 @@ def refresh(
     75 another run holds the lock (nothing was done), 2 bad configuration.
     """
     from ..errors import LockedError
-    from ..refresh import EXIT_LOCKED, refresh as run_refresh
+    from ..refresh import EXIT_LOCKED
+    from ..refresh import refresh as run_refresh
 
     day = None
     if today:
@@ -53,8 +54,8 @@ def init(
     period: Annotated[str, typer.Option(help="Fixed periods, e.g. 2020 or 2019:2021 (may be empty).")] = "",
     rolling: Annotated[str, typer.Option(help="monthly, seasonal or yearly: every complete period.")] = "",
     rolling_start: Annotated[str, typer.Option(help="First rolling period, e.g. 2024-01.")] = "",
-    ee_url: Annotated[Optional[str], typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-    project: Annotated[Optional[str], typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
+    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
 ) -> None:
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi

@@ -9,9 +9,31 @@ from typing import Any
 import numpy as np
 
 from . import assets
-from .graph import (Coll, EEError, Func, Img, add_bands, as_image, binary, cast, constant_band, f_and,
-                    f_date_range, f_equals, f_intersects, f_list_contains, f_not, f_or, reduce_collection, rename,
-                    select, to_millis, unmask, update_mask, _terrain)
+from .graph import (
+    Coll,
+    EEError,
+    Func,
+    Img,
+    _terrain,
+    add_bands,
+    as_image,
+    binary,
+    cast,
+    constant_band,
+    f_and,
+    f_date_range,
+    f_equals,
+    f_intersects,
+    f_list_contains,
+    f_not,
+    f_or,
+    reduce_collection,
+    rename,
+    select,
+    to_millis,
+    unmask,
+    update_mask,
+)
 
 
 class Trace:

@@ -112,7 +112,7 @@ def fbm(lon: np.ndarray, lat: np.ndarray, cells_m: tuple[float, ...], weights: t
         salt: int) -> np.ndarray:
     """A weighted sum of value-noise octaves with feature sizes `cells_m` (metres, as degrees of latitude)."""
     out = np.zeros(np.shape(lon), dtype=np.float64)
-    for k, (cell, w) in enumerate(zip(cells_m, weights)):
+    for k, (cell, w) in enumerate(zip(cells_m, weights, strict=True)):
         out += w * value_noise(lon, lat, cell / M_PER_DEG, salt * 31 + k)
     return out / sum(weights)
 

@@ -162,6 +162,7 @@ def test_from_m3leo_maps_their_chips_onto_ours_with_overlap_fractions(tmp_path):
     assert np.allclose(per.values, 1.0, atol=1e-3)  # every M3LEO chip is shared out among ours, whole
     assert table.groupby("m3leo_id").size().between(4, 9).all()  # a 4.5 km square meets 4-9 of our 4 km chips
     assert dict(zip(table.m3leo_id, table.split, strict=True)) == {s["identifier"]: s["split"] for s in splits}
-    out = subprocess.run([sys.executable, "-m", "m3leo_extract", "grid", "--from-m3leo",
-                          str(tmp_path / "m3leo.geojson"), "--out", str(tmp_path / "map.csv"), "--json"], capture_output=True, text=True, check=True)
+    args = ["grid", "--from-m3leo", str(tmp_path / "m3leo.geojson"), "--out", str(tmp_path / "map.csv"), "--json"]
+    out = subprocess.run([sys.executable, "-m", "m3leo_extract", *args], capture_output=True, text=True,
+                         check=True)
     assert json.loads(out.stdout)["m3leo_chips"] == 12 and (tmp_path / "map.csv").is_file()

@@ -196,14 +196,15 @@ class ChunkReader:
             os.close(fd)
         out = np.empty(self.shape, dtype=self.m.dtype)
         if self._decoder is not None:
-            self._decoder.decode(buf, out=memoryview(out.reshape(-1).view("u1")))
+            self._decoder.decode(buf, out=out.reshape(-1).view("u1").data)
         else:
             out.reshape(-1).view("u1")[:] = np.frombuffer(buf, dtype="u1")
         return out
 
     def _read_zarr(self, row: int) -> np.ndarray:
         if self._array is None:
-            self._array = ChipStore.open(self.root, mode="r").group[self.m.name]["data"]
+            group: Any = ChipStore.open(self.root, mode="r").group[self.m.name]
+            self._array = group["data"]
         return np.asarray(self._array[row, self.m.time_index])
 
     def _empty(self) -> np.ndarray:

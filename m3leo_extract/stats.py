@@ -86,7 +86,7 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     """Stats of collection `name` over the `split` chips (all periods written). Does not save them."""
     st = _open(store)
     spec = st.spec(name)
-    g = st.group[name]
+    g: Any = st.group[name]
     data = g["data"]
     table = st.chip_table(name)
     valid = st.read_valid(name)

@@ -314,7 +314,7 @@ class _Run:
         self.cfg = cfg
         self.device = _device(cfg.device)
         self.cuda = self.device.type == "cuda"
-        kw = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
+        kw: dict[str, Any] = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
         self.train_ds = ChipDataset(cfg.store, split="train", **kw)
         self.val_ds = ChipDataset(cfg.store, split="val", **kw)
         self.test_ds = ChipDataset(cfg.store, split="test", **kw)
@@ -362,7 +362,7 @@ class _Run:
         random.seed(cfg.seed)
         self.model = build_model(cfg.model, in_ch, out_ch, base=cfg.base_channels, depth=cfg.depth).to(self.device)
         if self.cuda and cfg.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+            self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.params = count_parameters(self.model)
         self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.amp_dtype = None

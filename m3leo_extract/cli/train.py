@@ -77,7 +77,7 @@ def train(
     from ..train import TrainConfig, load_config
     from ..train import train as run_train
 
-    given = {"store": store, "inputs": inputs, "target": target, "model": model, "epochs": epochs,
+    given: dict[str, Any] = {"store": store, "inputs": inputs, "target": target, "model": model, "epochs": epochs,
              "batch_size": batch_size, "lr": lr, "device": device, "out": out, "workers": workers,
              "pin_memory": pin_memory, "prefetch_factor": prefetch_factor, "crop": crop, "seed": seed,
              "period": period}

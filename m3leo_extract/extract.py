@@ -9,6 +9,7 @@ idempotent, so an interrupted run is resumed by running it again: only units not
 from __future__ import annotations
 
 import math
+import os
 import random
 import threading
 import time
@@ -245,12 +246,16 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
             time_index[key] = store.ensure_period(u.collection, u.period)
 
     client = _dask_client(options.dask)
+    # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+    # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+    writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
     def work(unit: Unit) -> tuple[int, CallStats]:
         ids, data, valid, stats = fetch(unit)
         t = time_index[(unit.collection, unit.period)]
         if client is None:
-            store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+            with writers:
+                store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
         else:
             client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
                           pure=False).result()

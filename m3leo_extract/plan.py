@@ -79,14 +79,44 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
     return disk / raw
 
 
+def measured_latency(store_dir: str | Path | None) -> float | None:
+    """Effective seconds per request of the last extract into `store_dir`: wall x in-flight / requests.
+
+    This folds in everything a request really costs on this machine (Earth Engine's latency, the client's own
+    CPU per request), so `plan --store DIR` predicts the next run from the last one.
+    """
+    if store_dir is None or not (Path(store_dir) / "state.sqlite").exists():
+        return None
+    import json
+
+    from .state import StateDB
+
+    db = StateDB(Path(store_dir) / "state.sqlite")
+    try:
+        rows = db.conn.execute("SELECT summary FROM runs WHERE finished_at IS NOT NULL AND command='extract' "
+                               "ORDER BY id DESC").fetchall()
+    finally:
+        db.close()
+    for row in rows:
+        s = json.loads(row["summary"] or "{}")
+        if s.get("requests") and s.get("seconds") and s.get("peak_in_flight"):
+            return float(s["seconds"]) * float(s["peak_in_flight"]) / float(s["requests"])
+    return None
+
+
 def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = "pixels",
              shard_chips: int = 16, max_concurrency: int = 40, max_rps: float = 100.0,
-             latency_s: float = DEFAULT_LATENCY_S, byte_limit: int = REQUEST_BYTE_LIMIT,
+             latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
              chips: ChipArrays | None = None) -> dict[str, Any]:
     """The plan's figures as JSON-able data. `state_path` also records every unit in a state database."""
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)
+    latency_source = "given"
+    if latency_s is None:
+        latency_s = measured_latency(store_dir)
+        latency_source = "measured" if latency_s is not None else "assumed"
+        latency_s = latency_s if latency_s is not None else DEFAULT_LATENCY_S
     per: dict[str, Any] = {}
     tot_units = tot_req = tot_raw = tot_disk = 0
     mpx_bands = 0.0
@@ -114,7 +144,9 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
             for c in comps:
                 for s, lo in enumerate(range(0, n, shard_chips)):
                     rows_for_state.append((r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode))
+    # Requests run in waves of `max_concurrency`; a partial last wave still costs a whole latency.
     rate = min(max_rps, max_concurrency / max(latency_s, 1e-6))
+    waves = math.ceil(tot_req / max_concurrency) if tot_req else 0
     tasks = tot_req if mode == "export" else 0
     eecu_h = mpx_bands * EECU_S_PER_MPX_BAND / 3600
     warnings = []
@@ -129,8 +161,10 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     out = {
         "chips": n, "collections": per, "units": tot_units, "requests": tot_req, "raw_bytes": tot_raw,
         "store_bytes": tot_disk, "export_tasks": tasks, "mode": mode,
-        "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": latency_s},
-        "wall_s": round(tot_req / rate, 1) if tot_req else 0.0, "eecu_hours": round(eecu_h, 2),
+        "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": round(latency_s, 3),
+                  "latency_source": latency_source},
+        "wall_s": round(max(tot_req / rate, waves * latency_s), 2) if tot_req else 0.0,
+        "eecu_hours": round(eecu_h, 2),
         "warnings": warnings,
     }
     if state_path:

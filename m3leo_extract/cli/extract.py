@@ -155,7 +155,8 @@ def plan(
     catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
     max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
     max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
-    latency: Annotated[float, typer.Option(min=0.001, help="Assumed seconds per request.")] = 0.4,
+    latency: Annotated[float | None, typer.Option(
+        min=0.001, help="Seconds per request (default: measured from --store's last run, else 0.4).")] = None,
     shard_chips: Annotated[int, typer.Option(min=1, max=4096)] = 16,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -18,6 +18,7 @@ import shapely
 
 from m3leo_extract.config import DatasetConfig
 from m3leo_extract.refresh import EXIT_LOCKED, refresh
+from m3leo_extract.state import StateDB
 from m3leo_extract.store import ChipStore
 
 # Four chips in zone 31N near Lyon (one shard), small enough for many periods.
@@ -96,7 +97,7 @@ def test_refresh_killed_at_random_points_then_rerun_equals_an_uninterrupted_run(
     aoi = _aoi_file(tmp_path, shapely.box(4.74, 45.67, 4.995, 45.85))
     ref, victim = tmp_path / "ref", tmp_path / "victim"
     for d in (ref, victim):
-        DatasetConfig(aoi=aoi, collections=["esa_worldcover"], periods=["2020", "2021"],
+        DatasetConfig(aoi=aoi, collections=["esa_worldcover", "ghs_built_s"], periods=["2020", "2021"],
                       ee_url=emulator.url, options={"shard_chips": 4, "max_concurrency": 2}).save(d)
     env = dict(os.environ)
     cmd = [sys.executable, "-m", "m3leo_extract", "refresh", "--today", "2024-01-01", "--store"]
@@ -105,15 +106,31 @@ def test_refresh_killed_at_random_points_then_rerun_equals_an_uninterrupted_run(
     old = emulator.knobs.latency_ms
     emulator.knobs.latency_ms = (150, 350)
     kills = 0
+
+    def done_units() -> int:
+        if not (victim / "state.sqlite").exists():
+            return 0
+        db = StateDB(victim / "state.sqlite")
+        try:
+            return len(db.units(status="done"))
+        finally:
+            db.close()
+
     try:
-        for _ in range(6):
+        for _ in range(8):
+            start = done_units()
+            target = start + rng.randint(1, 3)  # a seeded, random point: after 1-3 more units are written
             proc = subprocess.Popen(cmd + [str(victim)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     env=env)
-            time.sleep(rng.uniform(1.5, 4.0))
+            deadline = time.time() + 120
+            while proc.poll() is None and done_units() < target and time.time() < deadline:
+                time.sleep(rng.uniform(0.02, 0.1))
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.wait(timeout=60)
+            if kills >= 6:
+                break
     finally:
         emulator.knobs.latency_ms = old
     assert kills >= 5

@@ -61,3 +61,29 @@ def test_export_mode_warns_past_the_task_queue():
     assert est["export_tasks"] > 3000
     assert any("3000-task queue" in w for w in est["warnings"])
     assert np.isfinite(est["wall_s"])
+
+
+def test_cli_plan_json_and_init(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "m3leo_extract", "plan", "--aoi", "demo", "--collections",
+                          "s2,esa_worldcover", "--period", "2020", "--json"], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    est = json.loads(res.stdout)
+    assert est["chips"] == 36 and est["units"] == 6 and est["quota"]["latency_source"] == "assumed"
+    ds = tmp_path / "ds"
+    res = subprocess.run([sys.executable, "-m", "m3leo_extract", "init", "--store", str(ds), "--aoi", "demo",
+                          "--collections", "s2", "--rolling", "monthly", "--rolling-start", "2024-01"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    from m3leo_extract.config import DatasetConfig
+
+    cfg = DatasetConfig.load(ds)
+    assert cfg.rolling == "monthly" and cfg.collections == ["s2"] and not (ds / "chips.zarr").exists()
+    bad = subprocess.run([sys.executable, "-m", "m3leo_extract", "init", "--store", str(tmp_path / "x"), "--aoi",
+                          "demo", "--collections", "s2", "--rolling", "weekly", "--rolling-start", "2024-01"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "weekly" in bad.stderr and not (tmp_path / "x").exists()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.request
+from pathlib import Path
 
 import ee
 import numpy as np
@@ -15,83 +18,174 @@ from m3leo_extract.ee import expressions
 from m3leo_extract.ee.pixels import EEPixelsGetter, PixelRequest
 from m3leo_extract.errors import EarthEngineError
 
-BOUNDS = (4.74, 45.67, 4.995, 45.85)
+BOUNDS = (4.74, 45.67, 4.995, 45.85)  # around Lyon; EPSG:32631 x 640000.., y ..5064000
+UTM = "EPSG:32631"
+
+
+def _build(name: str, period: str = "2020") -> tuple[ee.Image, object]:
+    r = load_catalog()[name]
+    return expressions.build(r, r.periods(parse_periods(period)[0])[0], BOUNDS), r
 
 
 def _wc(period: str = "2020") -> ee.Image:
-    r = load_catalog()["esa_worldcover"]
-    return expressions.build(r, parse_periods(period)[0], BOUNDS)
+    return _build("esa_worldcover", period)[0]
 
 
 def _pixels(img, crs, transform, shape, bands=("landcover",), dtype="uint8"):
     return EEPixelsGetter()(PixelRequest(img, crs, transform, shape, tuple(bands), dtype))
 
 
+def _grid(transform: Affine, shape: tuple[int, int], crs: str = UTM) -> dict:
+    t = transform
+    return {"dimensions": {"width": shape[1], "height": shape[0]}, "crsCode": crs,
+            "affineTransform": {"scaleX": t.a, "shearX": t.b, "translateX": t.c, "shearY": t.d, "scaleY": t.e,
+                                "translateY": t.f}}
+
+
 def test_value_compute(emulator):
     assert ee.Number(1).add(2).multiply(5).getInfo() == 15
-
-
-def test_same_ground_same_pixels_in_a_larger_block_and_another_crs(emulator):
-    img = _wc()
-    big = _pixels(img, "EPSG:32631", Affine(10, 0, 640000, 0, -10, 5064000), (200, 300))
-    small = _pixels(img, "EPSG:32631", Affine(10, 0, 640500, 0, -10, 5063500), (50, 60))
-    np.testing.assert_array_equal(big[:, 50:100, 50:110], small)
-    # Web Mercator grid over the same ground: the class at each pixel centre agrees with the UTM grid's.
-    from pyproj import Transformer
-
-    t = Transformer.from_crs(32631, 3857, always_xy=True)
-    x0, y0 = t.transform(640000 + 5, 5064000 - 5)
-    merc = _pixels(img, "EPSG:3857", Affine(1, 0, x0 - 0.5, 0, -1, y0 + 0.5), (1, 1))
-    assert merc[0, 0, 0] == big[0, 0, 0]
-    classes = set(np.unique(big).tolist())
-    assert len(classes) >= 3 and classes <= {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100}
+    assert ee.ImageCollection("ESA/WorldCover/v100").first().bandNames().getInfo() == ["Map"]
+    assert any(r["method"] == "value:compute" for r in emulator.request_log)
 
 
 def test_every_recipe_has_plausible_values(emulator):
     cat = load_catalog()
     tr, shape = Affine(20, 0, 640000, 0, -20, 5064000), (100, 100)
-    expect = {"s1": (-40, 2), "s2": (0, 10000), "dem": (-500, 9000), "ghs_built_s": (0, 10000),
+    expect = {"s1": (-40, 2), "s2": (1, 10000), "dem": (-500, 9000), "ghs_built_s": (0, 10000),
               "modis_vcf": (0, 200), "esa_worldcover": (10, 100)}
     for name, (lo, hi) in expect.items():
-        r = cat[name]
-        img = expressions.build(r, r.periods(parse_periods("2020")[0])[0], BOUNDS)
-        arr = _pixels(img, "EPSG:32631", tr, shape, r.band_names, r.dtype)
+        img, r = _build(name)
+        arr = _pixels(img, UTM, tr, shape, r.band_names, r.dtype)
         assert arr.dtype == np.dtype(r.dtype) and arr.shape == (len(r.bands), 100, 100)
         vals = arr[arr != expressions.server_nodata(r)]
-        assert vals.size and lo <= vals.min() and vals.max() <= hi, name
+        assert vals.size > 0.9 * arr.size and lo <= vals.min() and vals.max() <= hi, name
+        if name == "s1":  # dB, vegetation / water / built-up differ: not a constant field
+            assert 1.0 < float(vals.std()) < 10.0
     # DEM slope is in degrees and aspect in 0..360
     r = cat["dem"]
-    dem = _pixels(expressions.build(r, parse_periods("2020")[0], BOUNDS), "EPSG:32631", tr, shape,
-                  r.band_names, r.dtype)
+    dem = _pixels(expressions.build(r, parse_periods("2020")[0], BOUNDS), UTM, tr, shape, r.band_names, r.dtype)
     assert 0 <= dem[1].min() and dem[1].max() < 60 and 0 <= dem[2].min() and dem[2].max() <= 360
+
+
+def test_request_log_records_assets_periods_and_grid(emulator):
+    img, r = _build("s1", "2020")
+    period = r.periods(parse_periods("2020")[0])[0]  # S1 is seasonal: DJF first
+    n0 = len(emulator.request_log)
+    _pixels(img, UTM, Affine(20, 0, 640000, 0, -20, 5064000), (8, 12), r.band_names, r.dtype)
+    rec = [x for x in emulator.request_log[n0:] if x["method"] == "computePixels"]
+    assert len(rec) == 1
+    assert rec[0]["assets"] == ["COPERNICUS/S1_GRD"] and rec[0]["dates"] == [tuple(period.iso())]
+    assert (rec[0]["crs"], rec[0]["width"], rec[0]["height"], rec[0]["status"]) == (UTM, 12, 8, 200)
+
+
+def test_same_ground_same_pixels_in_a_larger_block(emulator):
+    # The 2x block holds the chip at an aligned offset: every recipe must agree to the pixel, including the
+    # gap-filled S2 composite (clouds of one month filled from the next).
+    for name, period in (("esa_worldcover", "2020"), ("s1", "2020"), ("s2", "2020"), ("s2", "2020-01")):
+        img, r = _build(name, period)
+        big = _pixels(img, UTM, Affine(10, 0, 640000, 0, -10, 5064000), (160, 160), r.band_names, r.dtype)
+        small = _pixels(img, UTM, Affine(10, 0, 640400, 0, -10, 5063600), (80, 80), r.band_names, r.dtype)
+        np.testing.assert_array_equal(big[:, 40:120, 40:120], small, err_msg=f"{name} {period}")
+
+
+def test_periods_differ_and_yearly_s2_composite_fills_cloud_gaps(emulator):
+    tr, shape = Affine(10, 0, 640000, 0, -10, 5064000), (200, 200)
+    s1_jan, r = _build("s1", "2020-01")
+    a = _pixels(s1_jan, UTM, tr, shape, r.band_names, r.dtype)
+    b = _pixels(_build("s1", "2020-07")[0], UTM, tr, shape, r.band_names, r.dtype)
+    assert not np.array_equal(a, b) and np.corrcoef(a[0].ravel(), b[0].ravel())[0, 1] > 0.3
+    s2 = load_catalog()["s2"]
+    nd = expressions.server_nodata(s2)
+    gaps = {p: float((_pixels(_build("s2", p)[0], UTM, tr, shape, s2.band_names, s2.dtype) == nd).mean())
+            for p in ("2020-01", "2020")}
+    assert gaps["2020"] < gaps["2020-01"]
+
+
+def test_same_ground_in_another_crs_gives_the_same_class_at_most_points(emulator):
+    from pyproj import Transformer
+
+    img = _wc()
+    utm = _pixels(img, UTM, Affine(10, 0, 640000, 0, -10, 5064000), (100, 100))[0]
+    to_merc = Transformer.from_crs(32631, 3857, always_xy=True)
+    x0, y0 = to_merc.transform(640000, 5064000)
+    res = 10 / np.cos(np.radians(45.7))  # ~10 m on the ground
+    merc_tr = Affine(res, 0, x0 - 20 * res, 0, -res, y0 + 20 * res)
+    merc = _pixels(img, "EPSG:3857", merc_tr, (180, 180))[0]
+    cols, rows = np.meshgrid(np.arange(100) + 0.5, np.arange(100) + 0.5)
+    mx, my = to_merc.transform(640000 + 10 * cols, 5064000 - 10 * rows)
+    inv = ~merc_tr
+    mx, my = np.asarray(mx), np.asarray(my)
+    c, r = inv.a * mx + inv.b * my + inv.c, inv.d * mx + inv.e * my + inv.f
+    same = merc[r.astype(int), c.astype(int)] == utm
+    assert same.mean() > 0.85
+    classes = set(np.unique(utm).tolist())
+    assert len(classes) >= 3 and classes <= {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100}
+
+
+def test_geotiff_format(emulator):
+    tr = Affine(10, 0, 640000, 0, -10, 5064000)
+    raw = ee.data.computePixels({"expression": _wc(), "fileFormat": "GEO_TIFF", "grid": _grid(tr, (30, 40))})
+    from rasterio.io import MemoryFile
+
+    with MemoryFile(raw) as mem, mem.open() as src:
+        assert (src.width, src.height, src.crs.to_epsg()) == (40, 30, 32631)
+        np.testing.assert_array_equal(src.read(), _pixels(_wc(), UTM, tr, (30, 40)))
 
 
 def test_unknown_asset_and_band_get_earth_engines_text(emulator):
     tr = Affine(10, 0, 640000, 0, -10, 5064000)
-    with pytest.raises(EarthEngineError, match="ImageCollection asset 'NOPE/NOPE' not found"):
-        _pixels(ee.ImageCollection("NOPE/NOPE").first(), "EPSG:32631", tr, (4, 4))
-    with pytest.raises(EarthEngineError, match="Band pattern 'B99' did not match any bands") as info:
-        _pixels(ee.ImageCollection("ESA/WorldCover/v100").first().select("B99"), "EPSG:32631", tr, (4, 4))
+    with pytest.raises(ee.EEException, match=r"ImageCollection.load: ImageCollection asset 'NOPE/NOPE' not found "
+                                             r"\(does not exist or caller does not have access\)."):
+        ee.data.computePixels({"expression": ee.ImageCollection("NOPE/NOPE").first(), "grid": _grid(tr, (4, 4)),
+                                "fileFormat": "NUMPY_NDARRAY"})
+    with pytest.raises(ee.EEException, match=r"Image.load: Image asset 'NOPE/IMG' not found"):
+        ee.data.computePixels({"expression": ee.Image("NOPE/IMG"), "grid": _grid(tr, (4, 4)),
+                                "fileFormat": "NUMPY_NDARRAY"})
+    with pytest.raises(EarthEngineError, match=r"Band pattern 'B99' did not match any bands. "
+                                               r"Available bands: \[Map\]") as info:
+        _pixels(ee.ImageCollection("ESA/WorldCover/v100").first().select("B99"), UTM, tr, (4, 4))
     assert not info.value.retryable
 
 
 def test_byte_limit_and_concurrency_cap_answer_like_gee(emulator):
     tr = Affine(10, 0, 640000, 0, -10, 5064000)
+    # Default limit: 48 MiB. 4000 x 4000 x 4 bytes (one int32 band) = 64 MB is refused before any work.
+    with pytest.raises(ee.EEException, match=r"Total request size \(64000000 bytes\) must be less than or equal "
+                                             r"to 50331648 bytes."):
+        ee.data.computePixels({"expression": ee.Image.constant(1).toInt32(), "grid": _grid(tr, (4000, 4000)),
+                                "fileFormat": "NUMPY_NDARRAY"})
     old = emulator.knobs.byte_limit
     emulator.knobs.byte_limit = 1000
     try:
         with pytest.raises(EarthEngineError, match="Total request size") as info:
-            _pixels(_wc(), "EPSG:32631", tr, (40, 40))
+            _pixels(_wc(), UTM, tr, (40, 40))
         assert info.value.too_large
     finally:
         emulator.knobs.byte_limit = old
     emulator.knobs.max_concurrent, old_cap = 0, emulator.knobs.max_concurrent
     try:
         with pytest.raises(EarthEngineError) as info:
-            _pixels(_wc(), "EPSG:32631", tr, (4, 4))
-        assert info.value.retryable and "Too Many Requests" in str(info.value)
+            _pixels(_wc(), UTM, tr, (4, 4))
+        assert info.value.retryable and "Too many concurrent requests." in str(info.value)
     finally:
         emulator.knobs.max_concurrent = old_cap
+    assert emulator.request_log[-1]["status"] == 429
+
+
+def test_error_rate_injects_retryable_faults(emulator):
+    tr = Affine(10, 0, 640000, 0, -10, 5064000)
+    emulator.knobs.error_rate = 1.0
+    n0 = len(emulator.request_log)
+    try:
+        for _ in range(16):
+            with pytest.raises(EarthEngineError) as info:
+                _pixels(_wc(), UTM, tr, (4, 4))
+            assert info.value.retryable
+    finally:
+        emulator.knobs.error_rate = 0.0
+    kinds = {r["status"] for r in emulator.request_log[n0:] if r["method"] == "computePixels"}
+    assert kinds <= {429, 500, 503, "dropped"} and len(kinds) >= 2
+    assert _pixels(_wc(), UTM, tr, (4, 4)).shape == (1, 4, 4)
 
 
 def _wait(task_name: str, timeout: float = 30.0) -> dict:
@@ -100,54 +194,86 @@ def _wait(task_name: str, timeout: float = 30.0) -> dict:
         op = ee.data.getOperation(task_name)
         if op.get("done"):
             return op
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise AssertionError("task did not finish")
 
 
 def test_export_task_lifecycle(emulator):
     task = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t1", bucket="bkt",
-                                                fileNamePrefix="m3leo/test1", crs="EPSG:32631",
+                                                fileNamePrefix="m3leo/test1", crs=UTM,
                                                 crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="80x60")
     task.start()
     op = _wait(task.name)
     assert op["metadata"]["state"] == "SUCCEEDED"
-    from pathlib import Path
-
+    assert op["metadata"]["destinationUris"] == ["gs://bkt/m3leo/test1.tif"]
     path = Path(emulator.knobs.export_root) / "bkt" / "m3leo" / "test1.tif"
     with rasterio.open(path) as src:
         assert (src.width, src.height, src.crs.to_epsg()) == (80, 60, 32631)
+        assert "SYNTHETIC" in src.tags()
         got = src.read()
-    direct = _pixels(_wc(), "EPSG:32631", Affine(10, 0, 640000, 0, -10, 5064000), (60, 80))
+    direct = _pixels(_wc(), UTM, Affine(10, 0, 640000, 0, -10, 5064000), (60, 80))
     np.testing.assert_array_equal(got, direct)
+    assert task.status()["state"] == "COMPLETED"
     names = [o["name"] for o in ee.data.listOperations()]
     assert task.name in names
     old = emulator.knobs.export_failure_rate
     emulator.knobs.export_failure_rate = 1.0
     try:
         t2 = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t2", bucket="bkt",
-                                                  fileNamePrefix="m3leo/test2", crs="EPSG:32631",
+                                                  fileNamePrefix="m3leo/test2", crs=UTM,
                                                   crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="8x8")
         t2.start()
         op2 = _wait(t2.name)
         assert op2["metadata"]["state"] == "FAILED" and op2["error"]["message"]
+        assert t2.status()["state"] == "FAILED"
     finally:
         emulator.knobs.export_failure_rate = old
     old_d = emulator.knobs.export_duration_s
     emulator.knobs.export_duration_s = 30
     try:
         t3 = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t3", bucket="bkt",
-                                                  fileNamePrefix="m3leo/test3", crs="EPSG:32631",
+                                                  fileNamePrefix="m3leo/test3", crs=UTM,
                                                   crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="8x8")
         t3.start()
+        assert ee.data.getOperation(t3.name)["metadata"]["state"] in ("PENDING", "RUNNING")
         ee.data.cancelOperation(t3.name)
         assert ee.data.getOperation(t3.name)["metadata"]["state"] == "CANCELLED"
     finally:
         emulator.knobs.export_duration_s = old_d
 
 
-def test_responses_say_the_data_is_synthetic(emulator):
-    import urllib.request
+def test_export_with_region_and_scale_and_to_drive(emulator):
+    region = ee.Geometry.Rectangle([4.80, 45.70, 4.81, 45.71])
+    task = ee.batch.Export.image.toCloudStorage(image=_wc(), description="r1", bucket="bkt",
+                                                fileNamePrefix="region/r1", region=region, scale=20, crs=UTM)
+    task.start()
+    assert _wait(task.name)["metadata"]["state"] == "SUCCEEDED"
+    with rasterio.open(Path(emulator.knobs.export_root) / "bkt" / "region" / "r1.tif") as src:
+        t = src.transform
+        assert src.crs.to_epsg() == 32631 and (t.a, t.e) == (20, -20) and t.c % 20 == 0 and t.f % 20 == 0
+        assert 30 <= src.width <= 50 and 50 <= src.height <= 70  # ~780 m x 1110 m
+        got, shape = src.read(), (src.height, src.width)
+    np.testing.assert_array_equal(got, _pixels(_wc(), UTM, t, shape))
+    drive = ee.batch.Export.image.toDrive(image=_wc(), description="d1", folder="fold", fileNamePrefix="d1",
+                                          region=region, scale=30)
+    drive.start()
+    op = _wait(drive.name)
+    assert op["metadata"]["state"] == "SUCCEEDED"
+    with rasterio.open(op["metadata"]["destinationUris"][0]) as src:
+        assert src.crs.to_epsg() == 4326 and src.width > 10
 
+
+def test_operations_are_paged(emulator):
+    url = f"{emulator.url}/v1/projects/m3leo-emulator/operations?pageSize=1"
+    with urllib.request.urlopen(url) as resp:
+        page = json.loads(resp.read())
+    assert len(page["operations"]) == 1 and page["nextPageToken"]
+    with urllib.request.urlopen(f"{url}&pageToken={page['nextPageToken']}") as resp:
+        page2 = json.loads(resp.read())
+    assert page2["operations"][0]["name"] != page["operations"][0]["name"]
+
+
+def test_responses_say_the_data_is_synthetic(emulator):
     with urllib.request.urlopen(f"{emulator.url}/$discovery/rest?version=v1") as resp:
         assert resp.headers["X-Synthetic-Data"] == "true"
         assert "synthetic" in resp.read().decode().lower()

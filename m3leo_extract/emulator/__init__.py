@@ -1,7 +1,8 @@
 """A local Earth Engine endpoint with deterministic SYNTHETIC data, for offline runs, demos and tests.
 
     with start_emulator(latency_ms=(200, 600), max_concurrent=40) as emu:
-        ee.Initialize(credentials=AnonymousCredentials(), project="demo", opt_url=emu.url)
+        m3leo_extract.ee.session.initialize(url=emu.url)  # AnonymousCredentials against emu.url
+        emu.knobs.error_rate = 0.1                         # knobs change while it runs
 
 The unmodified earthengine-api client talks HTTP to it. See docs/emulator.md.
 """

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import assets
+from . import assets, projections
 from .graph import (
     Coll,
     EEError,
@@ -53,6 +53,7 @@ def _iso(ms: float) -> str:
 class Evaluator:
     def __init__(self, trace: Trace | None = None) -> None:
         self.trace = trace or Trace()
+        self._loaded: dict[tuple[str, str], Any] = {}
         self.fns: dict[str, Callable[..., Any]] = self._table()
 
     # -- graph walking --------------------------------------------------------------------------------------
@@ -106,12 +107,19 @@ class Evaluator:
 
     # -- algorithms -------------------------------------------------------------------------------------
     def _load_collection(self, id: str) -> Coll:  # noqa: A002 - EE's argument name
-        self.trace.assets.append(id)
-        return assets.load_collection(id)
+        # Loaded once per request: a load inside a mapped function (linkCollection) runs for every image.
+        key = ("ImageCollection", id)
+        if key not in self._loaded:
+            self.trace.assets.append(id)
+            self._loaded[key] = assets.load_collection(id)
+        return self._loaded[key]
 
     def _load_image(self, id: str, version: Any = None) -> Img:  # noqa: A002
-        self.trace.assets.append(id)
-        return assets.load_image(id)
+        key = ("Image", id)
+        if key not in self._loaded:
+            self.trace.assets.append(id)
+            self._loaded[key] = assets.load_image(id)
+        return self._loaded[key]
 
     def _date_range(self, start: Any, end: Any = None, timeZone: Any = None) -> tuple[float, float]:
         a = to_millis(start)
@@ -176,12 +184,12 @@ class Evaluator:
             "Image.unmask": unmask,
             "Image.linkCollection": self._link,
             "Image.resample": lambda image, mode="bilinear": as_image(image),
-            "Image.reproject": _reproject,
-            "Image.projection": lambda image: dict(as_image(image).props.get("_projection", {"crs": "EPSG:4326"})),
-            "Image.setDefaultProjection": lambda image, crs=None, crsTransform=None, scale=None: as_image(image),
+            "Image.reproject": projections.reproject,
+            "Image.projection": projections.image_projection,
+            "Image.setDefaultProjection": projections.set_default_projection,
             "Image.constant": lambda value: as_image(value),
-            "Image.clip": lambda input, geometry=None: as_image(input),  # noqa: A002
-            "Image.clipToBoundsAndScale": _clip_to_bounds_and_scale,
+            "Image.clip": projections.clip,
+            "Image.clipToBoundsAndScale": projections.clip_to_bounds_and_scale,
             "Terrain.slope": lambda input: _terrain(input, "slope"),  # noqa: A002
             "Terrain.aspect": lambda input: _terrain(input, "aspect"),  # noqa: A002
             "Image.gt": binary(np.greater, "uint8"), "Image.gte": binary(np.greater_equal, "uint8"),
@@ -211,35 +219,9 @@ class Evaluator:
             t[f"GeometryConstructors.{geo}"] = lambda geo=geo, **kw: {"type": geo, **kw}
         t["Geometry"] = lambda geoJson=None, **kw: geoJson
         t["Feature"] = lambda geometry=None, metadata=None: {"type": "Feature", "geometry": geometry}
-        t["Projection"] = lambda crs=None, transform=None, transformWkt=None: {"crs": crs}
-        t["Projection.atScale"] = lambda projection, meters: {**projection, "scale": meters}
+        t["Projection"] = projections.projection
+        t["Projection.atScale"] = projections.at_scale
         return t
-
-
-def _reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:
-    """Pixels are functions of ground position: reprojecting only records the grid an export asked for."""
-    img = as_image(image)
-    proj = dict(crs) if isinstance(crs, dict) else {"crs": crs}
-    if crsTransform is not None:
-        proj["transform"] = list(crsTransform)
-    return Img(list(img.bands), {**img.props, "_projection": proj})
-
-
-def _clip_to_bounds_and_scale(input: Any, geometry: Any = None, width: Any = None, height: Any = None,  # noqa: A002
-                              maxDimension: Any = None, scale: Any = None) -> Img:
-    """Export.image wraps the image so: a rectangle in pixel coordinates of the reprojected grid."""
-    img = as_image(input)
-    proj = img.props.get("_projection", {})
-    coords = (geometry or {}).get("coordinates")
-    if coords is None or "transform" not in proj:
-        raise EEError("Export: the m3leo emulator needs crs, crsTransform and dimensions for an export.")
-    x0, y0, x1, y1 = (float(v) for v in coords)
-    a, b, c, d, e, f = (float(v) for v in proj["transform"])
-    grid = {"dimensions": {"width": int(round(x1 - x0)), "height": int(round(y1 - y0))},
-            "affineTransform": {"scaleX": a, "shearX": b, "translateX": c + a * x0 + b * y0,
-                                "shearY": d, "scaleY": e, "translateY": f + d * x0 + e * y0},
-            "crsCode": proj.get("crs") or "EPSG:4326"}
-    return Img(list(img.bands), {**img.props, "_grid": grid})
 
 
 def constant_image(value: float) -> Img:

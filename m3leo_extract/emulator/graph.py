@@ -3,8 +3,7 @@
 An image is a set of named bands; a band is a pure function of ground position (lon, lat arrays in degrees)
 returning (values, mask). Nothing is rasterised until computePixels asks for a grid, so the same ground gives
 the same value whatever CRS or grid the request uses. A collection is a list of images with properties;
-reducers (median, mean, mosaic, ...) take the collection's middle image (by time) as the composite: the
-synthetic world has no per-scene noise to average away, and one evaluation per pixel keeps it fast.
+reducers (median, mean, mosaic, ...) composite per pixel with gap filling (see `reduce_collection`).
 """
 
 from __future__ import annotations
@@ -12,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import world
 from .world import M_PER_DEG
 
 Arr = np.ndarray
@@ -38,15 +39,18 @@ class Band:
     name: str
     fn: BandFn
     dtype: str = "float64"
-    _memo: tuple[int, tuple[Arr, Arr]] | None = field(default=None, repr=False)
+    _memo: dict[int, tuple[Arr, Arr, tuple[Arr, Arr]]] = field(default_factory=dict, repr=False)
 
     def eval(self, lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
-        # One grid is evaluated per request; a band used twice (a mask and an output) is computed once.
-        key = id(lon)
-        if self._memo is not None and self._memo[0] == key:
-            return self._memo[1]
+        # A band used twice on the same points (a mask and an output) is computed once. The memo is per
+        # thread (strips render in parallel) and holds the coordinate arrays themselves, so a recycled id()
+        # can never alias another evaluation.
+        tid = threading.get_ident()
+        memo = self._memo.get(tid)
+        if memo is not None and memo[0] is lon and memo[1] is lat:
+            return memo[2]
         out = self.fn(lon, lat)
-        self._memo = (key, out)
+        self._memo[tid] = (lon, lat, out)
         return out
 
     def renamed(self, name: str) -> Band:
@@ -251,14 +255,64 @@ def _terrain(input: Any, kind: str) -> Img:  # noqa: A002
 
 
 def reduce_collection(collection: Coll, how: str) -> Img:
+    """Composite a collection pixel by pixel: the reducer's preferred image first, gaps filled from the next.
+
+    Scenes of the synthetic world differ only by season and clouds, so a true median over every image would
+    cost N evaluations a pixel for little difference. The composite takes the middle image in time (median,
+    mean, min, max, ...), the latest (mosaic) or the earliest (first) and, where that one is masked (clouds,
+    edges), the nearest unmasked image, as a median's gap filling would. It stays a function of position.
+    """
     if not collection.images:
         return Img([])
     imgs = sorted(collection.images, key=lambda i: i.props.get("system:time_start", 0))
-    pick = {"first": imgs[0], "mosaic": imgs[-1]}.get(how, imgs[(len(imgs) - 1) // 2])
-    out = Img(list(pick.bands), {})
+    n = len(imgs)
     if how == "first":
-        out.props = dict(pick.props)
+        order = list(range(n))
+    elif how == "mosaic":
+        order = list(range(n - 1, -1, -1))
+    else:
+        mid = (n - 1) // 2
+        order = sorted(range(n), key=lambda i: (abs(i - mid), i))
+    ranked = [imgs[i] for i in order]
+    shared: dict[tuple[int, int], tuple[Arr, Arr, Arr, Arr]] = {}
+    bands = []
+    for k, top in enumerate(ranked[0].bands):
+        chain = [top] + [img.bands[k] for img in ranked[1:] if k < len(img.bands)]
+        bands.append(Band(top.name, _filled(chain, shared), top.dtype))
+    out = Img(bands, {})
+    if how == "first":
+        out.props = dict(ranked[0].props)
     return out
+
+
+def _filled(chain: list[Band], shared: dict[tuple[int, int], tuple[Arr, Arr, Arr, Arr]]) -> BandFn:
+    def fn(lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
+        v, m = chain[0].eval(lon, lat)
+        if len(chain) == 1 or m.all():
+            return v, m
+        vf = np.array(v, dtype=np.float64).reshape(-1)
+        mf = np.array(m, dtype=bool).reshape(-1)
+        flon, flat = lon.reshape(-1), lat.reshape(-1)
+        for pos, band in enumerate(chain[1:]):
+            miss = np.flatnonzero(~mf)
+            if miss.size == 0:
+                break
+            # Bands masked alike (one cloud mask for all) share the gap's coordinate arrays, so the
+            # next image's mask band is evaluated once for all of them (Band memo).
+            key = (threading.get_ident(), pos)
+            hit = shared.get(key)
+            if hit is not None and hit[0] is lon and np.array_equal(hit[1], miss):
+                sl, sa = hit[2], hit[3]
+            else:
+                sl, sa = flon[miss], flat[miss]
+                shared[key] = (lon, miss, sl, sa)
+                world.register_subset(sl, sa, lon, lat, miss)
+            v2, m2 = band.eval(sl, sa)
+            ok = np.asarray(m2, dtype=bool)
+            vf[miss[ok]] = np.asarray(v2)[ok]
+            mf[miss[ok]] = True
+        return vf.reshape(lon.shape), mf.reshape(lon.shape)
+    return fn
 
 
 # -- filters ------------------------------------------------------------------------------------------------

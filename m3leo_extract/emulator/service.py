@@ -7,7 +7,6 @@ error shape, so the unmodified client raises `ee.EEException` with Earth Engine'
 from __future__ import annotations
 
 import datetime as dt
-import io
 import itertools
 import json
 import random
@@ -25,9 +24,9 @@ import numpy as np
 from .discovery import algorithms, discovery_document
 from .evaluate import Evaluator, Trace
 from .graph import EEError, Img, as_image
+from .render import render, to_geotiff, to_npy, write_geotiff
 
 DEFAULT_BYTE_LIMIT = 48 * 1024 * 1024
-MAX_GRID_DIM = 32768
 _STATUS = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
            503: "UNAVAILABLE"}
 
@@ -127,9 +126,6 @@ class EmulatorState:
             op.state, op.error, op.updated = state, error, time.time()
 
     def _write_export(self, op: Operation) -> list[str]:
-        import rasterio
-        from affine import Affine
-
         body = op.body
         opts = body.get("fileExportOptions", {})
         dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
@@ -137,17 +133,12 @@ class EmulatorState:
         prefix = dest.get("filenamePrefix") or op.description
         img = as_image(Evaluator(Trace()).run(body["expression"]))
         grid = body.get("grid") or img.props.get("_grid") or {}
+        # Exports are not bound by computePixels' request size (Earth Engine tiles them); only by memory.
         arr, names, crs, tr = render(img, grid, self.knobs.byte_limit * 1024, Trace())
         root = Path(self.knobs.export_root or ".")
         path = root / bucket / f"{prefix}.tif"
         path.parent.mkdir(parents=True, exist_ok=True)
-        stack = np.stack([arr[n] for n in names]) if names else np.zeros((0, *arr.shape))
-        with rasterio.open(path, "w", driver="GTiff", width=stack.shape[2], height=stack.shape[1],
-                           count=stack.shape[0], dtype=stack.dtype, crs=crs, transform=Affine(*tr),
-                           tiled=True, compress="deflate") as dst:
-            dst.write(stack)
-            dst.descriptions = tuple(names)
-            dst.update_tags(SYNTHETIC="m3leo emulator: not real data")
+        write_geotiff(path, arr, names, crs, tr)
         return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
 
     def op_json(self, op: Operation) -> dict[str, Any]:
@@ -170,61 +161,6 @@ class EmulatorState:
             out["error"] = {"code": 1 if op.state == "CANCELLED" else 13,
                             "message": op.error or "Cancelled."}
         return out
-
-
-# -- rendering ----------------------------------------------------------------------------------------------
-_transformers: dict[str, Any] = {}
-_tlock = threading.Lock()
-
-
-def _to_lonlat(crs: str) -> Any:
-    from pyproj import Transformer
-
-    with _tlock:
-        t = _transformers.get(crs)
-        if t is None:
-            t = _transformers[crs] = Transformer.from_crs(crs, 4326, always_xy=True)
-        return t
-
-
-def render(expression: dict[str, Any] | Img, grid: dict[str, Any], byte_limit: int, trace: Trace,
-           band_ids: list[str] | None = None) -> tuple[np.ndarray, list[str], str, tuple[float, ...]]:
-    """Evaluate `expression` on `grid`: a structured (h, w) array with one field per band."""
-    img: Img = expression if isinstance(expression, Img) else as_image(Evaluator(trace).run(expression))
-    if band_ids:
-        img = Img([img.band(b) for b in band_ids], img.props)
-    dims = grid.get("dimensions", {})
-    w, h = int(dims.get("width", 0)), int(dims.get("height", 0))
-    if w <= 0 or h <= 0:
-        raise EEError("Grid dimensions must be positive (the m3leo emulator needs an explicit grid).")
-    if w > MAX_GRID_DIM or h > MAX_GRID_DIM:
-        raise EEError(f"Grid dimensions ({w}x{h}) must be less than or equal to {MAX_GRID_DIM} in each dimension.")
-    if not img.bands:
-        raise EEError("Image has no bands.")
-    dtypes = [np.dtype(b.dtype) for b in img.bands]
-    size = w * h * sum(d.itemsize for d in dtypes)
-    if size > byte_limit:
-        raise EEError(f"Total request size ({size} bytes) must be less than or equal to {byte_limit} bytes.")
-    a = grid.get("affineTransform", {})
-    tr = (float(a.get("scaleX", 1)), float(a.get("shearX", 0)), float(a.get("translateX", 0)),
-          float(a.get("shearY", 0)), float(a.get("scaleY", -1)), float(a.get("translateY", 0)))
-    crs = grid.get("crsCode") or "EPSG:4326"
-    cols = np.arange(w) + 0.5
-    rows = np.arange(h) + 0.5
-    cc, rr = np.meshgrid(cols, rows)
-    x = tr[2] + cc * tr[0] + rr * tr[1]
-    y = tr[5] + cc * tr[3] + rr * tr[4]
-    if crs.upper() in ("EPSG:4326", "WGS84"):
-        lon, lat = x, y
-    else:
-        lon, lat = _to_lonlat(crs).transform(x, y)
-        lon, lat = np.asarray(lon), np.asarray(lat)
-    out = np.zeros((h, w), dtype=[(b.name, d) for b, d in zip(img.bands, dtypes, strict=True)])
-    for b, d in zip(img.bands, dtypes, strict=True):
-        v, m = b.eval(lon, lat)
-        v = np.where(m, v, 0)
-        out[b.name] = v.astype(d) if d.kind in "iu" else v
-    return out, [b.name for b in img.bands], crs, tr
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------------
@@ -307,7 +243,8 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                 return self._error(500, f"m3leo emulator internal error: {type(exc).__name__}: {exc}")
 
         def _compute(self, project: str, method: str) -> None:
-            short = method.split(":")[1]
+            short = {"value:compute": "value:compute", "image:computePixels": "computePixels",
+                     "image:export": "export"}[method]
             body = self._body()
             k = state.knobs
             rec: dict[str, Any] = {"method": short, "time": time.time()}
@@ -321,8 +258,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
             if over:
                 rec["status"] = 429
                 state.log(rec)
-                return self._error(429, "Too Many Requests: Request was rejected because the request rate or "
-                                        "concurrency limit was exceeded.")
+                return self._error(429, "Too many concurrent requests.")
             try:
                 if lat:
                     time.sleep(lat)
@@ -342,7 +278,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                     return self._error(int(fault), msg)
                 trace = Trace()
                 try:
-                    if short == "compute":
+                    if short == "value:compute":
                         result = Evaluator(trace).run(body["expression"])
                         rec.update(status=200, assets=trace.assets, dates=trace.dates)
                         state.log(rec)
@@ -353,14 +289,18 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                         state.log(rec)
                         return self._json(200, state.op_json(op))
                     grid = body.get("grid", {})
-                    arr, names, crs, _ = render(body["expression"], grid, k.byte_limit, trace,
-                                                body.get("bandIds"))
+                    img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
+                    fmt = str(body.get("fileFormat") or "NUMPY_NDARRAY").upper()
+                    if fmt not in ("NUMPY_NDARRAY", "NPY", "GEO_TIFF"):
+                        raise EEError(f"Unsupported file format '{fmt}' (the m3leo emulator serves NUMPY_NDARRAY "
+                                      "and GEO_TIFF).")
+                    arr, names, crs, tr = render(img, grid, k.byte_limit, trace, body.get("bandIds"))
                     rec.update(status=200, assets=trace.assets, dates=trace.dates, crs=crs, bands=names,
-                               width=arr.shape[1], height=arr.shape[0])
+                               width=arr.shape[1], height=arr.shape[0], format=fmt)
                     state.log(rec)
-                    buf = io.BytesIO()
-                    np.save(buf, arr, allow_pickle=False)
-                    return self._send(200, buf.getvalue(), "application/octet-stream")
+                    if fmt == "GEO_TIFF":
+                        return self._send(200, to_geotiff(arr, names, crs, tr), "image/tiff")
+                    return self._send(200, to_npy(arr), "application/octet-stream")
                 except EEError as exc:
                     rec.update(status=exc.code, error=str(exc), assets=trace.assets, dates=trace.dates)
                     state.log(rec)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,7 @@ S2_SPECTRA = {
 }
 _VEGETATED = (10, 20, 30, 40, 90, 95)
 # Scene classification (SCL) per WorldCover class: 4 vegetation, 5 not vegetated, 6 water, 11 snow.
+_VEG_LUT = np.isin(np.arange(256), _VEGETATED)
 _SCL = {10: 4, 20: 4, 30: 4, 40: 4, 50: 5, 60: 5, 70: 11, 80: 6, 90: 4, 95: 4, 100: 5}
 
 _LUT_SIZE = 256
@@ -67,45 +69,82 @@ def _lut(mapping: dict[int, float | int], dtype: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- noise
 
 
-def hash2(i: np.ndarray, j: np.ndarray, salt: int) -> np.ndarray:
-    """A uniform [0, 1) value per integer lattice point (i, j): splitmix64-style integer mixing."""
+def _hash64(i: np.ndarray, j: np.ndarray, salt: int) -> np.ndarray:
+    """64 well-mixed bits per integer lattice point (i, j): splitmix64-style integer mixing (broadcasts)."""
     with np.errstate(over="ignore"):
-        h = (i.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-             ^ j.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-             ^ np.uint64((salt * 0x165667B19E3779F9 + SEED) & 0xFFFFFFFFFFFFFFFF))
+        h = (np.asarray(i).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+             ^ np.asarray(j).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F))
+        h ^= np.uint64((salt * 0x165667B19E3779F9 + SEED) & 0xFFFFFFFFFFFFFFFF)
         h ^= h >> np.uint64(33)
         h *= np.uint64(0xFF51AFD7ED558CCD)
         h ^= h >> np.uint64(33)
         h *= np.uint64(0xC4CEB9FE1A85EC53)
         h ^= h >> np.uint64(33)
-    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return h
+
+
+def hash2(i: np.ndarray, j: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform [0, 1) value per integer lattice point (i, j)."""
+    return (_hash64(i, j, salt) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 def gauss2(i: np.ndarray, j: np.ndarray, salt: int) -> np.ndarray:
-    """A standard-normal-ish value per lattice point (sum of four uniforms, rescaled)."""
-    s = hash2(i, j, salt) + hash2(i, j, salt + 1) + hash2(i, j, salt + 2) + hash2(i, j, salt + 3)
-    return (s - 2.0) * math.sqrt(3.0)
+    """A standard-normal-ish value per lattice point: the sum of four 16-bit uniforms of one hash, rescaled."""
+    h = _hash64(i, j, salt)
+    m = np.uint64(0xFFFF)
+    s = ((h & m).astype(np.float64) + ((h >> np.uint64(16)) & m) + ((h >> np.uint64(32)) & m)
+         + (h >> np.uint64(48)))
+    return (s * (1.0 / 65536.0) - 2.0) * math.sqrt(3.0)
 
 
 def value_noise(lon: np.ndarray, lat: np.ndarray, cell_deg: float, salt: int) -> np.ndarray:
-    """Smooth noise in [0, 1): random values on a lattice of `cell_deg`, smoothstep-interpolated."""
-    u = lon / cell_deg
-    v = lat / cell_deg
-    i0 = np.floor(u)
-    j0 = np.floor(v)
-    fu = u - i0
-    fv = v - j0
-    fu = fu * fu * (3.0 - 2.0 * fu)
-    fv = fv * fv * (3.0 - 2.0 * fv)
-    i0 = i0.astype(np.int64)
-    j0 = j0.astype(np.int64)
-    a = hash2(i0, j0, salt)
-    b = hash2(i0 + 1, j0, salt)
-    c = hash2(i0, j0 + 1, salt)
-    d = hash2(i0 + 1, j0 + 1, salt)
-    top = a + (b - a) * fu
-    bot = c + (d - c) * fu
-    return top + (bot - top) * fv
+    """Smooth noise in [0, 1): random values on a lattice of `cell_deg`, smoothstep-interpolated.
+
+    The hot loop of the emulator, hence the in-place arithmetic (same operations, same bits, fewer passes).
+    """
+    u = np.asarray(lon, dtype=np.float64) / cell_deg
+    v = np.asarray(lat, dtype=np.float64) / cell_deg
+    iu = np.floor(u)
+    jv = np.floor(v)
+    fu = np.subtract(u, iu, out=u)
+    fv = np.subtract(v, jv, out=v)
+    t = fu * -2.0
+    t += 3.0
+    fu *= fu
+    fu *= t  # smoothstep: fu * fu * (3 - 2 fu)
+    np.multiply(fv, -2.0, out=t)
+    t += 3.0
+    fv *= fv
+    fv *= t
+    i0 = iu.astype(np.int64)
+    j0 = jv.astype(np.int64)
+    corners = None
+    if i0.size > 64 and np.isfinite(iu.flat[0]):
+        # Hash the few lattice corners the points fall between once, then gather: the same numbers as
+        # hashing per point (so any grid gets identical values) at a fraction of the cost.
+        imin, imax, jmin, jmax = int(i0.min()), int(i0.max()), int(j0.min()), int(j0.max())
+        ni, nj = imax - imin + 1, jmax - jmin + 1
+        if (ni + 1) * (nj + 1) * 2 <= i0.size:
+            table = hash2(np.arange(imin, imin + ni + 1)[None, :], np.arange(jmin, jmin + nj + 1)[:, None], salt)
+            j0 -= jmin
+            j0 *= ni
+            i0 -= imin
+            j0 += i0
+            corners = [np.ascontiguousarray(table[y:y + nj, x:x + ni]).ravel().take(j0)
+                       for y, x in ((0, 0), (0, 1), (1, 0), (1, 1))]
+    if corners is None:
+        corners = [hash2(i0 + x, j0 + y, salt) for y, x in ((0, 0), (0, 1), (1, 0), (1, 1))]
+    a, b, c, d = corners
+    b -= a
+    b *= fu
+    b += a  # top = a + (b - a) * fu
+    d -= c
+    d *= fu
+    d += c  # bottom
+    d -= b
+    d *= fv
+    d += b
+    return d
 
 
 def fbm(lon: np.ndarray, lat: np.ndarray, cells_m: tuple[float, ...], weights: tuple[float, ...],
@@ -138,6 +177,11 @@ L30 = Lattice(1.0 / 3600.0)         # Copernicus GLO-30 (1 arc-second)
 L100 = Lattice(100.0 / M_PER_DEG)   # GHSL
 L250 = Lattice(250.0 / M_PER_DEG)   # MODIS VCF (~250 m)
 
+
+def _snap10(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """L10.snap, shared by every 10 m band evaluated on the same points."""
+    return _memoised("snap10", lon, lat, (), lambda: L10.snap(lon, lat))
+
 # ------------------------------------------------------------------------------------ land cover
 
 
@@ -162,26 +206,70 @@ def _thresholds(salt: int) -> tuple[np.ndarray, float]:
 
 
 _memo = threading.local()
+_MEMO_ENTRIES = 32
+
+
+def _cache() -> OrderedDict:
+    cache = getattr(_memo, "cache", None)
+    if cache is None:
+        cache = _memo.cache = OrderedDict()
+    return cache
+
+
+def clear_memo() -> None:
+    """Forget this thread's memo (the emulator calls it after each strip: nothing carries over)."""
+    _cache().clear()
+
+
+def register_subset(lon: np.ndarray, lat: np.ndarray, parent_lon: np.ndarray, parent_lat: np.ndarray,
+                    index: np.ndarray) -> None:
+    """Declare `lon, lat` = the flat `index` points of `parent_lon, parent_lat` (this thread only).
+
+    A composite fills a masked pixel from the next image on exactly such a subset; fields already computed
+    on the parent (land cover, textures: they do not change with time) are then gathered, not recomputed.
+    Every field is computed point by point, so the gathered values are the very values recomputing gives.
+    """
+    cache = _cache()
+    cache[("subset", id(lon), id(lat), ())] = (lon, lat, (parent_lon, parent_lat, index))
+    _trim(cache)
+
+
+def _trim(cache: OrderedDict) -> None:
+    while len(cache) > _MEMO_ENTRIES:  # least recently used first (the emulator renders in small strips)
+        cache.popitem(last=False)
+
+
+def _lookup(cache: OrderedDict, kind: str, lon: np.ndarray, lat: np.ndarray, extra: tuple):  # type: ignore[no-untyped-def]
+    hit = cache.get((kind, id(lon), id(lat), extra))
+    if hit is not None and hit[0] is lon and hit[1] is lat:
+        cache.move_to_end((kind, id(lon), id(lat), extra))
+        return hit
+    return None
 
 
 def _memoised(kind: str, lon: np.ndarray, lat: np.ndarray, extra: tuple, compute) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Per-thread memo of the last few fields on the same points: a request's bands share their land cover.
 
-    Keyed on identity *and* content probes of the coordinate arrays, so a recycled id cannot alias.
+    Keyed on the identity of the coordinate arrays, which the entry holds on to, so a recycled id() cannot
+    alias another array.
     """
-    lon = np.asarray(lon)
-    if lon.size < 4096:
+    cache = _cache()
+    hit = _lookup(cache, kind, lon, lat, extra)
+    if hit is not None:
+        return hit[2]
+    sub = _lookup(cache, "subset", lon, lat, ())
+    parent = _lookup(cache, kind, sub[2][0], sub[2][1], extra) if sub is not None else None
+    if parent is not None:
+        idx = sub[2][2]
+        val = parent[2]
+        out = tuple(v.reshape(-1)[idx] for v in val) if isinstance(val, tuple) else val.reshape(-1)[idx]
+    elif np.size(lon) < 4096:
         return compute()
-    key = (kind, id(lon), lon.shape, float(lon.flat[0]), float(lon.flat[-1]), float(np.asarray(lat).flat[0]),
-           float(np.asarray(lat).flat[-1]), extra)
-    cache = getattr(_memo, "cache", None)
-    if cache is None:
-        cache = _memo.cache = {}
-    if key not in cache:
-        if len(cache) > 8:
-            cache.clear()
-        cache[key] = compute()
-    return cache[key]
+    else:
+        out = compute()
+    cache[(kind, id(lon), id(lat), extra)] = (lon, lat, out)
+    _trim(cache)
+    return out
 
 
 def landcover(lon: np.ndarray, lat: np.ndarray, version: int = 1) -> np.ndarray:
@@ -214,7 +302,7 @@ def season(period_mid_month: int) -> float:
 
 def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "") -> np.ndarray:
     """Sentinel-1 GRD backscatter in dB (float64), speckle-like noise per 10 m cell and composite."""
-    i, j, clon, clat = L10.snap(lon, lat)
+    i, j, clon, clat = _snap10(lon, lat)
     lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     pol = 0 if band in ("VV", "HH") else 1
     mean = _lut({k: v[pol] for k, v in S1_MEANS.items()}, "float64")[lc]
@@ -222,7 +310,7 @@ def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "")
     noise = 1.6 * gauss2(i, j, 100 + 10 * pol + osalt + 3 * (month % 12))
     texture = 2.0 * (_memoised("s1tex", lon, lat, (pol,), lambda: fbm(clon, clat, (600.0, 150.0), (0.6, 0.4),
                                                                       9 + pol)) - 0.5)
-    veg = np.isin(lc, _VEGETATED)
+    veg = _VEG_LUT[lc]
     seasonal = np.where(veg, 0.8 * season(month), 0.0)
     orbit_shift = 0.4 if orbit == "ASCENDING" else (-0.4 if orbit == "DESCENDING" else 0.0)
     if band in ("HH", "HV"):
@@ -238,7 +326,11 @@ def s1_angle(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 
 def cloud_score(lon: np.ndarray, lat: np.ndarray, month: int, year: int) -> np.ndarray:
     """Cloud Score+ clear-sky probability in [0, 1]: mostly clear, a few cloudy patches that move by period."""
-    i, j, clon, clat = L10.snap(lon, lat)
+    return _memoised("cs", lon, lat, (month, year), lambda: _cloud_score(lon, lat, month, year))
+
+
+def _cloud_score(lon: np.ndarray, lat: np.ndarray, month: int, year: int) -> np.ndarray:
+    i, j, clon, clat = _snap10(lon, lat)
     salt = 500 + year * 13 + month
     c = fbm(clon, clat, (2000.0, 700.0, 200.0), (0.5, 0.35, 0.15), salt)
     clear = np.clip(1.0 - (c - 0.60) * 6.0, 0.0, 1.0)  # c > ~0.6 begins cloud, so ~5-10% of ground
@@ -248,7 +340,7 @@ def cloud_score(lon: np.ndarray, lat: np.ndarray, month: int, year: int) -> np.n
 
 def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np.ndarray:
     """Sentinel-2 L2A surface reflectance x 10000 (uint16); bright where the period's clouds are."""
-    i, j, clon, clat = L10.snap(lon, lat)
+    i, j, clon, clat = _snap10(lon, lat)
     lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     if band == "SCL":
         return _lut(_SCL, "uint8")[lc].astype(np.uint16)
@@ -257,16 +349,17 @@ def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np
         return np.where(cs < 0.3, 1024, 0).astype(np.uint16)
     k = S2_BANDS.index(band)
     base = _lut({c: s[k] for c, s in S2_SPECTRA.items()}, "float64")[lc]
-    veg = np.isin(lc, _VEGETATED)
+    veg = _VEG_LUT[lc]
     s = season(month)
     if k >= 5 and k <= 9:  # red edge / NIR rise with vigour
         base = np.where(veg, base * (1.0 + 0.15 * s), base)
     elif k in (2, 3):
         base = np.where(veg, base * (1.0 - 0.1 * s), base)
-    tex = 1.0 + 0.12 * (fbm(clon, clat, (500.0, 120.0), (0.6, 0.4), 40) - 0.5)
+    tex = _memoised("s2tex", lon, lat, (),
+                    lambda: 1.0 + 0.12 * (fbm(clon, clat, (500.0, 120.0), (0.6, 0.4), 40) - 0.5))
     noise = 1.0 + 0.04 * gauss2(i, j, 200 + k)
     refl = base * tex * noise
-    cs = _memoised("cs", lon, lat, (month, year), lambda: cloud_score(lon, lat, month, year))
+    cs = cloud_score(lon, lat, month, year)
     cloud = np.clip((0.6 - cs) / 0.6, 0.0, 1.0)
     refl = refl * (1.0 - cloud) + (6500.0 + 200.0 * k) * cloud
     return np.clip(np.rint(refl), 1, 10000).astype(np.uint16)

@@ -78,6 +78,7 @@ class ExtractReport:
     seconds: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
     peak_in_flight: int = 0
+    fetch_seconds: float = 0.0  # the fetch/write phase alone (planning excluded): what `plan` calibrates on
 
     @property
     def ok(self) -> bool:
@@ -88,7 +89,8 @@ class ExtractReport:
                 "units_done": self.units_done, "units_failed": self.units_failed,
                 "units_failed_permanent": self.units_failed_permanent, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
-                "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight}
+                "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
+                "fetch_seconds": round(self.fetch_seconds, 3)}
 
 
 # -- geometry helpers ------------------------------------------------------------------------------------
@@ -343,8 +345,10 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
                     run_export_units(store, state, units, recipes_by_name(recipes), export_backend, options,
                                      export_options or ExportOptions(), report, progress)
                 else:
+                    t_fetch = time.monotonic()
                     run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options,
                               report, progress)
+                    report.fetch_seconds = time.monotonic() - t_fetch
             finally:
                 report.seconds = time.monotonic() - started
                 state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())

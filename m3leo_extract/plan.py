@@ -19,6 +19,7 @@ from .catalog import Period, Recipe
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 
+PLAN_OVERHEAD_S = 0.3  # grid, store and state set-up before the first request (small AOIs; grows with chips)
 DEFAULT_LATENCY_S = 0.4  # typical computePixels latency for a few-MB composite; measure yours with extract
 MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project export queue
 # Zstd(3) compressed / raw bytes, measured on the emulator's synthetic chips (docs/benchmarks.md); real data
@@ -80,7 +81,7 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
 
 
 def measured_latency(store_dir: str | Path | None) -> float | None:
-    """Effective seconds per request of the last extract into `store_dir`: wall x in-flight / requests.
+    """Effective seconds per request of the last extract into `store_dir`: fetch-phase wall x in-flight / requests.
 
     This folds in everything a request really costs on this machine (Earth Engine's latency, the client's own
     CPU per request), so `plan --store DIR` predicts the next run from the last one.
@@ -99,8 +100,9 @@ def measured_latency(store_dir: str | Path | None) -> float | None:
         db.close()
     for row in rows:
         s = json.loads(row["summary"] or "{}")
-        if s.get("requests") and s.get("seconds") and s.get("peak_in_flight"):
-            return float(s["seconds"]) * float(s["peak_in_flight"]) / float(s["requests"])
+        secs = s.get("fetch_seconds") or s.get("seconds")
+        if s.get("requests") and secs and s.get("peak_in_flight"):
+            return float(secs) * float(s["peak_in_flight"]) / float(s["requests"])
     return None
 
 
@@ -163,7 +165,7 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
         "store_bytes": tot_disk, "export_tasks": tasks, "mode": mode,
         "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": round(latency_s, 3),
                   "latency_source": latency_source},
-        "wall_s": round(max(tot_req / rate, waves * latency_s), 2) if tot_req else 0.0,
+        "wall_s": round(PLAN_OVERHEAD_S + max(tot_req / rate, waves * latency_s), 2) if tot_req else 0.0,
         "eecu_hours": round(eecu_h, 2),
         "warnings": warnings,
     }

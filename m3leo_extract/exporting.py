@@ -13,11 +13,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from affine import Affine
 
 from .catalog import Recipe, parse_label
 from .errors import EarthEngineError, M3leoError
-from .extract import CHIP_SIZE_M, ExtractOptions, ExtractReport, ProgressFn, _valid_fraction, chips_lonlat_bounds
+from .extract import (
+    ExtractOptions,
+    ExtractReport,
+    ProgressFn,
+    _valid_fraction,
+    chips_lonlat_bounds,
+    cut_block,
+    record_unit,
+    restore_nodata,
+)
 from .grid import Chip
 from .state import StateDB, Unit
 from .store import ChipStore
@@ -72,21 +80,12 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
         chips = [Chip.from_id(c) for c in u.chips]
         img = expressions.build(recipe, parse_label(u.period), chips_lonlat_bounds(chips))
         b = block
-        res = recipe.resolution
         return ExportRequest(img, f"m3leo_{u.collection}_{u.period}_{u.shard}_{i}", f"EPSG:{b.epsg}",
-                             Affine(res, 0, b.col0 * CHIP_SIZE_M, 0, -res, (b.row0 + b.nrows) * CHIP_SIZE_M),
-                             (b.nrows * recipe.chip_px, b.ncols * recipe.chip_px),
+                             b.transform(recipe.resolution), b.shape(recipe.chip_px),
                              f"m3leo/{u.collection}/{u.period}/shard{u.shard:06d}_{i}")
 
     def fail(u: Unit, msg: str, kind: str) -> None:
-        state.mark(u.id, "failed", error=msg, error_kind=kind)
-        report.units_failed += 1
-        report.units_failed_permanent += kind == "permanent"
-        report.chips_failed += len(u.chips)
-        report.errors[msg] = report.errors.get(msg, 0) + 1
-        if progress:
-            progress({"event": "unit", "collection": u.collection, "period": u.period, "chips": len(u.chips),
-                      "ok": False, "error": msg})
+        record_unit(state, report, u, progress, chips=len(u.chips), error=msg, kind=kind)
 
     def finish(u: Unit, blocks: list, names: list[str]) -> None:
         from .ee.export import read_export
@@ -97,24 +96,14 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
         px = recipe.chip_px
         out = np.empty((len(chips), len(recipe.bands), px, px), dtype=recipe.dtype)
         for i, b in enumerate(blocks):
-            arr = read_export(be.file_url(request_for(u, b, i).file_prefix), (b.nrows * px, b.ncols * px),
-                              len(recipe.bands), recipe.dtype)
-            for r, c in b.chips:
-                top = (b.row0 + b.nrows - 1 - r) * px
-                left = (c - b.col0) * px
-                out[where[(b.epsg, r, c)]] = arr[:, top:top + px, left:left + px]
-        if np.dtype(recipe.dtype).kind == "f":
-            out[out == expressions.FLOAT_SENTINEL] = np.nan
+            arr = read_export(be.file_url(request_for(u, b, i).file_prefix), b.shape(px), len(recipe.bands),
+                              recipe.dtype)
+            cut_block(out, where, b, arr, px)
+        restore_nodata(out, recipe)
         t = store.ensure_period(u.collection, u.period)
         store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out,
                           _valid_fraction(out, recipe.nodata))
-        state.mark(u.id, "done", requests=len(blocks))
-        report.units_done += 1
-        report.chips_done += len(chips)
-        report.requests += len(blocks)
-        if progress:
-            progress({"event": "unit", "collection": u.collection, "period": u.period, "chips": len(chips),
-                      "ok": True, "error": None})
+        record_unit(state, report, u, progress, chips=len(chips), requests=len(blocks))
 
     while todo or active:
         queued = sum(len(v[1]) for v in active.values())

@@ -192,8 +192,6 @@ class UnitFetcher:
         return [c.chip_id for c in chips], data, valid, stats
 
     def _fetch(self, recipe: Recipe, period: Period, chips: list[Chip], stats: CallStats) -> np.ndarray:
-        from affine import Affine
-
         from .ee import expressions, sizing
         from .ee.pixels import PixelRequest
 
@@ -206,9 +204,8 @@ class UnitFetcher:
         res = recipe.resolution
         while todo:
             block = todo.pop()
-            y_top = (block.row0 + block.nrows) * CHIP_SIZE_M
-            req = PixelRequest(image, f"EPSG:{block.epsg}", Affine(res, 0, block.col0 * CHIP_SIZE_M, 0, -res, y_top),
-                               (block.nrows * px, block.ncols * px), tuple(recipe.band_names), recipe.dtype)
+            req = PixelRequest(image, f"EPSG:{block.epsg}", block.transform(res), block.shape(px),
+                               tuple(recipe.band_names), recipe.dtype)
             try:
                 arr = call_with_retries(lambda r=req: self.getter(r), self.limiter, self.options.retry, stats,
                                         self._rng)
@@ -217,13 +214,47 @@ class UnitFetcher:
                     todo.extend(block.halves())  # the server's limit is below ours: retry smaller
                     continue
                 raise
-            for r, c in block.chips:
-                top = (block.row0 + block.nrows - 1 - r) * px  # north-up: the top block row is the highest row
-                left = (c - block.col0) * px
-                out[where[(block.epsg, r, c)]] = arr[:, top:top + px, left:left + px]
-        if np.dtype(recipe.dtype).kind == "f":
-            out[out == expressions.FLOAT_SENTINEL] = np.nan
-        return out
+            cut_block(out, where, block, arr, px)
+        return restore_nodata(out, recipe)
+
+
+def cut_block(out: np.ndarray, where: Mapping[tuple[int, int, int], int], block: Any, arr: np.ndarray,
+              chip_px: int) -> None:
+    """Copy each wanted chip of a block's (band, y, x) pixels into `out[chip index]`."""
+    for r, c in block.chips:
+        top = (block.row0 + block.nrows - 1 - r) * chip_px  # north-up: the top block row is the highest row
+        left = (c - block.col0) * chip_px
+        out[where[(block.epsg, r, c)]] = arr[:, top:top + chip_px, left:left + chip_px]
+
+
+def restore_nodata(out: np.ndarray, recipe: Recipe) -> np.ndarray:
+    """Float recipes travel with FLOAT_SENTINEL for masked pixels (NPY/GeoTIFF carry no mask): back to NaN."""
+    from .ee import expressions
+
+    if np.dtype(recipe.dtype).kind == "f":
+        out[out == expressions.FLOAT_SENTINEL] = np.nan
+    return out
+
+
+def record_unit(state: StateDB, report: ExtractReport, unit: Unit, progress: ProgressFn | None, *,
+                chips: int, requests: int = 0, retries: int = 0, error: str | None = None,
+                kind: str | None = None) -> None:
+    """Record one finished unit (done, or failed with `error` of `kind`) in the state, the report and progress."""
+    if error is None:
+        state.mark(unit.id, "done", retries=retries, requests=requests)
+        report.units_done += 1
+        report.chips_done += chips
+        report.requests += requests
+        report.retries += retries
+    else:
+        state.mark(unit.id, "failed", error=error, error_kind=kind)
+        report.units_failed += 1
+        report.units_failed_permanent += kind == "permanent"
+        report.chips_failed += chips
+        report.errors[error] = report.errors.get(error, 0) + 1
+    if progress:
+        progress({"event": "unit", "collection": unit.collection, "period": unit.period, "chips": chips,
+                  "ok": error is None, "error": error})
 
 
 def _valid_fraction(data: np.ndarray, nodata: float) -> np.ndarray:
@@ -269,24 +300,12 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
     def done(unit: Unit, result: tuple[int, CallStats] | None, exc: BaseException | None) -> None:
         if exc is None and result is not None:
             n, stats = result
-            state.mark(unit.id, "done", retries=stats.retries, requests=stats.requests)
-            report.units_done += 1
-            report.chips_done += n
-            report.requests += stats.requests
-            report.retries += stats.retries
-        else:
-            if not isinstance(exc, M3leoError):
-                raise exc  # a bug, not an Earth Engine failure: stop loudly
-            kind = "transient" if getattr(exc, "retryable", False) else "permanent"
-            msg = str(exc)
-            state.mark(unit.id, "failed", error=msg, error_kind=kind)
-            report.units_failed += 1
-            report.units_failed_permanent += kind == "permanent"
-            report.chips_failed += len(unit.chips)
-            report.errors[msg] = report.errors.get(msg, 0) + 1
-        if progress:
-            progress({"event": "unit", "collection": unit.collection, "period": unit.period,
-                      "chips": len(unit.chips), "ok": exc is None, "error": None if exc is None else str(exc)})
+            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries)
+            return
+        if not isinstance(exc, M3leoError):
+            raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
+        kind = "transient" if getattr(exc, "retryable", False) else "permanent"
+        record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
 
     fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)

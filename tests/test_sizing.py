@@ -60,3 +60,11 @@ def test_halves_shrink_to_fit_a_lower_server_limit() -> None:
     assert left.ncols == right.ncols == 8 and set(left.chips) | set(right.chips) == set(block.chips)
     small = plan_blocks(chips, 400, 4, "float32", byte_limit=request_bytes(1600, 400, 4, "float32"))
     assert all(b.ncols <= 4 for b in small) and _covered(small) == chips
+
+
+def test_block_grid_is_its_chips_grid():
+    from m3leo_extract.grid import Chip
+
+    b = Block(32631, 1264, 158, 2, 3, ((1264, 158), (1265, 160)))
+    nw = Chip(31, False, 1265, 158)  # the block's north-west chip: top row, first column
+    assert b.transform(10) == nw.transform(10) and b.shape(400) == (800, 1200)

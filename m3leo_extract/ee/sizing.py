@@ -13,6 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from affine import Affine
+
+from ..grid import CHIP_SIZE_M
 
 REQUEST_BYTE_LIMIT = 48 * 1024 * 1024  # 50331648 bytes, uncompressed result of one request
 MAX_GRID_DIM = 32768  # pixels per side of one request
@@ -56,6 +59,15 @@ class Block:
     @property
     def n_cells(self) -> int:
         return self.nrows * self.ncols
+
+    def transform(self, resolution_m: float) -> Affine:
+        """North-up transform of the block's pixel grid in its zone CRS (top-left = its north-west chip)."""
+        return Affine(resolution_m, 0.0, self.col0 * CHIP_SIZE_M, 0.0, -resolution_m,
+                      (self.row0 + self.nrows) * CHIP_SIZE_M)
+
+    def shape(self, chip_px: int) -> tuple[int, int]:
+        """(height, width) in pixels."""
+        return (self.nrows * chip_px, self.ncols * chip_px)
 
     def fits(self, chip_px: int, n_bands: int, dtype: str | np.dtype, byte_limit: int) -> bool:
         w, h = self.ncols * chip_px, self.nrows * chip_px

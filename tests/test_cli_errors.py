@@ -55,3 +55,27 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(case: str, tmp_path:
 def test_unknown_command_option_is_a_usage_error(tmp_path: Path) -> None:
     res = _run("grid", "--aoi", "demo", "--no-such-flag", cwd=tmp_path)
     assert res.returncode == 2
+
+
+OTHER_CASES = {
+    "plan with an unknown mode": (["plan", "--aoi", "demo", "--collections", "s2", "--period", "2020", "--mode",
+                                   "teleport"], "teleport"),
+    "export mode without a bucket": (["extract", "--aoi", "demo", "--collections", "s2", "--period", "2020",
+                                      "--mode", "export", "--store", "{store}"], "--bucket"),
+    "grid without an AOI": (["grid", "--out", "{store}/g.parquet"], "--aoi"),
+    "emulator with bad latency": (["emulator", "--port", "0", "--latency-ms", "fast"], "latency"),
+    "cancel without a dataset": (["cancel", "--store", "{store}"], "state database"),
+    "refresh with a bad date": (["refresh", "--store", "{store}", "--today", "2024-13-45"], "--today"),
+    "refresh without a dataset file": (["refresh", "--store", "{store}"], "m3leo.toml"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OTHER_CASES))
+def test_other_commands_refuse_bad_input_with_one_line_and_exit_2(case: str, tmp_path: Path) -> None:
+    args, message = OTHER_CASES[case]
+    store = tmp_path / "store"
+    res = _run(*[a.replace("{store}", str(store)) for a in args], cwd=tmp_path)
+    assert res.returncode == 2, (res.returncode, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], res.stderr
+    assert not store.exists()

@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import psutil
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,9 +40,9 @@ LATENCY_MS = (200.0, 600.0)
 CAP = 40
 
 
-def square_aoi(n: int) -> shapely.Geometry:
+def square_aoi(n: int, row0: int = 1264) -> shapely.Geometry:
     """n x n chips in zone 31N near Lyon, inset a little so exactly n*n chips overlap it."""
-    chips = [Chip(31, False, 1264 + r, 150 + c) for r in range(n) for c in range(n)]
+    chips = [Chip(31, False, row0 + r, 150 + c) for r in range(n) for c in range(n)]
     return shapely.union_all([chip_outline_4326(ch, 8) for ch in chips]).buffer(-0.0005)
 
 
@@ -60,7 +61,7 @@ def emulator_process(**flags: str):
     try:
         assert proc.stdout is not None
         proc.stdout.readline()  # "m3leo emulator (SYNTHETIC data) on URL": it is listening
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -121,17 +122,25 @@ def main() -> None:
     n = len(chip_arrays(geom))
     reps = 1 if args.quick else 2
     with emulator_process(latency_ms=f"{LATENCY_MS[0]:g},{LATENCY_MS[1]:g}", max_concurrent=str(CAP),
-                          seed="1") as url, tempfile.TemporaryDirectory() as tmp:
+                          seed="1") as (url, pid), tempfile.TemporaryDirectory() as tmp:
         # Warm-up (not timed): ee.Initialize fetches the discovery document and 991 algorithm signatures, and
         # the first extract imports zarr & co. Both sides then start warm.
         run_ours(url, Path(tmp) / "warm", square_aoi(2), recipe, period, 4)
-        # Calibration for `m3leo plan`: a smaller run (10 x 10 chips) gives the measured seconds per request
-        # and codec ratio; the plan of the 400-chip AOI is then checked against what the run really does.
-        run_ours(url, Path(tmp) / "calib", square_aoi(10), recipe, period, 4)
-        from m3leo_extract.plan import estimate
+        # Calibration for `m3leo plan`: two smaller runs (10 x 10 chips each) measure this client's CPU per request
+        # (in its run summary) and the codec ratio, and here the emulator's own CPU per request (it is one
+        # Python process, so it serialises its work; Earth Engine scales out, so for real runs this is 0).
+        # The plan of the 400-chip AOI at the emulator's mean latency is then checked against the real run.
+        emu = psutil.Process(pid)
+        cpu0 = sum(emu.cpu_times()[:2])
+        calib = [run_ours(url, Path(tmp) / "calib", square_aoi(10, row0), recipe, period, 4) for row0 in (1300, 1310)]
+        server_cpu = (sum(emu.cpu_times()[:2]) - cpu0) / sum(c["requests"] for c in calib)
+        from m3leo_extract.plan import calibrate, estimate
 
         est = estimate(geom, [recipe], [period], shard_chips=4, max_concurrency=CAP, max_rps=1000,
-                       store_dir=Path(tmp) / "calib")
+                       store_dir=Path(tmp) / "calib", latency_s=sum(LATENCY_MS) / 2000, server_cpu_s=server_cpu)
+        fitted = estimate(geom, [recipe], [period], shard_chips=4, max_concurrency=CAP, max_rps=1000,
+                          store_dir=Path(tmp) / "calib")
+        cal = calibrate(Path(tmp) / "calib")
         ours = [run_ours(url, Path(tmp) / f"ours{i}", geom, recipe, period, 4) for i in range(reps)]
         disk = sum(f.stat().st_size for f in (Path(tmp) / "ours0" / "chips.zarr" / recipe.name / "data").rglob("*")
                    if f.is_file())
@@ -152,6 +161,9 @@ def main() -> None:
         "baseline_files": b["files"],
         "plan_wall_s": est["wall_s"], "actual_wall_s": round(ours[0]["seconds"], 2),
         "plan_wall_error": round(est["wall_s"] / ours[0]["seconds"] - 1, 3),
+        "plan_client_cpu_s": est["quota"]["client_cpu_s"], "plan_server_cpu_s": round(server_cpu, 4),
+        "fitted_plan_wall_s": fitted["wall_s"], "fitted_latency_s": round(cal.latency_s, 3) if cal else None,
+        "fitted_plan_wall_error": round(fitted["wall_s"] / ours[0]["seconds"] - 1, 3),
         "plan_store_bytes": est["store_bytes"], "actual_store_bytes": disk,
         "plan_bytes_error": round(est["store_bytes"] / disk - 1, 3), "plan_requests": est["requests"],
     }

@@ -79,6 +79,10 @@ class ExtractReport:
     errors: dict[str, int] = field(default_factory=dict)
     peak_in_flight: int = 0
     fetch_seconds: float = 0.0  # the fetch/write phase alone (planning excluded): what `plan` calibrates on
+    fetch_cpu_seconds: float = 0.0  # this process's CPU time in that phase (all threads)
+    request_seconds: float = 0.0  # summed round trips of the requests (inside the limiter's slot)
+    max_concurrency: int = 0
+    max_rps: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -90,7 +94,9 @@ class ExtractReport:
                 "units_failed_permanent": self.units_failed_permanent, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
-                "fetch_seconds": round(self.fetch_seconds, 3)}
+                "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
+                "request_seconds": round(self.request_seconds, 3),
+                "max_concurrency": self.max_concurrency, "max_rps": self.max_rps}
 
 
 # -- geometry helpers ------------------------------------------------------------------------------------
@@ -300,6 +306,7 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
     def done(unit: Unit, result: tuple[int, CallStats] | None, exc: BaseException | None) -> None:
         if exc is None and result is not None:
             n, stats = result
+            report.request_seconds += stats.seconds
             record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries)
             return
         if not isinstance(exc, M3leoError):
@@ -364,10 +371,12 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
                     run_export_units(store, state, units, recipes_by_name(recipes), export_backend, options,
                                      export_options or ExportOptions(), report, progress)
                 else:
-                    t_fetch = time.monotonic()
+                    t_fetch, cpu_fetch = time.monotonic(), time.process_time()
+                    report.max_concurrency, report.max_rps = options.max_concurrency, options.max_rps
                     run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options,
                               report, progress)
                     report.fetch_seconds = time.monotonic() - t_fetch
+                    report.fetch_cpu_seconds = time.process_time() - cpu_fetch
             finally:
                 report.seconds = time.monotonic() - started
                 state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())

@@ -2,14 +2,24 @@
 
 The arithmetic mirrors what `extract` does: chips in id order are cut into shards of `shard_chips` (one work
 unit per collection, composite period and shard), each unit into blocks that fit one computePixels request
-(`ee.sizing.plan_blocks`), and the runner keeps `max_concurrency` requests in flight at most `max_rps` per
-second. Wall time is then requests / min(max_rps, max_concurrency / latency).
+(`ee.sizing.plan_blocks`), and `max_concurrency` worker threads run the units, each its requests one after
+another, at most `max_rps` starts per second.
+
+Wall time comes from `simulate_fetch`, a small event simulation of that runner: every request waits
+`latency_s` on Earth Engine, then needs `cpu_s` of this client's CPU (the ee client, decoding, cutting,
+encoding and writing), which one Python process does one at a time (the GIL). So a run is latency-bound
+while few requests are in flight and CPU-bound when many are: a plan that only divides requests by the
+concurrency misses the second, which is what a 2-core machine hits first. `calibrate` fits both from the last
+run into a store (`plan --store DIR`).
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +29,16 @@ from .catalog import Period, Recipe
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 
-PLAN_OVERHEAD_S = 0.3  # grid, store and state set-up before the first request (small AOIs; grows with chips)
+# Grid, store and state set-up before the first request: ~0.2 s for a small AOI plus ~30 us per chip (the plan
+# of South America's 1.1 M chips took ~30 s, docs/benchmarks.md).
+PLAN_OVERHEAD_S = 0.2
+PLAN_OVERHEAD_S_PER_CHIP = 3e-5
 DEFAULT_LATENCY_S = 0.4  # typical computePixels latency for a few-MB composite; measure yours with extract
+# CPU seconds this client spends per computePixels request: the unmodified ee client ~24 ms in a yappi profile
+# of a 2-core machine (docs/benchmarks.md), process CPU per request 17-24 ms measured on 100 x 100 px chips.
+DEFAULT_CLIENT_CPU_S = 0.02
+CALIBRATION_RUNS = 3  # `plan --store` pools the last few extracts: one small run's CPU per request is noisy
+SIM_MAX_REQUESTS = 20_000  # beyond this the simulation runs a prefix of the units and scales (steady state)
 MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project export queue
 # Zstd(3) compressed / raw bytes, measured on the emulator's synthetic chips (docs/benchmarks.md); real data
 # compresses differently, and `plan --store DIR` measures the ratio of an existing store instead.
@@ -36,17 +54,15 @@ def _shard_pattern(rows: np.ndarray, cols: np.ndarray) -> tuple[tuple[int, int],
     return tuple(zip((rows - r0).tolist(), (cols - c0).tolist(), strict=True))
 
 
-def count_requests(chips: ChipArrays, shard_chips: int, chip_px: int, n_bands: int, dtype: str,
-                   byte_limit: int = REQUEST_BYTE_LIMIT) -> tuple[int, int]:
-    """(units, requests) for one collection and composite: shards of consecutive chips, blocks per shard."""
+def unit_requests(chips: ChipArrays, shard_chips: int, chip_px: int, n_bands: int, dtype: str,
+                  byte_limit: int = REQUEST_BYTE_LIMIT) -> list[int]:
+    """computePixels requests of each unit (shard of consecutive chips) for one collection and composite."""
     n = len(chips)
     epsg = chips.epsg
     cache: dict[tuple[Any, ...], int] = {}
-    requests = 0
-    units = 0
+    out: list[int] = []
     for lo in range(0, n, shard_chips):
         sl = slice(lo, lo + shard_chips)
-        units += 1
         zs = epsg[sl]
         key: tuple[Any, ...] = (tuple(np.unique(zs).tolist()) if zs.min() != zs.max() else (),
                                 _shard_pattern(chips.row[sl], chips.col[sl]))
@@ -54,8 +70,100 @@ def count_requests(chips: ChipArrays, shard_chips: int, chip_px: int, n_bands: i
             blocks = plan_blocks(zip(zs.tolist(), chips.row[sl].tolist(), chips.col[sl].tolist(), strict=True),
                                  chip_px, n_bands, dtype, byte_limit)
             cache[key] = len(blocks)
-        requests += cache[key]
-    return units, requests
+        out.append(cache[key])
+    return out
+
+
+def count_requests(chips: ChipArrays, shard_chips: int, chip_px: int, n_bands: int, dtype: str,
+                   byte_limit: int = REQUEST_BYTE_LIMIT) -> tuple[int, int]:
+    """(units, requests) for one collection and composite."""
+    per = unit_requests(chips, shard_chips, chip_px, n_bands, dtype, byte_limit)
+    return len(per), sum(per)
+
+
+def simulate_fetch(unit_reqs: Iterable[int], workers: int, latency_s: float, cpu_s: float,
+                   max_rps: float = math.inf, server_cpu_s: float = 0.0) -> float:
+    """Seconds for `workers` threads to run the units, each unit's requests one after another.
+
+    A request starts (no sooner than 1/max_rps after the previous start) and waits `latency_s`; then it
+    queues (first come, first served) for `server_cpu_s` of a server that does one request at a time, and
+    for `cpu_s` of this client's CPU (one Python process: one at a time); its thread then starts its next
+    request. Earth Engine scales out, so its serial server cost is 0; the emulator is one Python process
+    whose CPU per request is as large as the client's. Past SIM_MAX_REQUESTS the rest is extrapolated.
+    """
+    units = list(unit_reqs)
+    total = sum(units)
+    if total == 0 or workers < 1:
+        return 0.0
+    done = 0
+    prefix: list[int] = []
+    for k in units:  # simulate whole units up to the cap
+        if done >= SIM_MAX_REQUESTS:
+            break
+        prefix.append(k)
+        done += k
+    gap = 0.0 if math.isinf(max_rps) else 1.0 / max_rps
+    last_start = -math.inf
+    it = iter(prefix)
+    # Events (time, stage, worker, requests left in its unit); stage 0 = reaches the server's CPU, 1 = ours.
+    events: list[tuple[float, int, int, int]] = []
+
+    def start(t: float, w: int, k: int) -> None:
+        nonlocal last_start
+        last_start = max(t, last_start + gap)
+        heapq.heappush(events, (last_start + latency_s, 0, w, k))
+
+    for w in range(workers):
+        k = next(it, None)
+        if k is None:
+            break
+        start(0.0, w, k)
+    server_free = client_free = 0.0
+    while events:
+        t, stage, w, k = heapq.heappop(events)
+        if stage == 0:
+            server_free = max(server_free, t) + server_cpu_s
+            heapq.heappush(events, (server_free, 1, w, k))
+            continue
+        client_free = max(client_free, t) + cpu_s
+        k -= 1
+        if k == 0:
+            k = next(it, None)
+            if k is None:
+                continue
+        start(client_free, w, k)
+    return client_free * total / done
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Seconds per request on Earth Engine (latency_s) and of this client's CPU (cpu_s), fitted to a run."""
+
+    latency_s: float
+    cpu_s: float
+
+
+def fit_run(fetch_s: float, per_unit: Sequence[int], workers: int, cpu_s: float,
+            max_rps: float = math.inf) -> Calibration:
+    """The latency that makes `simulate_fetch` take `fetch_s` for a run of units of `per_unit` requests.
+
+    If even a zero latency is too slow, the CPU per request was overstated (e.g. work that released the GIL
+    ran on a second core): then latency is ~0 and cpu_s is fitted instead.
+    """
+    def sim(lat: float, cpu: float) -> float:
+        return simulate_fetch(per_unit, workers, lat, cpu, max_rps)
+
+    if sim(0.0, cpu_s) >= fetch_s:
+        lo, hi = 0.0, cpu_s
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if sim(0.0, mid) < fetch_s else (lo, mid)
+        return Calibration(0.0, (lo + hi) / 2)
+    lo, hi = 0.0, fetch_s
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if sim(mid, cpu_s) < fetch_s else (lo, mid)
+    return Calibration((lo + hi) / 2, cpu_s)
 
 
 def measured_ratio(store_dir: str | Path | None, collection: str) -> float | None:
@@ -80,60 +188,94 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
     return disk / raw
 
 
-def measured_latency(store_dir: str | Path | None) -> float | None:
-    """Effective seconds per request of the last extract into `store_dir`: fetch-phase wall x in-flight / requests.
+def _run_units(db: Any, run: Any, requests: int, units_done: int) -> list[int]:
+    """Requests of each unit a run finished, in run order (from the state), else the run's requests spread."""
+    per_unit = [r[0] for r in db.conn.execute(
+        "SELECT requests FROM units WHERE status='done' AND requests > 0 AND updated_at BETWEEN ? AND ? "
+        "ORDER BY id", (run["started_at"], run["finished_at"]))]
+    if sum(per_unit) == requests:
+        return per_unit
+    n_units = max(1, min(units_done or requests, requests))  # units touched again since that run
+    base, extra = divmod(requests, n_units)
+    return [base + (i < extra) for i in range(n_units)]
 
-    This folds in everything a request really costs on this machine (Earth Engine's latency, the client's own
-    CPU per request), so `plan --store DIR` predicts the next run from the last one.
+
+def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Calibration | None:
+    """Latency and client CPU per request from the last `runs` extracts into `store_dir`, if it has any.
+
+    Run summaries hold each run's fetch phase (planning excluded), requests and process CPU time; the state
+    holds each unit's requests. The client CPU per request is measured (pooled over the runs); the latency
+    is what makes the simulation of each run take as long as it did (averaged, weighted by requests). So
+    `plan --store DIR` predicts the next run from the last ones, on this machine, against this Earth Engine.
     """
     if store_dir is None or not (Path(store_dir) / "state.sqlite").exists():
         return None
-    import json
-
     from .state import StateDB
 
     db = StateDB(Path(store_dir) / "state.sqlite")
     try:
-        rows = db.conn.execute("SELECT summary FROM runs WHERE finished_at IS NOT NULL AND command='extract' "
-                               "ORDER BY id DESC").fetchall()
+        found = []
+        for run in db.conn.execute("SELECT started_at, finished_at, summary FROM runs WHERE finished_at IS NOT "
+                                   "NULL AND command='extract' ORDER BY id DESC"):
+            s = json.loads(run["summary"] or "{}")
+            if s.get("fetch_seconds") and s.get("requests") and s.get("peak_in_flight"):
+                found.append((s, _run_units(db, run, int(s["requests"]), int(s.get("units_done") or 0))))
+            if len(found) == runs:
+                break
     finally:
         db.close()
-    for row in rows:
-        s = json.loads(row["summary"] or "{}")
-        secs = s.get("fetch_seconds") or s.get("seconds")
-        if s.get("requests") and secs and s.get("peak_in_flight"):
-            return float(secs) * float(s["peak_in_flight"]) / float(s["requests"])
-    return None
+    if not found:
+        return None
+    reqs = sum(int(s["requests"]) for s, _ in found)
+    measured = all(s.get("fetch_cpu_seconds") for s, _ in found)
+    cpu = sum(float(s["fetch_cpu_seconds"]) for s, _ in found) / reqs if measured else DEFAULT_CLIENT_CPU_S
+    fits = [(int(s["requests"]), fit_run(float(s["fetch_seconds"]), per_unit,
+                                         int(s.get("max_concurrency") or s["peak_in_flight"]), cpu,
+                                         float(s.get("max_rps") or math.inf))) for s, per_unit in found]
+    return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs)
+
+
+def measured_latency(store_dir: str | Path | None) -> float | None:
+    """The fitted Earth Engine latency of the last run into `store_dir` (see `calibrate`)."""
+    cal = calibrate(store_dir)
+    return None if cal is None else cal.latency_s
 
 
 def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = "pixels",
              shard_chips: int = 16, max_concurrency: int = 40, max_rps: float = 100.0,
              latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
-             chips: ChipArrays | None = None) -> dict[str, Any]:
-    """The plan's figures as JSON-able data. `state_path` also records every unit in a state database."""
+             chips: ChipArrays | None = None, server_cpu_s: float = 0.0) -> dict[str, Any]:
+    """The plan's figures as JSON-able data. `state_path` also records every unit in a state database.
+
+    `latency_s` None: fitted to the last run into `store_dir`, else DEFAULT_LATENCY_S. The client's CPU per
+    request is measured there too (else DEFAULT_CLIENT_CPU_S). `server_cpu_s`: see `simulate_fetch`.
+    """
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)
-    latency_source = "given"
+    cal = calibrate(store_dir)
+    latency_source = "given" if latency_s is not None else "measured" if cal else "assumed"
     if latency_s is None:
-        latency_s = measured_latency(store_dir)
-        latency_source = "measured" if latency_s is not None else "assumed"
-        latency_s = latency_s if latency_s is not None else DEFAULT_LATENCY_S
+        latency_s = cal.latency_s if cal else DEFAULT_LATENCY_S
+    cpu_s = cal.cpu_s if cal else DEFAULT_CLIENT_CPU_S
     per: dict[str, Any] = {}
     tot_units = tot_req = tot_raw = tot_disk = 0
     mpx_bands = 0.0
     rows_for_state: list[tuple[str, str, int, list[str], int, str]] = []
+    remote_units: list[int] = []  # requests of every remote unit, in run order (for the wall-time simulation)
     ids = chips.ids() if state_path else []
     for r in recipes:
         comps = sorted({c for p in periods for c in r.periods(p)})
         nb = len(r.bands)
+        k = len(comps)
         if r.remote:
-            units, reqs = count_requests(chips, shard_chips, r.chip_px, nb, r.dtype, byte_limit)
+            per_unit = unit_requests(chips, shard_chips, r.chip_px, nb, r.dtype, byte_limit)
+            units, reqs = len(per_unit), sum(per_unit)
+            remote_units += per_unit * k
         else:
             units, reqs = math.ceil(n / shard_chips), 0
         raw = n * r.chip_px ** 2 * nb * np.dtype(r.dtype).itemsize
         ratio = measured_ratio(store_dir, r.name) or DEFAULT_CODEC_RATIO.get(r.dtype, 0.7)
-        k = len(comps)
         per[r.name] = {"periods": [c.label for c in comps], "units": units * k, "requests": reqs * k,
                        "raw_bytes": raw * k, "store_bytes": int(raw * k * ratio), "codec_ratio": round(ratio, 3)}
         tot_units += units * k
@@ -146,9 +288,7 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
             for c in comps:
                 for s, lo in enumerate(range(0, n, shard_chips)):
                     rows_for_state.append((r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode))
-    # Requests run in waves of `max_concurrency`; a partial last wave still costs a whole latency.
-    rate = min(max_rps, max_concurrency / max(latency_s, 1e-6))
-    waves = math.ceil(tot_req / max_concurrency) if tot_req else 0
+    fetch_s = simulate_fetch(remote_units, max_concurrency, latency_s, cpu_s, max_rps, server_cpu_s)
     tasks = tot_req if mode == "export" else 0
     eecu_h = mpx_bands * EECU_S_PER_MPX_BAND / 3600
     warnings = []
@@ -164,8 +304,8 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
         "chips": n, "collections": per, "units": tot_units, "requests": tot_req, "raw_bytes": tot_raw,
         "store_bytes": tot_disk, "export_tasks": tasks, "mode": mode,
         "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": round(latency_s, 3),
-                  "latency_source": latency_source},
-        "wall_s": round(PLAN_OVERHEAD_S + max(tot_req / rate, waves * latency_s), 2) if tot_req else 0.0,
+                  "latency_source": latency_source, "client_cpu_s": round(cpu_s, 4)},
+        "wall_s": round(PLAN_OVERHEAD_S + PLAN_OVERHEAD_S_PER_CHIP * n + fetch_s, 2) if tot_req else 0.0,
         "eecu_hours": round(eecu_h, 2),
         "warnings": warnings,
     }
@@ -194,7 +334,8 @@ def human(est: dict[str, Any]) -> list[str]:
     q = est["quota"]
     lines = [f"plan: {est['chips']:,} chips, {est['units']:,} work units, {est['requests']:,} requests, "
              f"{size(est['raw_bytes'])} uncompressed, ~{size(est['store_bytes'])} in the store, ~{wall} at "
-             f"{q['max_concurrency']} in flight / {q['max_rps']:g} rps / {q['latency_s']:g} s latency"]
+             f"{q['max_concurrency']} in flight / {q['max_rps']:g} rps / {q['latency_s']:g} s latency + "
+             f"{q['client_cpu_s'] * 1000:.0f} ms client CPU per request"]
     if est["export_tasks"]:
         lines.append(f"  {est['export_tasks']:,} export tasks")
     for name, c in est["collections"].items():

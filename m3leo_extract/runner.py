@@ -87,6 +87,7 @@ class RetryPolicy:
 class CallStats:
     requests: int = 0
     retries: int = 0
+    seconds: float = 0.0  # wall time inside the limiter's slot (request round trips as this client sees them)
 
 
 def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy, stats: CallStats,
@@ -97,7 +98,11 @@ def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy
         try:
             with limiter.slot():
                 stats.requests += 1
-                return fn()
+                t0 = time.monotonic()
+                try:
+                    return fn()
+                finally:
+                    stats.seconds += time.monotonic() - t0
         except EarthEngineError as exc:
             if not exc.retryable or attempt == policy.max_attempts - 1:
                 raise

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
 
 from m3leo_extract.catalog import load_catalog, parse_periods
 from m3leo_extract.ee.sizing import max_chips_per_request
-from m3leo_extract.grid import ChipArrays
-from m3leo_extract.plan import count_requests, estimate
+from m3leo_extract.grid import ChipArrays, chip_arrays
+from m3leo_extract.plan import (
+    PLAN_OVERHEAD_S,
+    PLAN_OVERHEAD_S_PER_CHIP,
+    calibrate,
+    count_requests,
+    estimate,
+    fit_run,
+    simulate_fetch,
+    unit_requests,
+)
 from m3leo_extract.state import StateDB
 
 DEMO = shapely.box(4.74, 45.67, 4.995, 45.85)  # 6 x 6 chips in zone 31N
@@ -39,9 +49,67 @@ def test_estimate_counts_composites_bytes_and_time():
     assert s1["units"] == 4 * 3  # 36 chips in 16-chip shards = 3 units per season
     assert s1["raw_bytes"] == 4 * 36 * 400 * 400 * 4 * 4
     assert est["collections"]["lonlat"]["requests"] == 0
-    expect = 0.3 + max(est["requests"] / min(100, 10 / 0.5), -(-est["requests"] // 10) * 0.5)
-    assert est["wall_s"] == round(expect, 2)
+    per_unit = []
+    for name in ("s1", "esa_worldcover"):
+        r = cat[name]
+        per_unit += unit_requests(chip_arrays(DEMO), 16, r.chip_px, len(r.bands),
+                                  r.dtype) * len(est["collections"][name]["periods"])
+    assert sum(per_unit) == est["requests"]
+    fetch = simulate_fetch(per_unit, 10, 0.5, est["quota"]["client_cpu_s"], 100)
+    assert est["wall_s"] == round(PLAN_OVERHEAD_S + PLAN_OVERHEAD_S_PER_CHIP * 36 + fetch, 2)
     assert est["export_tasks"] == 0 and est["warnings"] == []
+
+
+def test_simulated_fetch_is_latency_bound_then_cpu_bound():
+    # Latency-bound: 100 one-request units, 10 threads, 1 s each and no CPU: 10 waves.
+    assert simulate_fetch([1] * 100, 10, 1.0, 0.0) == pytest.approx(10.0)
+    # CPU-bound: 40 threads, 0.4 s latency, 20 ms of client CPU each: the first answers after 0.4 s, then the
+    # CPU is never idle again, so 0.4 + 100 x 0.02 (not 100 / 40 x 0.42 = 1.05 s).
+    assert simulate_fetch([1] * 100, 40, 0.4, 0.02) == pytest.approx(2.4)
+    # A unit's requests run one after another: one unit of 5 requests cannot use 40 threads.
+    assert simulate_fetch([5], 40, 0.4, 0.01) == pytest.approx(5 * 0.41)
+    # The request rate caps starts: 100 requests at 10/s start over 9.9 s, the last answers 1 s later.
+    assert simulate_fetch([1] * 100, 40, 1.0, 0.0, max_rps=10) == pytest.approx(10.9)
+    # A serial server (the emulator: one Python process) adds its own queue in front of ours.
+    assert simulate_fetch([1] * 100, 40, 0.4, 0.01, server_cpu_s=0.02) == pytest.approx(0.4 + 100 * 0.02 + 0.01)
+    # Past the simulation's cap the rest is extrapolated at the simulated rate (steady state).
+    big = simulate_fetch([1] * 50_000, 40, 0.4, 0.02)
+    assert big == pytest.approx(0.4 + 50_000 * 0.02, rel=0.01)
+
+
+def test_calibration_recovers_the_latency_of_a_simulated_run():
+    per_unit = [1, 1, 2, 1] * 25
+    fetch = simulate_fetch(per_unit, 40, 0.55, 0.015)
+    cal = fit_run(fetch, per_unit, 40, 0.015)
+    assert cal.latency_s == pytest.approx(0.55, rel=1e-3) and cal.cpu_s == 0.015
+    # A run faster than its CPU alone allows (work ran on a second core): latency ~0, CPU fitted down.
+    cal = fit_run(0.5, [1] * 100, 40, 0.02)
+    assert cal.latency_s == 0.0 and cal.cpu_s == pytest.approx(0.005, rel=1e-3)
+
+
+def test_plan_calibrates_from_the_last_extract_into_a_store(tmp_path, emulator):
+    """extract records fetch time, CPU and per-unit requests; plan --store fits them and predicts."""
+    from m3leo_extract.extract import ExtractOptions, extract
+
+    cat = load_catalog()
+    small = shapely.box(4.74, 45.67, 4.80, 45.75)
+    rep = extract(tmp_path / "ds", small, [cat["esa_worldcover"]], parse_periods("2020"), ee_url=emulator.url,
+                  options=ExtractOptions(max_concurrency=8, max_rps=50, shard_chips=2))
+    assert rep.ok and rep.fetch_seconds > 0 and rep.fetch_cpu_seconds > 0 and rep.request_seconds > 0
+    cal = calibrate(tmp_path / "ds")
+    assert cal is not None
+    db = StateDB(tmp_path / "ds" / "state.sqlite")
+    per_unit = [r[0] for r in db.conn.execute("SELECT requests FROM units WHERE status='done' ORDER BY id")]
+    db.close()
+    assert sum(per_unit) == rep.requests
+    # The fitted model reproduces the calibration run's own fetch time.
+    again = simulate_fetch(per_unit, 8, cal.latency_s, cal.cpu_s, 50)
+    assert again == pytest.approx(rep.fetch_seconds, rel=0.02)
+    assert cal.cpu_s == pytest.approx(rep.fetch_cpu_seconds / rep.requests, rel=1e-6) or cal.latency_s == 0.0
+    est = estimate(small, [cat["esa_worldcover"]], parse_periods("2020"), shard_chips=2, max_concurrency=8,
+                   max_rps=50, store_dir=tmp_path / "ds")
+    assert est["quota"]["latency_source"] == "measured"
+    assert est["quota"]["latency_s"] == round(cal.latency_s, 3)
 
 
 def test_estimate_records_every_unit_in_a_state_database(tmp_path):

@@ -151,12 +151,13 @@ def plan(
     collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
     period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
     mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (export tasks).")] = "pixels",
-    store: Annotated[Path | None, typer.Option("--store", help="Measure the codec ratio of this store.")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Calibrate on this store: codec ratio, latency, CPU of its last runs.")] = None,
     catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
     max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
     max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
     latency: Annotated[float | None, typer.Option(
-        min=0.001, help="Seconds per request (default: measured from --store's last run, else 0.4).")] = None,
+        min=0.001, help="Earth Engine seconds per request (default: fitted to --store's last runs, else 0.4).")] = None,
     shard_chips: Annotated[int, typer.Option(min=1, max=4096)] = 16,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:

@@ -107,6 +107,47 @@ def test_aligned_input_is_copied_exactly(tmp_path: Path) -> None:
         np.testing.assert_array_equal(got, ref)
 
 
+@pytest.mark.parametrize("resampling", ["bilinear", "cubic", "nearest", "average"])
+def test_resampled_reads_equal_the_warp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resampling: str) -> None:
+    """Inputs in the chips' CRS, shifted off their grid (and at 2x finer pixels): chips whose source pixels are
+    all inside and valid take GDAL's resampled read, the rest the warp; both must equal an independent warp."""
+    import m3leo_extract.tile as tile_mod
+
+    used: list[int] = []
+    real = tile_mod._read_resampled
+
+    def spy(*args, **kwargs):
+        used.append(len(args[2]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tile_mod, "_read_resampled", spy)
+    rng = np.random.default_rng(11)
+    for res_src, shift in ((100.0, (37.0, -61.0)), (50.0, (25.0, -25.0))):
+        n = int(13000 / res_src)
+        yy, xx = np.mgrid[0:n, 0:n]
+        data = (3000 + 900 * np.sin(xx * res_src / 1700) + 700 * np.cos(yy * res_src / 900)
+                + rng.normal(0, 30, (n, n))).astype("uint16")[None].repeat(2, axis=0)
+        data[:, n // 2:n // 2 + 3, n // 3:n // 3 + 4] = 0  # a nodata hole: the chips around it must warp
+        x0, y1 = 260000.0 + shift[0], 2716000.0 + shift[1]
+        path = tmp_path / f"shifted_{res_src:g}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=2, dtype="uint16", nodata=0,
+                           crs="EPSG:32618", transform=Affine(res_src, 0, x0, 0, -res_src, y1)) as dst:
+            dst.write(data)
+        used.clear()
+        store_dir = tmp_path / f"s_{resampling}_{res_src:g}"
+        rep = tile([path], store_dir, "shifted", resolution=100.0, resampling=resampling)
+        assert rep.chips_written == rep.chips >= 16 and 0 < sum(used) < rep.chips
+        store = ChipStore.open(store_dir)
+        for cid in store.chip_ids("shifted"):
+            chip = Chip.from_id(cid)
+            ref = np.zeros((2, 40, 40), "uint16")
+            with rasterio.open(path) as src:
+                reproject(rasterio.band(src, [1, 2]), ref, dst_transform=chip.transform(100.0), dst_crs=chip.crs,
+                          dst_nodata=0, resampling=Resampling[resampling], init_dest_nodata=True)
+            got = store.read_chip("shifted", cid).astype(int)
+            assert np.abs(got - ref.astype(int)).max() <= 1, (resampling, res_src, cid)
+
+
 def _const_tif(path: Path, values: np.ndarray, x0: float, y1: float, res: float = 100.0) -> Path:
     with rasterio.open(path, "w", driver="GTiff", width=values.shape[1], height=values.shape[0], count=1,
                        dtype="uint8", nodata=0, crs="EPSG:32618", transform=Affine(res, 0, x0, 0, -res, y1)) as dst:

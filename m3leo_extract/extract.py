@@ -81,6 +81,7 @@ class ExtractReport:
     fetch_seconds: float = 0.0  # the fetch/write phase alone (planning excluded): what `plan` calibrates on
     fetch_cpu_seconds: float = 0.0  # this process's CPU time in that phase (all threads)
     request_seconds: float = 0.0  # summed round trips of the requests (inside the limiter's slot)
+    bytes_fetched: int = 0  # raw pixel bytes of the units done
     max_concurrency: int = 0
     max_rps: float = 0.0
 
@@ -95,7 +96,7 @@ class ExtractReport:
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
-                "request_seconds": round(self.request_seconds, 3),
+                "request_seconds": round(self.request_seconds, 3), "bytes_fetched": self.bytes_fetched,
                 "max_concurrency": self.max_concurrency, "max_rps": self.max_rps}
 
 
@@ -291,6 +292,7 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
 
     def work(unit: Unit) -> tuple[int, CallStats]:
         ids, data, valid, stats = fetch(unit)
+        stats.bytes = int(data.nbytes)
         t = time_index[(unit.collection, unit.period)]
         if client is None:
             with writers:
@@ -307,6 +309,7 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
         if exc is None and result is not None:
             n, stats = result
             report.request_seconds += stats.seconds
+            report.bytes_fetched += stats.bytes
             record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries)
             return
         if not isinstance(exc, M3leoError):

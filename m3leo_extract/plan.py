@@ -34,9 +34,12 @@ from .grid import ChipArrays, chip_arrays
 PLAN_OVERHEAD_S = 0.2
 PLAN_OVERHEAD_S_PER_CHIP = 3e-5
 DEFAULT_LATENCY_S = 0.4  # typical computePixels latency for a few-MB composite; measure yours with extract
-# CPU seconds this client spends per computePixels request: the unmodified ee client ~24 ms in a yappi profile
-# of a 2-core machine (docs/benchmarks.md), process CPU per request 17-24 ms measured on 100 x 100 px chips.
-DEFAULT_CLIENT_CPU_S = 0.02
+# CPU seconds this client spends per computePixels request: a fixed part (the unmodified ee client alone is
+# ~24 ms in a yappi profile) and a part per MB of pixels (HTTP, NPY decoding, cutting, Blosc, the shard write).
+# Fitted to extracts through the emulator on a 2-core machine: 19 ms at 0.12 MB, 49 ms at 1.9 MB, 306 ms at
+# 15.4 MB a request (docs/scaling.md). A calibrated plan rescales its measured CPU with the same shape.
+CLIENT_CPU_S = 0.015
+CLIENT_CPU_S_PER_MB = 0.019
 CALIBRATION_RUNS = 3  # `plan --store` pools the last few extracts: one small run's CPU per request is noisy
 SIM_MAX_REQUESTS = 20_000  # beyond this the simulation runs a prefix of the units and scales (steady state)
 MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project export queue
@@ -135,12 +138,25 @@ def simulate_fetch(unit_reqs: Iterable[int], workers: int, latency_s: float, cpu
     return client_free * total / done
 
 
+def client_cpu_s(mb_per_request: float) -> float:
+    """This client's CPU seconds for one computePixels request of `mb_per_request` MB of raw pixels."""
+    return CLIENT_CPU_S + CLIENT_CPU_S_PER_MB * mb_per_request
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Seconds per request on Earth Engine (latency_s) and of this client's CPU (cpu_s), fitted to a run."""
+    """Seconds per request on Earth Engine (latency_s) and of this client's CPU (cpu_s), fitted to runs whose
+    requests brought back `mb_per_request` MB of raw pixels on average (None: not recorded)."""
 
     latency_s: float
     cpu_s: float
+    mb_per_request: float | None = None
+
+    def cpu_for(self, mb_per_request: float) -> float:
+        """The measured CPU per request, rescaled to requests of another size (`client_cpu_s`'s shape)."""
+        if self.mb_per_request is None:
+            return self.cpu_s
+        return self.cpu_s * client_cpu_s(mb_per_request) / client_cpu_s(self.mb_per_request)
 
 
 def fit_run(fetch_s: float, per_unit: Sequence[int], workers: int, cpu_s: float,
@@ -228,11 +244,17 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
         return None
     reqs = sum(int(s["requests"]) for s, _ in found)
     measured = all(s.get("fetch_cpu_seconds") for s, _ in found)
-    cpu = sum(float(s["fetch_cpu_seconds"]) for s, _ in found) / reqs if measured else DEFAULT_CLIENT_CPU_S
+    sized = all(s.get("bytes_fetched") for s, _ in found)
+    mb = sum(int(s["bytes_fetched"]) for s, _ in found) / reqs / 1e6 if sized else None
+    if measured:
+        cpu = sum(float(s["fetch_cpu_seconds"]) for s, _ in found) / reqs
+    else:
+        cpu = client_cpu_s(mb if mb is not None else 0.0)
     fits = [(int(s["requests"]), fit_run(float(s["fetch_seconds"]), per_unit,
                                          int(s.get("max_concurrency") or s["peak_in_flight"]), cpu,
                                          float(s.get("max_rps") or math.inf))) for s, per_unit in found]
-    return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs)
+    return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs,
+                       mb if measured else None)
 
 
 def measured_latency(store_dir: str | Path | None) -> float | None:
@@ -249,7 +271,8 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     """The plan's figures as JSON-able data. `state_path` also records every unit in a state database.
 
     `latency_s` None: fitted to the last run into `store_dir`, else DEFAULT_LATENCY_S. The client's CPU per
-    request is measured there too (else DEFAULT_CLIENT_CPU_S). `server_cpu_s`: see `simulate_fetch`.
+    request is measured there too and rescaled to this plan's request size (else `client_cpu_s`).
+    `server_cpu_s`: see `simulate_fetch`.
     """
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)
@@ -257,7 +280,6 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     latency_source = "given" if latency_s is not None else "measured" if cal else "assumed"
     if latency_s is None:
         latency_s = cal.latency_s if cal else DEFAULT_LATENCY_S
-    cpu_s = cal.cpu_s if cal else DEFAULT_CLIENT_CPU_S
     per: dict[str, Any] = {}
     tot_units = tot_req = tot_raw = tot_disk = 0
     mpx_bands = 0.0
@@ -288,6 +310,9 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
             for c in comps:
                 for s, lo in enumerate(range(0, n, shard_chips)):
                     rows_for_state.append((r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode))
+    remote_raw = sum(v["raw_bytes"] for name, v in per.items() if v["requests"])
+    mb_per_request = remote_raw / tot_req / 1e6 if tot_req else 0.0
+    cpu_s = cal.cpu_for(mb_per_request) if cal else client_cpu_s(mb_per_request)
     fetch_s = simulate_fetch(remote_units, max_concurrency, latency_s, cpu_s, max_rps, server_cpu_s)
     tasks = tot_req if mode == "export" else 0
     eecu_h = mpx_bands * EECU_S_PER_MPX_BAND / 3600

@@ -88,6 +88,7 @@ class CallStats:
     requests: int = 0
     retries: int = 0
     seconds: float = 0.0  # wall time inside the limiter's slot (request round trips as this client sees them)
+    bytes: int = 0  # raw pixel bytes the requests brought back
 
 
 def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy, stats: CallStats,

@@ -12,7 +12,9 @@ from m3leo_extract.grid import ChipArrays, chip_arrays
 from m3leo_extract.plan import (
     PLAN_OVERHEAD_S,
     PLAN_OVERHEAD_S_PER_CHIP,
+    Calibration,
     calibrate,
+    client_cpu_s,
     count_requests,
     estimate,
     fit_run,
@@ -55,7 +57,10 @@ def test_estimate_counts_composites_bytes_and_time():
         per_unit += unit_requests(chip_arrays(DEMO), 16, r.chip_px, len(r.bands),
                                   r.dtype) * len(est["collections"][name]["periods"])
     assert sum(per_unit) == est["requests"]
-    fetch = simulate_fetch(per_unit, 10, 0.5, est["quota"]["client_cpu_s"], 100)
+    remote_raw = sum(est["collections"][name]["raw_bytes"] for name in ("s1", "esa_worldcover"))
+    cpu = client_cpu_s(remote_raw / est["requests"] / 1e6)  # ~12 MB requests of S1: ~0.25 s of client CPU each
+    assert 0.1 < cpu < 0.5 and est["quota"]["client_cpu_s"] == round(cpu, 4)
+    fetch = simulate_fetch(per_unit, 10, 0.5, cpu, 100)
     assert est["wall_s"] == round(PLAN_OVERHEAD_S + PLAN_OVERHEAD_S_PER_CHIP * 36 + fetch, 2)
     assert est["export_tasks"] == 0 and est["warnings"] == []
 
@@ -87,6 +92,14 @@ def test_calibration_recovers_the_latency_of_a_simulated_run():
     assert cal.latency_s == 0.0 and cal.cpu_s == pytest.approx(0.005, rel=1e-3)
 
 
+def test_client_cpu_grows_with_request_size_and_calibration_keeps_the_shape():
+    assert client_cpu_s(0.0) == pytest.approx(0.015) and client_cpu_s(10.0) == pytest.approx(0.015 + 0.19)
+    cal = Calibration(latency_s=0.4, cpu_s=0.03, mb_per_request=1.0)  # measured on 1 MB requests
+    assert cal.cpu_for(1.0) == pytest.approx(0.03)
+    assert cal.cpu_for(10.0) == pytest.approx(0.03 * client_cpu_s(10.0) / client_cpu_s(1.0))
+    assert Calibration(0.4, 0.03).cpu_for(10.0) == 0.03  # size unknown (an older run): as measured
+
+
 def test_plan_calibrates_from_the_last_extract_into_a_store(tmp_path, emulator):
     """extract records fetch time, CPU and per-unit requests; plan --store fits them and predicts."""
     from m3leo_extract.extract import ExtractOptions, extract
@@ -106,6 +119,9 @@ def test_plan_calibrates_from_the_last_extract_into_a_store(tmp_path, emulator):
     again = simulate_fetch(per_unit, 8, cal.latency_s, cal.cpu_s, 50)
     assert again == pytest.approx(rep.fetch_seconds, rel=0.02)
     assert cal.cpu_s == pytest.approx(rep.fetch_cpu_seconds / rep.requests, rel=1e-6) or cal.latency_s == 0.0
+    # WorldCover at 10 m: 16 chips x 400 x 400 px x 1 byte over each unit's requests.
+    assert cal.mb_per_request == pytest.approx(rep.bytes_fetched / rep.requests / 1e6)
+    assert rep.bytes_fetched == rep.chips_done * 400 * 400
     est = estimate(small, [cat["esa_worldcover"]], parse_periods("2020"), shard_chips=2, max_concurrency=8,
                    max_rps=50, store_dir=tmp_path / "ds")
     assert est["quota"]["latency_source"] == "measured"

@@ -170,16 +170,17 @@ def fit_run(fetch_s: float, per_unit: Sequence[int], workers: int, cpu_s: float,
         return simulate_fetch(per_unit, workers, lat, cpu, max_rps)
 
     if sim(0.0, cpu_s) >= fetch_s:
-        lo, hi = 0.0, cpu_s
-        for _ in range(40):
-            mid = (lo + hi) / 2
-            lo, hi = (mid, hi) if sim(0.0, mid) < fetch_s else (lo, mid)
-        return Calibration(0.0, (lo + hi) / 2)
-    lo, hi = 0.0, fetch_s
-    for _ in range(40):
+        return Calibration(0.0, _solve(lambda c: sim(0.0, c), fetch_s, cpu_s))
+    return Calibration(_solve(lambda lat: sim(lat, cpu_s), fetch_s, fetch_s), cpu_s)
+
+
+def _solve(f: Any, target: float, hi: float, steps: int = 40) -> float:
+    """x in [0, hi] with f(x) = target, for f increasing (bisection)."""
+    lo = 0.0
+    for _ in range(steps):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if sim(mid, cpu_s) < fetch_s else (lo, mid)
-    return Calibration((lo + hi) / 2, cpu_s)
+        lo, hi = (mid, hi) if f(mid) < target else (lo, mid)
+    return (lo + hi) / 2
 
 
 def measured_ratio(store_dir: str | Path | None, collection: str) -> float | None:
@@ -253,14 +254,7 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     fits = [(int(s["requests"]), fit_run(float(s["fetch_seconds"]), per_unit,
                                          int(s.get("max_concurrency") or s["peak_in_flight"]), cpu,
                                          float(s.get("max_rps") or math.inf))) for s, per_unit in found]
-    return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs,
-                       mb if measured else None)
-
-
-def measured_latency(store_dir: str | Path | None) -> float | None:
-    """The fitted Earth Engine latency of the last run into `store_dir` (see `calibrate`)."""
-    cal = calibrate(store_dir)
-    return None if cal is None else cal.latency_s
+    return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs, mb)
 
 
 def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = "pixels",

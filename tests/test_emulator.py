@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import ee
 import numpy as np
@@ -198,11 +199,17 @@ def _wait(task_name: str, timeout: float = 30.0) -> dict:
     raise AssertionError("task did not finish")
 
 
-def test_export_task_lifecycle(emulator):
-    task = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t1", bucket="bkt",
-                                                fileNamePrefix="m3leo/test1", crs=UTM,
-                                                crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="80x60")
+def _grid_export(name: str, dimensions: str) -> Any:
+    """A started WorldCover export to gs://bkt/m3leo/<name>.tif on a 10 m UTM grid at (640000, 5064000)."""
+    task = ee.batch.Export.image.toCloudStorage(image=_wc(), description=name, bucket="bkt",
+                                                fileNamePrefix=f"m3leo/{name}", crs=UTM,
+                                                crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions=dimensions)
     task.start()
+    return task
+
+
+def test_export_task_lifecycle(emulator):
+    task = _grid_export("test1", "80x60")
     op = _wait(task.name)
     assert op["metadata"]["state"] == "SUCCEEDED"
     assert op["metadata"]["destinationUris"] == ["gs://bkt/m3leo/test1.tif"]
@@ -219,10 +226,7 @@ def test_export_task_lifecycle(emulator):
     old = emulator.knobs.export_failure_rate
     emulator.knobs.export_failure_rate = 1.0
     try:
-        t2 = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t2", bucket="bkt",
-                                                  fileNamePrefix="m3leo/test2", crs=UTM,
-                                                  crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="8x8")
-        t2.start()
+        t2 = _grid_export("test2", "8x8")
         op2 = _wait(t2.name)
         assert op2["metadata"]["state"] == "FAILED" and op2["error"]["message"]
         assert t2.status()["state"] == "FAILED"
@@ -231,10 +235,7 @@ def test_export_task_lifecycle(emulator):
     old_d = emulator.knobs.export_duration_s
     emulator.knobs.export_duration_s = 30
     try:
-        t3 = ee.batch.Export.image.toCloudStorage(image=_wc(), description="t3", bucket="bkt",
-                                                  fileNamePrefix="m3leo/test3", crs=UTM,
-                                                  crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="8x8")
-        t3.start()
+        t3 = _grid_export("test3", "8x8")
         assert ee.data.getOperation(t3.name)["metadata"]["state"] in ("PENDING", "RUNNING")
         ee.data.cancelOperation(t3.name)
         assert ee.data.getOperation(t3.name)["metadata"]["state"] == "CANCELLED"

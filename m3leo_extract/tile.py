@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -135,14 +135,17 @@ def _select_bands(src: Any, bands: Sequence[int | str] | None) -> tuple[int, ...
     return tuple(out)
 
 
-def probe_input(path: str, bands: Sequence[int | str] | None = None, nodata: float | None = None) -> RasterInput:
-    """Open an input (metadata and its first block only). RasterError (without the file name) if unusable."""
+def probe_input(path: str, bands: Sequence[int | str] | None = None, nodata: float | None = None,
+                gdal_env: Mapping[str, str] | None = None) -> RasterInput:
+    """Open an input (metadata and its first block only). RasterError (without the file name) if unusable.
+
+    gdal_env: extra GDAL configuration for reading it (e.g. the AWS_* options of an object store)."""
     import rasterio
     from rasterio.enums import MaskFlags
     from rasterio.windows import Window
 
     try:
-        with rasterio.Env(**_GDAL_ENV), rasterio.open(path) as src:
+        with rasterio.Env(**_GDAL_ENV, **dict(gdal_env or {})), rasterio.open(path) as src:
             if src.crs is None:
                 raise RasterError("has no CRS; assign one (gdal_edit.py -a_srs EPSG:xxxx) and rerun")
             t = src.transform
@@ -219,6 +222,11 @@ class TileTask:
     nodata: float | int
     resampling: str
     min_valid: float = 0.0
+    # Hooks for the external sources (m3leo_extract.sources): GDAL configuration for reading the inputs
+    # (object-store endpoint, anonymous access) and how a chip combines its inputs: "first" (the first valid
+    # input wins a pixel) or "mean" (the per-pixel mean over the inputs that are valid there).
+    gdal_env: tuple[tuple[str, str], ...] = ()
+    combine: str = "first"
 
 
 @dataclass
@@ -528,6 +536,18 @@ def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int]
             filled[i] |= ok
 
 
+def _sum_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int], task: TileTask, px: int,
+               sums: np.ndarray, counts: np.ndarray, failed: np.ndarray, result: UnitResult) -> None:
+    """combine="mean": add one input's valid pixels (every band valid) to the chips' running sums."""
+    dst = np.full((len(chips), len(inp.bands), px, px), task.nodata, dtype=task.dtype)
+    filled = np.zeros((len(chips), px, px), bool)
+    _mosaic_input(src, inp, chips, idxs, task, px, dst, filled, failed, result)
+    for i in idxs:
+        ok = filled[i] & ~_is_nodata(dst[i], task.nodata).any(axis=0)
+        sums[i][:, ok] += dst[i][:, ok]
+        counts[i][ok] += 1
+
+
 def tile_unit(task: TileTask) -> UnitResult:
     """Read, warp, mosaic and write the chips of one shard. Runs on a thread or a dask worker."""
     import rasterio
@@ -541,7 +561,9 @@ def tile_unit(task: TileTask) -> UnitResult:
     dst = np.full((n, nb, px, px), task.nodata, dtype=task.dtype)
     filled = np.zeros((n, px, px), bool)
     failed = np.zeros(n, bool)
-    with rasterio.Env(**_GDAL_ENV):
+    sums = np.zeros((n, nb, px, px), "float64") if task.combine == "mean" else None
+    counts = np.zeros((n, px, px), "int32") if task.combine == "mean" else None
+    with rasterio.Env(**_GDAL_ENV, **dict(task.gdal_env)):
         for k, inp in enumerate(task.inputs):  # in the caller's order: the first valid input wins a pixel
             idxs = [i for i in range(n) if k in task.chip_inputs[i] and not failed[i]]
             if not idxs:
@@ -552,7 +574,14 @@ def tile_unit(task: TileTask) -> UnitResult:
                 result.errors.append((inp.path, f"cannot be opened ({_first_line(exc)})"))
                 failed[idxs] = True
                 continue
-            _mosaic_input(src, inp, chips, idxs, task, px, dst, filled, failed, result)
+            if sums is not None and counts is not None:
+                _sum_input(src, inp, chips, idxs, task, px, sums, counts, failed, result)
+            else:
+                _mosaic_input(src, inp, chips, idxs, task, px, dst, filled, failed, result)
+    if sums is not None and counts is not None:
+        filled = counts > 0
+        mean = sums / np.maximum(counts, 1)[:, None]
+        dst = np.where(filled[:, None], mean, dst).astype(task.dtype)
     valid = filled.reshape(n, -1).mean(axis=1) if n else np.zeros(0)
     keep = ~failed & (valid >= task.min_valid) if task.min_valid > 0 else ~failed
     result.failed = [c for c, f in zip(task.chip_ids, failed, strict=True) if f]
@@ -706,13 +735,22 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
          resolution: float | None = None, resampling: str | None = None, period: str = "static",
          bands: Sequence[int | str] | None = None, nodata: float | None = None, min_valid: float = 0.0,
          kind: str | None = None, workers: int | None = None, dask: Any = None,
-         shard_chips: int | None = None, progress: ProgressFn | None = None, lock: bool = True) -> TileReport:
+         shard_chips: int | None = None, progress: ProgressFn | None = None, lock: bool = True,
+         spec: CollectionSpec | None = None, gdal_env: Mapping[str, str] | None = None,
+         provenance: Mapping[str, Any] | None = None,
+         choose: Callable[[Chip, Sequence[RasterInput]], Sequence[int]] | None = None,
+         combine: str = "first") -> TileReport:
     """Reproject and cut `inputs` into the chips of `collection` (period `period`) in the store at `store_dir`.
 
     resolution: chip metres per pixel (default: the collection's, else 10). resampling: nearest, bilinear,
     cubic, average or mode (default nearest for categorical collections, bilinear otherwise). min_valid: chips
     with a smaller valid-pixel fraction are not written. dask: a scheduler address or a distributed Client.
     Unreadable inputs are reported in `TileReport.failures` and the run goes on; RasterError if none is usable.
+
+    Hooks for m3leo_extract.sources: `spec` (the collection's spec, instead of a recipe's or the first input's),
+    `gdal_env` (GDAL configuration for reading the inputs), `provenance` (extra fields recorded with the
+    period), `choose(chip, inputs) -> indexes` (which of the inputs covering a chip it takes, in mosaic order)
+    and `combine` ("first" valid input wins a pixel, or "mean" over the valid inputs).
     """
     from .state import RunLock, StateDB
     from .store import DEFAULT_SHARD_CHIPS
@@ -744,7 +782,7 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
     probed: list[RasterInput] = []
     for p in paths:
         try:
-            probed.append(probe_input(p, bands, nodata))
+            probed.append(probe_input(p, bands, nodata, gdal_env))
         except RasterError as exc:
             fail_input(f"{p}: {exc}")
     if not probed:
@@ -754,7 +792,12 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
     run_lock = RunLock(store_dir).acquire() if lock and not _is_url(store_dir) else None
     try:
         store = ChipStore.open(store_dir, create=True)
-        spec, version = _collection_spec(collection, probed[0], store, resolution, kind, nodata)
+        if spec is not None:
+            version = int(spec.attrs.get("recipe_version", 1))
+            res0 = float(resolution or spec.resolution)
+            spec = replace(spec, resolution=res0, chip_px=int(round(CHIP_SIZE_M / res0)))
+        else:
+            spec, version = _collection_spec(collection, probed[0], store, resolution, kind, nodata)
         usable: list[RasterInput] = []
         for inp in probed:
             if bands is None and set(spec.bands) <= set(inp.descriptions) and inp.descriptions != spec.bands:
@@ -780,6 +823,10 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         chip_inputs: list[list[int]] = []
         if chips:
             chip_inputs, covered = _chip_cover(chips, usable, feet)
+            if choose is not None:  # a source's rule (e.g. GUNW date pairs) picks each chip's inputs
+                chip_inputs = [[lst[j] for j in choose(c, [usable[i] for i in lst])] if lst else []
+                               for c, lst in zip(chips, chip_inputs, strict=True)]
+                covered = np.where([bool(lst) for lst in chip_inputs], covered, 0.0)
             # Chips the inputs only graze (under half a pixel: lon/lat round-off) are not the inputs' chips.
             keep = covered > 0.5 * spec.resolution ** 2
             chips = [c for c, k in zip(chips, keep, strict=True) if k]
@@ -805,7 +852,7 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         t = store.ensure_period(collection, period)
         store.record_period(collection, period, tool="m3leo tile", recipe_version=version, resampling=rs,
                             resolution=spec.resolution, inputs=[i.path for i in usable[:100]],
-                            n_inputs=len(usable))
+                            n_inputs=len(usable), **dict(provenance or {}))
         per_shard = store.shard_chips(collection)
         by_shard: dict[int, list[int]] = {}
         for pos, idx in enumerate(index.tolist()):
@@ -820,7 +867,8 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
                 chip_ids=tuple(chips[p].chip_id for p in positions),
                 chip_inputs=tuple(tuple(remap[k] for k in sorted(chip_inputs[p])) for p in positions),
                 inputs=tuple(usable[k] for k in used), resolution=spec.resolution, dtype=spec.dtype,
-                nodata=spec.nodata, resampling=rs, min_valid=min_valid))
+                nodata=spec.nodata, resampling=rs, min_valid=min_valid,
+                gdal_env=tuple(sorted(dict(gdal_env or {}).items())), combine=combine))
         report.units = len(tasks)
         state = StateDB(Path(store_dir) / STATE_FILE) if not _is_url(store_dir) else None
         unit_ids: dict[int, int] = {}

@@ -43,9 +43,12 @@ class TileProgress:
 
 @app.command()
 def tile(
-    inputs: Annotated[list[str], typer.Argument(help="Raster files, folders, globs or URLs (s3://, gs://, https://).")],
-    collection: Annotated[str, typer.Option(help="A catalog recipe (its bands/dtype/nodata) or a new name.")],
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")],
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Raster files, folders, globs or URLs (s3://, gs://, https://); none with --source.")] = None,
+    collection: Annotated[str | None, typer.Option(
+        help="A catalog recipe (its bands/dtype/nodata) or a new name (with --source: default per source).")]
+    = None,
     aoi: Annotated[str | None, typer.Option(help="Only the chips of this AOI (name or vector file).")] = None,
     resolution: Annotated[float | None, typer.Option(help="Chip metres per pixel (default: the collection's, "
                                                               "else 10).")] = None,
@@ -64,12 +67,42 @@ def tile(
     shard_chips: Annotated[int | None, typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    source: Annotated[str | None, typer.Option(
+        help="An external source instead of INPUTS: gssic, gunw or cci_biomass (docs/sources.md).")] = None,
+    season: Annotated[str | None, typer.Option(help="gssic: winter|spring|summer|fall.")] = None,
+    var: Annotated[str | None, typer.Option(
+        "--var", help="gssic: COH06..COH48|AMP|rho|tau|rmse; gunw: coherence|unwrappedPhase|amplitude|"
+                      "connectedComponents; cci_biomass: agb|agb_sd|agb,agb_sd.")] = None,
+    pol: Annotated[str, typer.Option(help="gssic: vv|vh|hh|hv.")] = "vv",
+    root: Annotated[str | None, typer.Option(
+        help="gssic/cci_biomass: where the files are: s3://BUCKET/PREFIX, https://HOST/PREFIX or a folder.")]
+    = None,
+    endpoint_url: Annotated[str | None, typer.Option(
+        "--endpoint-url", help="S3-compatible endpoint for an s3:// --root (default $AWS_ENDPOINT_URL_S3, "
+                               "$AWS_ENDPOINT_URL, else AWS).")] = None,
+    year: Annotated[int | None, typer.Option(help="cci_biomass: the map's year.")] = None,
+    products: Annotated[str | None, typer.Option(
+        help="gunw: a folder of products, or a comma-separated list of files / https URLs.")] = None,
+    pairs: Annotated[str, typer.Option(help="gunw: date-pair rule closest|farthest|mean.")] = "closest",
+    min_days: Annotated[int, typer.Option("--min-days", min=0, help="gunw: shortest pair span (days).")] = 0,
+    max_days: Annotated[int, typer.Option("--max-days", min=0, help="gunw: longest pair span (days).")] = 9999,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
     from ..errors import UsageError
     from ..tile import RESAMPLINGS
     from ..tile import tile as run_tile
 
+    if source is not None:
+        _tile_source(source, store, inputs, collection, aoi, resolution, period, min_valid, workers, dask,
+                     shard_chips, as_json, dict(season=season, var=var, pol=pol, root=root,
+                                                endpoint_url=endpoint_url, year=year, products=products,
+                                                pairs=pairs, min_days=min_days, max_days=max_days))
+        return
+    if not inputs:
+        raise UsageError("give the rasters to tile (files, folders, globs or URLs), or --source gssic|gunw|"
+                         "cci_biomass")
+    if not collection:
+        raise UsageError("--collection is required with INPUTS: a catalog recipe or a new name")
     if resampling is not None and resampling not in RESAMPLINGS:
         raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
     if kind is not None and kind not in ("categorical", "continuous"):
@@ -91,5 +124,57 @@ def tile(
         typer.echo(json.dumps(report.as_dict()))
     else:
         typer.echo(report.summary_line())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+_SOURCE_FLAGS = {"gssic": {"season", "var", "pol", "root", "endpoint_url"},
+                 "cci_biomass": {"year", "var", "root", "endpoint_url"},
+                 "gunw": {"products", "var", "pairs", "min_days", "max_days"}}
+_FLAG_DEFAULTS = {"pol": "vv", "pairs": "closest", "min_days": 0, "max_days": 9999}
+
+
+def _tile_source(source: str, store: Path, inputs: list[str] | None, collection: str | None, aoi: str | None,
+                 resolution: float | None, period: str, min_valid: float, workers: int | None, dask: str | None,
+                 shard_chips: int | None, as_json: bool, flags: dict[str, Any]) -> None:
+    """`m3leo tile --source ...`: check the flags that source takes, then delegate to m3leo_extract.sources."""
+    from ..errors import UsageError
+    from ..sources import get_source, tile_source
+
+    get_source(source)
+    if inputs:
+        raise UsageError(f"--source {source} finds its own files; drop the INPUTS ({inputs[0]} ...)")
+    wrong = [k for k, v in flags.items() if k not in _SOURCE_FLAGS[source] and v is not None
+             and v != _FLAG_DEFAULTS.get(k)]
+    if wrong:
+        raise UsageError(f"--{wrong[0].replace('_', '-')} does not apply to --source {source}; it takes "
+                         f"{', '.join('--' + f.replace('_', '-') for f in sorted(_SOURCE_FLAGS[source]))}")
+    opts: dict[str, Any] = {k: v for k, v in flags.items() if k in _SOURCE_FLAGS[source] and v is not None}
+    if source == "gssic":
+        if not flags["season"] or not flags["var"]:
+            raise UsageError("--source gssic needs --season (winter|spring|summer|fall) and --var (e.g. COH12)")
+        opts["var"] = flags["var"]
+    elif source == "cci_biomass":
+        if flags["year"] is None:
+            raise UsageError("--source cci_biomass needs --year (e.g. 2020)")
+        opts.setdefault("var", "agb")
+    else:
+        if not flags["products"]:
+            raise UsageError("--source gunw needs --products (a folder of GUNW .nc products or a list)")
+        opts["rule"] = opts.pop("pairs")
+        opts.setdefault("var", "coherence")
+    if not aoi:
+        raise UsageError(f"--source {source} needs --aoi: the files are worked out from it")
+    from ..aoi import load_aoi
+
+    area = load_aoi(aoi).geometry
+    progress = TileProgress()
+    try:
+        report = tile_source(source, store, area, collection=collection, resolution=resolution or 10.0,
+                             period=None if period == "static" else period, min_valid=min_valid,
+                             workers=workers, dask=dask, shard_chips=shard_chips, progress=progress, **opts)
+    finally:
+        progress.close()
+    typer.echo(json.dumps(report.as_dict()) if as_json else report.summary_line())
     if not report.ok:
         raise typer.Exit(1)

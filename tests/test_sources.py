@@ -256,7 +256,7 @@ def gunw_products(tmp_path_factory):
     for ref, sec, fr in _PAIRS:
         west, north, shape = frames[fr]
         lon = "00005E" if fr == "A" else "00006E"
-        name = f"S1-GUNW-A-R-088-tops-{ref}_{sec}-054512-{lon[1:]}_00045N-PP-{fr.lower()}1c9-v2_0_4.nc"
+        name = f"S1-GUNW-A-R-088-tops-{ref}_{sec}-054512-{lon}_00045N-PP-{fr.lower()}1c9-v2_0_4.nc"
         out[f"{ref}_{sec}"] = _write_gunw(folder / name, west, north, shape, rng)
     return folder, out
 

@@ -155,11 +155,18 @@ def test_gssic_chips_from_s3_equal_an_independent_reproject(gssic_s3, tmp_path):
         ref = _reference(mosaic, (4.0, 46.0), G, chip, 400)
         np.testing.assert_allclose(got, ref, atol=1e-5, equal_nan=True)
         assert np.isfinite(got).mean() > 0.5
-    # The winter tiles are different data: the season picks the file.
-    winter = np.where(gssic_s3["dns"][(4, "winter")] == 0, np.nan, gssic_s3["dns"][(4, "winter")] * 0.01)
-    cid = st.chip_ids(name)[0]
-    assert not np.allclose(st.read_chip(name, cid)[0], _reference(winter.astype("float32"), (4.0, 46.0), G,
-                                                                   Chip.from_id(cid), 400), equal_nan=True)
+    # Another season is another file and another period of the same collection.
+    rep = tile_gssic(store, shapely.box(*AOI_SEAM), season="winter", var="COH12", pol="vv",
+                     root=f"s3://{BUCKET}/data/tiles", endpoint_url=gssic_s3["url"], workers=2)
+    assert rep.ok and rep.chips_written == report.chips_written
+    st = ChipStore.open(store)
+    assert st.periods(name) == ["2020-JJA", "2020-DJF"]
+    dn = np.concatenate([gssic_s3["dns"][(4, "winter")], gssic_s3["dns"][(5, "winter")]], axis=1)
+    winter = np.where(dn == 0, np.nan, dn * 0.01).astype("float32")
+    for cid in st.chip_ids(name):
+        ref = _reference(winter, (4.0, 46.0), G, Chip.from_id(cid), 400)
+        np.testing.assert_allclose(st.read_chip(name, cid, "2020-DJF")[0], ref, atol=1e-5, equal_nan=True)
+        assert not np.allclose(st.read_chip(name, cid, "2020-JJA")[0], ref, equal_nan=True)
 
 
 def test_cli_gssic_over_https_mirror_and_local_folder(gssic_s3, tmp_path):
@@ -410,7 +417,7 @@ def _write_biomass_tiles(folder: Path, rng: np.random.Generator, box: tuple[floa
                       window=Window(c0, r0, c1 - c0, r1 - r0))
 
 
-def test_biomass_regression_on_emulator_s1_end_to_end(tmp_path):
+def test_biomass_regression_on_emulator_s1_end_to_end(tmp_path, gssic_s3, gunw_products):
     rng = np.random.default_rng(2020)
     bio = tmp_path / "cci"
     bio.mkdir()
@@ -435,17 +442,28 @@ def test_biomass_regression_on_emulator_s1_end_to_end(tmp_path):
     for cid in st.chip_ids("cci_biomass")[:3]:
         ref = _reference(agb, (west, north), BIO, Chip.from_id(cid), 400)
         np.testing.assert_allclose(st.read_chip("cci_biomass", cid)[0], ref, atol=1e-3, rtol=1e-6)
-    # First-class in the dataset: S1 input, biomass target, aligned by chip id.
+    # Coherence (GSSIC) and interferograms (GUNW) beside S1 GRD, into the same store.
+    res = _run("tile", "--source", "gssic", "--season", "summer", "--var", "COH12", "--root",
+               str(gssic_s3["folder"]), "--aoi", str(aoi), "--store", str(store))
+    assert res.returncode == 0, res.stderr
+    res = _run("tile", "--source", "gunw", "--products", str(gunw_products[0]), "--min-days", "12",
+               "--max-days", "48", "--aoi", str(aoi), "--store", str(store))
+    assert res.returncode == 0, res.stderr
+    # First-class in the dataset: S1, coherence and interferogram inputs, biomass target, aligned by chip id.
     from m3leo_extract.dataset import ChipDataset
 
-    ds = ChipDataset(store, inputs=["s1"], target="cci_biomass", split="train")
-    assert ds.task == "regression" and len(ds) > 0
+    inputs = ["s1", "gssic_vv_coh12", "gunw_coherence"]
+    ds = ChipDataset(store, inputs=inputs, target="cci_biomass", split="train")
+    assert ds.task == "regression" and len(ds) > 0 and ds.n_skipped == 0
     s = ds[0]
     assert s["mask"].shape == (2, 400, 400) and s["s1"].shape == (4, 400, 400)
+    assert s["gssic_vv_coh12"].shape == (1, 400, 400) and s["gunw_coherence"].shape == (1, 400, 400)
     np.testing.assert_array_equal(s["mask"][0].numpy(), st.read_chip("cci_biomass", s["chip_id"])[0])
+    np.testing.assert_array_equal(ds.read_raw("gunw_coherence", 0),
+                                  ChipStore.open(store).read_chip("gunw_coherence", s["chip_id"]))
     run = tmp_path / "run"
-    res = _run("train", "--store", str(store), "--input", "s1", "--target", "cci_biomass", "--epochs", "1",
-               "--device", "cpu", "--crop", "64", "--batch-size", "4", "--out", str(run))
+    res = _run("train", "--store", str(store), "--input", ",".join(inputs), "--target", "cci_biomass",
+               "--epochs", "1", "--device", "cpu", "--crop", "64", "--batch-size", "4", "--out", str(run))
     assert res.returncode == 0, res.stderr
     metrics = json.loads((run / "metrics.json").read_text())
     assert math.isfinite(metrics["history"][-1]["val_rmse"])

@@ -186,6 +186,67 @@ def test_cli_gssic_over_https_mirror_and_local_folder(gssic_s3, tmp_path):
         np.testing.assert_array_equal(got["http"][c], got["local"][c])
 
 
+class _RangeHandler(BaseHTTPRequestHandler):
+    """A static https-mirror stand-in that honours Range requests and counts the bytes it sends."""
+
+    root: Path = Path(".")
+    sent = 0
+
+    def _body(self) -> bytes | None:
+        f = self.root / self.path.lstrip("/")
+        return f.read_bytes() if f.is_file() else None
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        body = self._body()
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Length", str(len(body or b"")))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = self._body()
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        rng = self.headers.get("Range")
+        if rng:
+            a, b = rng.split("=")[1].split("-")
+            lo, hi = int(a), min(int(b) if b else len(body) - 1, len(body) - 1)
+            part = body[lo:hi + 1]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {lo}-{hi}/{len(body)}")
+        else:
+            part = body
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(part)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        self.wfile.write(part)
+        type(self).sent += len(part)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_gssic_reads_only_the_windows_it_needs(gssic_s3, tmp_path):
+    """Through /vsicurl/ from an http mirror: the chips come out right and far less than the tiles is read."""
+    import shapely
+
+    _RangeHandler.root, _RangeHandler.sent = gssic_s3["folder"], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RangeHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        small = (4.975, 45.70, 5.01, 45.73)
+        rep = tile_gssic(tmp_path / "ds", shapely.box(*small), season="summer", var="COH12",
+                         root=f"http://127.0.0.1:{server.server_port}", workers=1)
+    finally:
+        server.shutdown()
+    assert rep.ok and rep.chips_written >= 1
+    sizes = sum(f.stat().st_size for f in gssic_s3["folder"].rglob("*_summer_vv_COH12.tif"))
+    assert 0 < _RangeHandler.sent < 0.5 * sizes, (_RangeHandler.sent, sizes)
+
+
 @pytest.mark.parametrize("args,needle", [
     (["--source", "nope"], "unknown source"),
     (["--source", "gssic", "--season", "monsoon", "--var", "COH12"], "monsoon"),

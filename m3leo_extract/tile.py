@@ -764,6 +764,8 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
         raise UsageError(f"kind {kind!r} is not known; use categorical or continuous")
     if not 0.0 <= min_valid <= 1.0:
         raise UsageError(f"--min-valid {min_valid} is outside 0..1; give a fraction such as 0.5")
+    if combine not in ("first", "mean"):
+        raise UsageError(f"combine {combine!r} is not known; use first or mean")
     if not collection or not collection.replace("_", "").isalnum():
         raise CollectionError(f"collection name {collection!r} must be letters, digits and underscores")
     geometry = _load_geometry(aoi)

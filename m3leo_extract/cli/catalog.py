@@ -20,10 +20,11 @@ CatalogOpt = Annotated[list[Path] | None, typer.Option("--catalog", help="Extra 
 def list_cmd(catalog: CatalogOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Name, asset, bands, resolution, kind and temporal rule of every recipe."""
     from ..catalog import load_catalog
-    from ..sources import SOURCES
 
     recipes = load_catalog(catalog or ())
     if as_json:
+        from ..sources import SOURCES
+
         typer.echo(json.dumps([r.describe() for r in recipes.values()]
                               + [s.describe() for s in SOURCES.values()], indent=2))
         return
@@ -31,6 +32,8 @@ def list_cmd(catalog: CatalogOpt = None, as_json: Annotated[bool, typer.Option("
     for r in recipes.values():
         typer.echo(f"{r.name:16} {r.asset or '(local)':38} {r.kind:11} {r.resolution:>4g}m {r.temporal:9} "
                    f"{','.join(r.band_names)}")
+    from ..sources import SOURCES
+
     for s in SOURCES.values():  # external sources: `m3leo tile --source NAME` (docs/sources.md)
         typer.echo(f"{s.name:16} {s.default_root[:38]:38} {'source':11} {'':>5} {s.temporal.split()[0]:9} "
                    f"{','.join(v.name for v in s.variables)}")
@@ -46,13 +49,14 @@ def show_cmd(
                                                   help="Algorithm list endpoint (default: local emulator)")] = None,
 ) -> None:
     """Everything about one recipe, with the Earth Engine expression it builds for an example chip."""
-    from ..catalog import get_recipe, load_catalog, parse_periods
-    from ..expression_preview import preview
     from ..sources import SOURCES
 
     if name in SOURCES:  # an external source: its layout, variables, grid and licence
         typer.echo(json.dumps(SOURCES[name].describe(), indent=2))
         return
+    from ..catalog import get_recipe, load_catalog, parse_periods
+    from ..expression_preview import preview
+
     recipe = get_recipe(name, load_catalog(catalog or ()))
     periods = parse_periods(period)
     typer.echo(json.dumps(preview(recipe, periods[0], aoi, ee_url), indent=2))

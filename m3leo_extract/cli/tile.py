@@ -66,7 +66,6 @@ def tile(
     kind: Annotated[str | None, typer.Option(help="categorical|continuous, for a new collection.")] = None,
     shard_chips: Annotated[int | None, typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
     = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     source: Annotated[str | None, typer.Option(
         help="An external source instead of INPUTS: gssic, gunw or cci_biomass (docs/sources.md).")] = None,
     season: Annotated[str | None, typer.Option(help="gssic: winter|spring|summer|fall.")] = None,
@@ -86,12 +85,17 @@ def tile(
     pairs: Annotated[str, typer.Option(help="gunw: date-pair rule closest|farthest|mean.")] = "closest",
     min_days: Annotated[int, typer.Option("--min-days", min=0, help="gunw: shortest pair span (days).")] = 0,
     max_days: Annotated[int, typer.Option("--max-days", min=0, help="gunw: longest pair span (days).")] = 9999,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
     from ..errors import UsageError
     from ..tile import RESAMPLINGS
     from ..tile import tile as run_tile
 
+    if resampling is not None and resampling not in RESAMPLINGS:
+        raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
+    if kind is not None and kind not in ("categorical", "continuous"):
+        raise UsageError(f"--kind {kind!r} is not known; use categorical or continuous")
     if source is not None:
         _tile_source(source, store, inputs, collection, aoi, resolution, period, min_valid, workers, dask,
                      shard_chips, as_json, dict(season=season, var=var, pol=pol, root=root,
@@ -103,10 +107,6 @@ def tile(
                          "cci_biomass")
     if not collection:
         raise UsageError("--collection is required with INPUTS: a catalog recipe or a new name")
-    if resampling is not None and resampling not in RESAMPLINGS:
-        raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
-    if kind is not None and kind not in ("categorical", "continuous"):
-        raise UsageError(f"--kind {kind!r} is not known; use categorical or continuous")
     band_list = [b.strip() for b in bands.split(",") if b.strip()] if bands else None
     area: Any = None
     if aoi:

@@ -39,7 +39,9 @@ def fingerprint(store: ChipStore, name: str, split: str = STATS_SPLIT) -> str:
     rows = np.flatnonzero(table["split"].astype(object) == split)
     written = int(np.count_nonzero(~np.isnan(valid[rows]))) if valid.size else 0
     provenance = json.dumps(store.attrs(name).get("periods", {}), sort_keys=True, default=str)
-    digest = hashlib.sha1(provenance.encode()).hexdigest()[:12]
+    h = hashlib.sha1(provenance.encode())
+    h.update(rows.astype("<i8").tobytes())  # which chips are train: a new split scheme makes the stats stale
+    digest = h.hexdigest()[:12]
     return f"v{STATS_VERSION}:{split}:{rows.size}:{valid.shape[1] if valid.ndim == 2 else 0}:{written}:{digest}"
 
 
@@ -92,8 +94,9 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     valid = st.read_valid(name)
     rows = np.flatnonzero(table["split"].astype(object) == split)
     if rows.size == 0:
-        raise StoreError(f"collection {name!r} has no {split} chips to compute statistics from; "
-                         "extract an AOI large enough to hold train chips (>= 5 chip rows)")
+        raise StoreError(f"collection {name!r} has no {split} chips to compute statistics from under the split "
+                         f"scheme {st.split_scheme()}; a small AOI needs narrower bands: `m3leo split --store "
+                         f"{st.root} --scheme bands:width=4km,angle=0,guard=0`")
     s = st.shard_chips(name)
     rows, sampled = _sample_rows(rows, s, max_chips)
     nodata = spec.nodata

@@ -14,8 +14,16 @@ import shapely
 
 from m3leo_extract.aoi import load_aoi
 from m3leo_extract.errors import GridError
-from m3leo_extract.grid import (DEFAULT_SCHEME, LEGACY_SPLIT, NO_SPLIT, SPLIT_NAMES, Chip, chip_arrays, parse_split,
-                                split_of)
+from m3leo_extract.grid import (
+    DEFAULT_SCHEME,
+    LEGACY_SPLIT,
+    NO_SPLIT,
+    SPLIT_NAMES,
+    Chip,
+    chip_arrays,
+    parse_split,
+    split_of,
+)
 from m3leo_extract.gridio import load_split_table, summary
 from m3leo_extract.stats import ensure_stats, load_stats
 from m3leo_extract.store import ChipStore, CollectionSpec

@@ -40,8 +40,8 @@ Progress = Callable[[dict[str, Any]], None]
 class TrainConfig:
     """Everything a run depends on; saved as RUN_DIR/config.json."""
 
-    store: str | Path
-    inputs: Sequence[str] | str = ("s1",)
+    store: str | Path | Sequence[str | Path]  # one store, or several (regions) trained as one dataset
+    inputs: Sequence[str] | str = ("s1",)  # InputSpec texts: "s1", "s1:2020-*", "s1:2020-*[VV_ASC-VH_ASC]"
     target: str = "esa_worldcover"
     epochs: int = 6
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -65,13 +65,18 @@ class TrainConfig:
     eval_batch_size: int = 4
     preview_chips: int = 4
     resume: str | Path | None = None  # a run directory to continue from its last.pt
+    holdout: str | Path | None = None  # one of the stores: test on all its chips, train/val on the others
 
     def __post_init__(self) -> None:
-        if isinstance(self.inputs, str):
-            self.inputs = [s.strip() for s in self.inputs.split(",") if s.strip()]
-        self.inputs = list(self.inputs)
-        if not self.inputs:
-            raise UsageError("no input collection given; use e.g. --input s1 or --input s1,s2")
+        from .inputs import parse_inputs
+
+        self.inputs = [str(spec) for spec in parse_inputs(self.inputs)]
+        if isinstance(self.store, (list, tuple)):
+            self.store = [str(s) for s in self.store] if len(self.store) != 1 else str(self.store[0])
+            if not self.store:
+                raise UsageError("no store given; use --store DIR (repeat it for several regions)")
+        if self.holdout is not None and not isinstance(self.store, list):
+            raise UsageError("--holdout needs several --store directories, one of them the held-out region")
         if self.epochs < 1:
             raise UsageError(f"--epochs must be >= 1, got {self.epochs}")
         if self.batch_size < 1 or self.eval_batch_size < 1:
@@ -87,8 +92,9 @@ class TrainConfig:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("store", "out", "resume"):
+        for k in ("out", "resume", "holdout"):
             d[k] = None if d[k] is None else str(d[k])
+        d["store"] = [str(s) for s in self.store] if isinstance(self.store, list) else str(self.store)
         return d
 
 
@@ -314,19 +320,17 @@ class _Run:
         self.cfg = cfg
         self.device = _device(cfg.device)
         self.cuda = self.device.type == "cuda"
-        kw: dict[str, Any] = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
-        self.train_ds = ChipDataset(cfg.store, split="train", **kw)
-        self.val_ds = ChipDataset(cfg.store, split="val", **kw)
-        self.test_ds = ChipDataset(cfg.store, split="test", **kw)
+        self.train_ds, self.val_ds, self.test_ds = make_datasets(cfg)
         for name, ds in (("train", self.train_ds), ("val", self.val_ds)):
             if len(ds) == 0:
                 raise UsageError(
                     f"no {name} chips with all of {', '.join(cfg.inputs)} and {cfg.target} (skipped: "
-                    f"{ds.skipped}); extract them, or an AOI at least 5 chip rows (20 km) tall so every split "
-                    "has chips")
+                    f"{ds.skipped}); extract them, or, for a small AOI, choose a narrower split scheme "
+                    "(`m3leo split --store DIR --scheme bands:width=4km,angle=0,guard=0`)")
         self.task = self.train_ds.task or "segmentation"
+        self.keys = list(self.train_ds.inputs)
         mods = self.train_ds.modalities
-        px = {mods[n].chip_px for n in [*cfg.inputs, cfg.target]}
+        px = {mods[n].chip_px for n in [*self.keys, cfg.target]}
         if len(px) > 1:
             raise UsageError(f"inputs and target have different chip sizes ({sorted(px)} px); store them at one "
                              "resolution to train on them together")
@@ -377,7 +381,7 @@ class _Run:
 
     # -- one batch -------------------------------------------------------------------------------------------
     def _x(self, batch: dict[str, Any]) -> torch.Tensor:
-        x = torch.cat([batch[n] for n in self.cfg.inputs], 1).to(self.device, non_blocking=True)
+        x = torch.cat([batch[n] for n in self.keys], 1).to(self.device, non_blocking=True)
         return x.contiguous(memory_format=torch.channels_last) if self.cuda and self.cfg.channels_last else x
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -470,7 +474,22 @@ class _Run:
 
 
 _RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", "crop", "crops_per_chip",
-                "class_weights", "batch_size", "lr", "weight_decay", "seed", "period")
+                "class_weights", "batch_size", "lr", "weight_decay", "seed", "period", "holdout")
+
+
+def make_datasets(cfg: TrainConfig) -> tuple[Any, Any, Any]:
+    """(train, val, test) datasets of a run: one store's splits, several stores' splits (stats over their union's
+    train split), or with `holdout` the other stores' train/val and every chip of the held-out store as test."""
+    kw: dict[str, Any] = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
+    if not isinstance(cfg.store, list):
+        return tuple(ChipDataset(cfg.store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
+    from .multistore import MultiStoreDataset, holdout_datasets, union_stats
+
+    if cfg.holdout is not None:
+        return holdout_datasets(cfg.store, cfg.holdout, cfg.inputs, cfg.target, period=cfg.period)
+    stats = union_stats(cfg.store, cfg.inputs, cfg.target)
+    return tuple(MultiStoreDataset(cfg.store, split=s, stats=stats, **kw)  # type: ignore[return-value]
+                 for s in ("train", "val", "test"))
 
 
 def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
@@ -563,7 +582,8 @@ def _write_metrics(run_dir: Path, run: _Run, history: list[dict[str, Any]], best
     doc = {"task": run.task, "config": run.cfg.to_json(), "params": run.params,
            "chips": {"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
            "skipped": {"train": run.train_ds.skipped, "val": run.val_ds.skipped, "test": run.test_ds.skipped},
-           "periods": {n: m.period for n, m in run.train_ds.modalities.items()},
+           "periods": {n: [m.period for m in stack] for n, stack in run.train_ds.stacks.items()},
+           "channels": run.train_ds.channel_names(), "holdout": run.cfg.to_json()["holdout"],
            "classes": run.train_ds.classes, "class_names": run.train_ds.class_names,
            "history": history, "best": {k: v for k, v in best.items() if k != "score"}, "test": test}
     if run.task == "segmentation":

@@ -172,3 +172,18 @@ def holdout_datasets(stores: Sequence[ChipStore | str | Path], holdout: ChipStor
     val = MultiStoreDataset(others, inputs, target, "val", stats=stats, exclude=sorted(held_ids), **kw)
     test = MultiStoreDataset([held], inputs, target, None, stats=stats, **kw)
     return train, val, test
+
+
+def split_datasets(store: str | Path | Sequence[str | Path], inputs: Sequence[str | InputSpec] | str,
+                   target: str | None, *, period: str | dict[str, str] | None = None,
+                   holdout: str | Path | None = None) -> tuple[Any, Any, Any]:
+    """(train, val, test): one store's splits; several stores' splits with stats over their union's train split;
+    or, with `holdout`, the other stores' train/val and every chip of the held-out store as test."""
+    kw: dict[str, Any] = {"inputs": inputs, "target": target, "period": period}
+    if not isinstance(store, (list, tuple)):
+        return tuple(ChipDataset(store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
+    if holdout is not None:
+        return holdout_datasets(store, holdout, inputs, target, period=period)
+    stats = union_stats(store, inputs, target)
+    return tuple(MultiStoreDataset(store, split=s, stats=stats, **kw)  # type: ignore[return-value]
+                 for s in ("train", "val", "test"))

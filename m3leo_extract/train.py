@@ -478,18 +478,10 @@ _RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", 
 
 
 def make_datasets(cfg: TrainConfig) -> tuple[Any, Any, Any]:
-    """(train, val, test) datasets of a run: one store's splits, several stores' splits (stats over their union's
-    train split), or with `holdout` the other stores' train/val and every chip of the held-out store as test."""
-    kw: dict[str, Any] = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
-    if not isinstance(cfg.store, list):
-        return tuple(ChipDataset(cfg.store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
-    from .multistore import MultiStoreDataset, holdout_datasets, union_stats
+    """(train, val, test) datasets of a run (see `multistore.split_datasets`)."""
+    from .multistore import split_datasets
 
-    if cfg.holdout is not None:
-        return holdout_datasets(cfg.store, cfg.holdout, cfg.inputs, cfg.target, period=cfg.period)
-    stats = union_stats(cfg.store, cfg.inputs, cfg.target)
-    return tuple(MultiStoreDataset(cfg.store, split=s, stats=stats, **kw)  # type: ignore[return-value]
-                 for s in ("train", "val", "test"))
+    return split_datasets(cfg.store, cfg.inputs, cfg.target, period=cfg.period, holdout=cfg.holdout)
 
 
 def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:

@@ -186,3 +186,35 @@ def test_input_text_parses_into_specs() -> None:
     assert parse_inputs([str(s) for s in specs]) == specs
     with pytest.raises(UsageError, match="unbalanced"):
         parse_inputs("s1[VV_ASC-VH_ASC")
+
+
+def test_lightning_datamodule_serves_the_same_samples_and_fits(regions, tmp_path) -> None:
+    L = pytest.importorskip("lightning")
+    from m3leo_extract.datamodule import ChipDataModule
+    from m3leo_extract.models import build_model
+
+    a, b = regions
+    dm = ChipDataModule([a, b], inputs="s1:2020-JJA,2020-SON", target="esa_worldcover", holdout=b, batch_size=2)
+    dm.setup("fit")
+    train, _, test = holdout_datasets([a, b], b, "s1:2020-JJA,2020-SON", "esa_worldcover")
+    assert dm.channels == {"s1": 8} and dm.num_classes == train.num_classes and len(dm.test_ds) == len(test)
+    batch = next(iter(dm.val_dataloader()))
+    assert batch["s1"].shape == (2, 8, 400, 400) and batch["mask"].dtype == torch.int64
+    torch.testing.assert_close(batch["s1"][0], dm.val_ds[0]["s1"])
+
+    class Seg(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = build_model("unet", 8, dm.num_classes, base=4, depth=2)
+
+        def training_step(self, batch, _):
+            return torch.nn.functional.cross_entropy(self.net(batch["s1"][..., :64, :64]),
+                                                     batch["mask"][..., :64, :64], ignore_index=-100)
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    trainer = L.Trainer(fast_dev_run=True, accelerator="cpu", logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, default_root_dir=str(tmp_path))
+    trainer.fit(Seg(), datamodule=dm)
+    assert trainer.state.finished

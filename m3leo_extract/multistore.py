@@ -182,6 +182,9 @@ def split_datasets(store: str | Path | Sequence[str | Path], inputs: Sequence[st
     kw: dict[str, Any] = {"inputs": inputs, "target": target, "period": period}
     if not isinstance(store, (list, tuple)):
         return tuple(ChipDataset(store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
+    roots = [str(Path(str(s)).resolve()) for s in store]
+    if len(set(roots)) < len(roots):
+        raise UsageError("the same store is given twice; give each region's store once")
     if holdout is not None:
         return holdout_datasets(store, holdout, inputs, target, period=period)
     stats = union_stats(store, inputs, target)

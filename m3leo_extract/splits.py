@@ -33,8 +33,9 @@ class SplitChange:
         for per in self.counts.values():
             for k, v in per.items():
                 totals[k] = max(totals.get(k, 0), v)
+        relabelled = self.changed and any(sum(per.values()) for per in self.counts.values())
         head = (f"split {self.after} (was {self.before}): chips re-labelled, normalisation statistics of the "
-                "old train split dropped" if self.changed else f"split {self.after}")
+                "old train split dropped" if relabelled else f"split {self.after}")
         return head + ("; " + ", ".join(f"{k} {v}" for k, v in totals.items()) if totals else "")
 
 

@@ -318,6 +318,8 @@ class ChipDataset(Dataset):
                 mean, std = band_mean_std(stats, m.bands)
                 self._norm[name] = (mean[:, None, None], (1.0 / std)[:, None, None].astype("float32"))
                 if spec.derived:
+                    from .inputs import derived_stats
+
                     dm, ds = band_mean_std(stats.get("derived") or derived_stats(st, spec, self.stacks[name]),
                                            [d.text for d in spec.derived])
                     self._derived_norm[name] = (dm[:, None, None], (1.0 / ds)[:, None, None].astype("float32"))
@@ -489,35 +491,6 @@ class ChipDataset(Dataset):
         if not m.nan_nodata:
             x[raw == m.nodata] = np.nan
         return x
-
-
-def derived_stats(st: ChipStore, spec: InputSpec, stack: Sequence[Modality], max_chips: int = 64,
-                  seed: int = 0) -> dict[str, Any]:
-    """{"bands": {expr: {mean, std, count}}} of an input's derived bands over (a seeded sample of) its train chips,
-    pooled over the stacked periods: the shape `stats.band_mean_std` reads."""
-    from .stats import moments_to_stats
-
-    table = st.chip_table(spec.key)
-    valid = st.read_valid(spec.key)
-    rows = np.flatnonzero(table["split"].astype(object) == "train")
-    if rows.size > max_chips:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
-    n = np.zeros(len(spec.derived))
-    s1 = np.zeros(len(spec.derived))
-    s2 = np.zeros(len(spec.derived))
-    for m in stack:
-        reader = ChunkReader(str(st.root), m)
-        for r in rows:
-            if not valid[r, m.time_index] > 0:
-                continue
-            raw = reader.read(int(r))
-            for j, d in enumerate(spec.derived):
-                v = d.evaluate(m.bands, raw, m.nodata)
-                v = v[np.isfinite(v)].astype("float64")
-                n[j] += v.size
-                s1[j] += v.sum()
-                s2[j] += (v * v).sum()
-    return moments_to_stats([d.text for d in spec.derived], n, s1, s2)
 
 
 def _class_lut(codes: list[int], m: Modality) -> np.ndarray:

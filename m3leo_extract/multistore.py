@@ -34,7 +34,7 @@ def _open(s: ChipStore | str | Path) -> ChipStore:
 def union_stats(stores: Sequence[ChipStore | str | Path], inputs: Sequence[str | InputSpec] | str,
                 target: str | None, *, max_chips: int | None = 4096) -> dict[str, dict[str, Any]]:
     """Per collection (inputs and target), the stats over the union of the stores' train splits."""
-    from .dataset import derived_stats
+    from .inputs import derived_stats
     from .stats import combine_stats, ensure_stats
 
     specs = parse_inputs(inputs)
@@ -166,7 +166,8 @@ def holdout_datasets(stores: Sequence[ChipStore | str | Path], holdout: ChipStor
         raise UsageError(f"--holdout {held.root} is not one of the --store directories")
     if not others:
         raise UsageError("--holdout leaves no store to train on; give at least two --store directories")
-    held_ids = set(ChipDataset(held, inputs=inputs, target=target, split=None, normalize=False).chip_ids)
+    held_ids = set(ChipDataset(held, inputs=inputs, target=target, split=None, normalize=False,
+                               period=kw.get("period")).chip_ids)
     stats = union_stats(others, inputs, target)
     train = MultiStoreDataset(others, inputs, target, "train", stats=stats, exclude=sorted(held_ids), **kw)
     val = MultiStoreDataset(others, inputs, target, "val", stats=stats, exclude=sorted(held_ids), **kw)

@@ -1,6 +1,7 @@
 """Benchmark the training data path: ChipDataset vs TorchGeo RasterDataset vs memory-mapped raw .npy chips.
 
     python benchmarks/loader.py [--quick] [--chips N] [--workers 4] [--batch 16] [--seconds S] [--keep DIR]
+                                [--stack]
 
 Writes the same synthetic S1 (4 x float32, dB), S2 (4 x uint16) and land-cover label (uint8) chips, 400 x 400
 px (10 m, UTM 31N), three ways in a temporary folder (64 chips with --quick, 256 otherwise):
@@ -13,7 +14,12 @@ px (10 m, UTM 31N), three ways in a temporary folder (64 chips with --quick, 256
             goes through ChipDataset's own decoding (normalisation, label mapping), so ours/raw isolates the
             cost of the store itself
 
-and measures samples/s through a DataLoader (--workers workers, --batch batch size, persistent workers, a
+With --stack, S1 is also written for the four seasons of 2020 and two more contenders read the 16-channel S1
+seasonal stack (`inputs="s1:2020-*"`: 4 seasons x 4 bands, as M3LEO's s1grd) with the labels: `ours_stack` from
+the store and `raw_stack` from one .npy per chip and season (the same decoding), so ours_stack/raw_stack is
+the store's cost for a stacked sample (4 S1 chunk reads + 1 label read).
+
+It measures samples/s through a DataLoader (--workers workers, --batch batch size, persistent workers, a
 warm-up pass first, the OS page cache warm for every contender), in --rounds interleaved rounds: each
 contender's best round counts, so load from elsewhere on the machine does not pick a winner. Prints a line
 per round and per contender, and last one JSON object.
@@ -73,16 +79,21 @@ def synth(i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return s1, s2, lc[None]
 
 
-def build(root: Path, n: int) -> dict[str, Any]:
-    """Write the store, the GeoTIFFs and the .npy chips; returns sizes and seconds."""
+SEASONS = ("2020-DJF", "2020-MAM", "2020-JJA", "2020-SON")
+
+
+def build(root: Path, n: int, stack: bool = False) -> dict[str, Any]:
+    """Write the store, the GeoTIFFs and the .npy chips (and the S1 seasons with `stack`); sizes and seconds."""
     import rasterio
 
     from m3leo_extract.catalog import load_catalog
+    from m3leo_extract.grid import DEMO_SPLIT
     from m3leo_extract.store import ChipStore
 
     t0 = time.monotonic()
     chips = make_chips(n)
     st = ChipStore.open(root / "store", create=True)
+    st.set_split_scheme(DEMO_SPLIT)  # 16 chip rows: narrow bands so the train split (the stats) has chips
     cat = load_catalog()
     names = {"s1": "s1", "s2": "s2", "labels": "esa_worldcover"}
     for name, recipe in names.items():
@@ -90,6 +101,9 @@ def build(root: Path, n: int) -> dict[str, Any]:
         st.ensure_collection(spec)
         st.add_chips(name, chips)
         st.ensure_period(name, "2020")
+    if stack:
+        for season in SEASONS:
+            st.ensure_period("s1", season)
     for sub in ("tif/s1", "tif/s2", "tif/labels", "npy"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     s = st.shard_chips("s1")
@@ -100,6 +114,12 @@ def build(root: Path, n: int) -> dict[str, Any]:
         for m, name in enumerate(("s1", "s2", "labels")):
             data = np.stack([a[m] for a in arrays])
             st.write_shard(name, lo // s, 0, ids, data, np.ones(len(part)))
+            if stack and name == "s1":  # each season: the same speckled scene, a season's offset in dB
+                for k, season in enumerate(SEASONS, start=1):
+                    seasonal = data + np.float32(0.5 * k)
+                    st.write_shard("s1", lo // s, st.periods("s1").index(season), ids, seasonal, np.ones(len(part)))
+                    for c, arr in zip(part, seasonal, strict=True):
+                        np.save(root / "npy" / f"{c.chip_id}_s1@{season}.npy", arr)
             for c, arr in zip(part, data, strict=True):
                 np.save(root / "npy" / f"{c.chip_id}_{name}.npy", arr)
                 prof = {"driver": "GTiff", "width": PX, "height": PX, "count": arr.shape[0], "dtype": arr.dtype.name,
@@ -143,20 +163,37 @@ def ours(root: Path, workers: int, batch: int) -> Contender:
     return Contender("ours", ds, list(range(len(ds))), collate, workers, batch, init_s=init)
 
 
-def raw(root: Path, workers: int, batch: int) -> Contender:
+def ours_stack(root: Path, workers: int, batch: int) -> Contender:
     from m3leo_extract.dataset import ChipDataset, collate
 
-    class RawChips(ChipDataset):
+    ds = ChipDataset(root / "store", inputs="s1:2020-*", target="labels", split=None)
+    assert ds.channels() == {"s1": 16}
+    return Contender("ours_stack", ds, list(range(len(ds))), collate, workers, batch)
+
+
+class _Npy:
+    """Mixed into ChipDataset: read memory-mapped uncompressed .npy chips instead of the store."""
+
+    npy: Path
+    chip_ids: list[str]
+    stacks: dict[str, Any]
+
+    def read_raw(self, name: str, i: int, k: int = 0) -> np.ndarray:
+        period = self.stacks[name][k].period
+        suffix = name if period == "2020" else f"{name}@{period}"
+        return np.load(self.npy / f"{self.chip_ids[i]}_{suffix}.npy", mmap_mode="r")
+
+
+def raw(root: Path, workers: int, batch: int, stack: bool = False) -> Contender:
+    from m3leo_extract.dataset import ChipDataset, collate
+
+    class RawChips(_Npy, ChipDataset):
         """ChipDataset's decoding over memory-mapped uncompressed .npy chips instead of the store."""
 
-        npy: Path
-
-        def read_raw(self, name: str, i: int) -> np.ndarray:
-            return np.load(self.npy / f"{self.chip_ids[i]}_{name}.npy", mmap_mode="r")
-
-    ds = RawChips(root / "store", inputs=["s1", "s2"], target="labels", split=None)
+    inputs: Any = "s1:2020-*" if stack else ["s1", "s2"]
+    ds = RawChips(root / "store", inputs=inputs, target="labels", split=None)  # the periods `ours` reads
     ds.npy = root / "npy"
-    return Contender("raw", ds, list(range(len(ds))), collate, workers, batch)
+    return Contender("raw_stack" if stack else "raw", ds, list(range(len(ds))), collate, workers, batch)
 
 
 def torchgeo(root: Path, workers: int, batch: int, name: str = "torchgeo", pattern: str = "*.tif") -> Contender:
@@ -190,17 +227,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, help="timed seconds per contender and round (default 6, 2 with --quick)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each contender's best round counts")
     ap.add_argument("--keep", type=Path, help="build the data here and keep it")
+    ap.add_argument("--stack", action="store_true",
+                    help="also the 16-channel S1 seasonal stack (ours_stack, raw_stack)")
     a = ap.parse_args(argv)
     n = a.chips or (64 if a.quick else 256)
     seconds = a.seconds or (2.0 if a.quick else 6.0)
     root = a.keep or Path(tempfile.mkdtemp(prefix="m3leo-bench-loader-"))
     tg_error = None
     try:
-        info = build(root, n)
+        info = build(root, n, a.stack)
         print(f"built {n} chips of {PX} px (s1 4xf32, s2 4xu16, labels u8; half in UTM 31N, half in 32N) in "
               f"{info['build_s']}s: store {info['mb']['store']} MB, GeoTIFF {info['mb']['tif']} MB, "
               f"npy {info['mb']['npy']} MB", flush=True)
         contenders = [ours(root, a.workers, a.batch), raw(root, a.workers, a.batch)]
+        if a.stack:
+            contenders += [ours_stack(root, a.workers, a.batch), raw(root, a.workers, a.batch, stack=True)]
         try:
             contenders += [torchgeo(root, a.workers, a.batch),
                            torchgeo(root, a.workers, a.batch, "torchgeo_one_zone", "31N_*.tif")]
@@ -234,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         "seconds_per_round": seconds, "cpus": os.cpu_count(), "mb": info["mb"],
         "torchgeo": tg_info.get("version") or tg_error,
     }
+    if a.stack:
+        out.update({"ours_stack_samples_s": round(best["ours_stack"], 1),
+                    "raw_stack_samples_s": round(best["raw_stack"], 1),
+                    "stack_fraction_of_raw": round(best["ours_stack"] / best["raw_stack"], 3)})
     print(json.dumps(out))
     return 0
 

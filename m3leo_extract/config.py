@@ -28,6 +28,8 @@ class DatasetConfig:
     rolling: str = ""
     rolling_start: str = ""
     catalog: list[str] = field(default_factory=list)
+    # Split scheme (grid.parse_split), part of what the dataset is; empty = grid.DEFAULT_SPLIT.
+    split: str = ""
     ee_url: str = ""
     project: str = ""
     options: dict[str, Any] = field(default_factory=dict)
@@ -59,6 +61,10 @@ class DatasetConfig:
             raise UsageError(f"{source}: unknown key(s) {sorted(unknown)}; allowed: {', '.join(sorted(known))}")
         if "aoi" not in d or "collections" not in d:
             raise UsageError(f"{source}: needs at least `aoi` and `collections`")
+        if d.get("split"):
+            from .grid import parse_split
+
+            parse_split(str(d["split"]))  # a bad scheme fails here, with the scheme's own message
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})
 
     @classmethod

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from torch.utils.data import Dataset
 
 from .errors import StoreError, UsageError
 from .grid import Chip
+from .inputs import InputSpec, parse_inputs
 from .store import STORE_NAME, ChipStore
 
 IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss's default ignore_index
@@ -222,54 +223,73 @@ def _crc_ok(index: bytes) -> bool:
 class ChipDataset(Dataset):
     """Chips of `split` that have every input and the target, as dict samples (see the module docstring)."""
 
-    def __init__(self, store: ChipStore | str | Path, inputs: Sequence[str] | str = ("s1", "s2"),
+    def __init__(self, store: ChipStore | str | Path, inputs: Sequence[str | InputSpec] | str = ("s1", "s2"),
                  target: str | None = "esa_worldcover", split: str | None = "train",
                  period: str | dict[str, str] | None = None,
                  transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
                  normalize: bool = True, min_valid: float = 0.0, as_image: bool = False,
-                 stats_max_chips: int | None = 4096) -> None:
-        from .stats import band_mean_std, ensure_stats
-
+                 stats_max_chips: int | None = 4096, stats: Mapping[str, dict[str, Any]] | None = None,
+                 exclude: Collection[str] = ()) -> None:
+        """`stats` overrides the store's own train-split statistics per collection (e.g. a union over several
+        stores); `exclude` drops those chip ids (e.g. a held-out region's)."""
         st = store if isinstance(store, ChipStore) else ChipStore.open(store)
         self.root = str(st.root)
-        self.inputs = [s.strip() for s in inputs.split(",")] if isinstance(inputs, str) else list(inputs)
-        if not self.inputs:
-            raise UsageError("ChipDataset needs at least one input collection, e.g. inputs=['s1']")
+        self.input_specs = parse_inputs(inputs)
+        self.inputs = [s.key for s in self.input_specs]
         if target is not None and target in self.inputs:
             raise UsageError(f"{target!r} is both an input and the target; pick one role for it")
         self.target = target
         self.split = split
         self.transforms = transforms
         self.as_image = as_image
+        self._stats_override = dict(stats or {})
         names = self.inputs + ([target] if target else [])
         periods = period if isinstance(period, dict) else {n: period for n in names}
-        self.modalities: dict[str, Modality] = {}
+        specs = {s.key: s for s in self.input_specs}
+        self.modalities: dict[str, Modality] = {}  # the first (or only) period of each collection
+        self.stacks: dict[str, list[Modality]] = {}  # every period an input stacks, in channel order
         for name in names:
             spec = st.spec(name)
             labels = st.periods(name)
-            label = pick_period(name, labels, periods.get(name))
-            self.modalities[name] = Modality(
+            if name in specs:
+                specs[name].check_bands(spec.bands)
+                chosen = specs[name].resolve_periods(labels, periods.get(name))
+            else:
+                chosen = [pick_period(name, labels, periods.get(name))]
+            self.stacks[name] = [Modality(
                 name=name, bands=spec.bands, dtype=spec.dtype, nodata=spec.nodata, kind=spec.kind,
                 chip_px=spec.chip_px, resolution=spec.resolution, period=label, time_index=labels.index(label),
-                shard_chips=st.shard_chips(name))
+                shard_chips=st.shard_chips(name)) for label in chosen]
+            self.modalities[name] = self.stacks[name][0]
+        self._select_chips(st, names, split, min_valid, set(exclude))
+        self._setup_encoding(st, normalize, stats_max_chips)
+        self._readers: dict[tuple[str, int], ChunkReader] = {}
+        self._pid = os.getpid()
 
+    def _select_chips(self, st: ChipStore, names: list[str], split: str | None, min_valid: float,
+                      exclude: set[str]) -> None:
         # Candidates: the split's chips of the target (or of the first input when unlabelled).
-        base = target or self.inputs[0]
+        base = self.target or self.inputs[0]
         table = st.chip_table(base)
         ids = table["chip"].astype(object)
         if split not in (None, "all"):
             ids = ids[table["split"].astype(object) == split]
+        if exclude:
+            ids = np.array([c for c in ids if str(c) not in exclude], dtype=object)
         rows: dict[str, list[int]] = {n: [] for n in names}
         self.skipped: dict[str, int] = {n: 0 for n in names}
         kept: list[str] = []
         index = {n: {c: i for i, c in enumerate(st.chip_ids(n))} for n in names}
-        valid = {n: st.read_valid(n)[:, self.modalities[n].time_index] for n in names}
+        every = st.read_valid
+        valid = {n: np.stack([every(n)[:, m.time_index] for m in self.stacks[n]], 1) if len(ids) else None
+                 for n in names}
         for cid in map(str, ids):
             found = {}
             for n in names:
                 r = index[n].get(cid)
-                v = valid[n][r] if r is not None else math.nan
-                if r is None or not v > min_valid:  # NaN (never written) fails too
+                # Every stacked period must be written and non-empty (NaN = never written fails too).
+                ok = r is not None and bool(np.all(valid[n][r] > min_valid))  # type: ignore[index]
+                if not ok:
                     self.skipped[n] += 1
                 else:
                     found[n] = r
@@ -281,37 +301,52 @@ class ChipDataset(Dataset):
         self.n_skipped = len(ids) - len(kept)
         self._rows = {n: np.asarray(r, dtype="int64") for n, r in rows.items()}
 
+    def _setup_encoding(self, st: ChipStore, normalize: bool, stats_max_chips: int | None) -> None:
         # Normalisation (continuous inputs) and one-hot codes (categorical inputs), from train-split stats.
+        from .stats import band_mean_std
+
         self._norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._derived_norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._onehot: dict[str, np.ndarray] = {}
-        for name in self.inputs:
+        for spec in self.input_specs:
+            name = spec.key
             m = self.modalities[name]
             if m.kind == "categorical":
                 self._onehot[name] = np.array(self._class_codes(st, name), dtype="int64")
             elif normalize:
-                mean, std = band_mean_std(ensure_stats(st, name, max_chips=stats_max_chips), m.bands)
+                stats = self._stats_for(st, name, stats_max_chips)
+                mean, std = band_mean_std(stats, m.bands)
                 self._norm[name] = (mean[:, None, None], (1.0 / std)[:, None, None].astype("float32"))
+                if spec.derived:
+                    from .inputs import derived_stats
+
+                    dm, ds = band_mean_std(stats.get("derived") or derived_stats(st, spec, self.stacks[name]),
+                                           [d.text for d in spec.derived])
+                    self._derived_norm[name] = (dm[:, None, None], (1.0 / ds)[:, None, None].astype("float32"))
         self.classes: list[int] = []
         self.class_names: list[str] = []
         self._lut: np.ndarray | None = None
+        target = self.target
         if target and self.modalities[target].kind == "categorical":
             self.classes = self._class_codes(st, target)
             names_by_code = st.attrs(target).get("classes") or {}
             self.class_names = [str(names_by_code.get(str(c), c)) for c in self.classes]
             self._lut = _class_lut(self.classes, self.modalities[target])
-        self._readers: dict[str, ChunkReader] = {}
-        self._pid = os.getpid()
+
+    def _stats_for(self, st: ChipStore, name: str, max_chips: int | None = None) -> dict[str, Any]:
+        from .stats import ensure_stats
+
+        if name in self._stats_override:
+            return self._stats_override[name]
+        return ensure_stats(st, name, max_chips=max_chips)
 
     # -- metadata ---------------------------------------------------------------------------------------------
-    @staticmethod
-    def _class_codes(st: ChipStore, name: str) -> list[int]:
+    def _class_codes(self, st: ChipStore, name: str) -> list[int]:
         """Class codes from the collection's legend, else the codes seen in its train split."""
         legend = st.attrs(name).get("classes") or {}
         if legend:
             return sorted(int(k) for k in legend)
-        from .stats import ensure_stats
-
-        counts = ensure_stats(st, name).get("class_counts", {})
+        counts = self._stats_for(st, name).get("class_counts", {})
         return sorted(int(k) for k in counts)
 
     @property
@@ -327,22 +362,32 @@ class ChipDataset(Dataset):
 
     def channels(self) -> dict[str, int]:
         """Channels per input key as the samples hold them."""
-        return {n: (len(self._onehot[n]) if n in self._onehot else len(self.modalities[n].bands))
-                for n in self.inputs}
+        return {n: len(v) for n, v in self.channel_names().items()}
+
+    def channel_names(self) -> dict[str, list[str]]:
+        """Per input key, its channels in order: `band@period` (period-major), derived bands after each period's."""
+        out = {}
+        for spec in self.input_specs:
+            n = spec.key
+            names: list[str] = []
+            for m in self.stacks[n]:
+                per = ([f"class{c}" for c in self._onehot[n]] if n in self._onehot else list(m.bands))
+                per += [d.text for d in spec.derived]
+                names += [f"{b}@{m.period}" for b in per]
+            out[n] = names
+        return out
 
     def target_stats(self) -> dict[str, Any]:
         """The target's train-split stats (class counts, or per-band mean/std)."""
-        from .stats import ensure_stats
-
         if not self.target:
             raise UsageError("this dataset has no target")
-        return ensure_stats(self.root, self.target)
+        return self._stats_for(ChipStore.open(self.root, mode="r"), self.target)
 
     def __len__(self) -> int:
         return len(self.chip_ids)
 
     def __repr__(self) -> str:
-        periods = ", ".join(f"{n}@{m.period}" for n, m in self.modalities.items())
+        periods = ", ".join(f"{n}@{'+'.join(m.period for m in self.stacks[n])}" for n in self.stacks)
         return (f"ChipDataset({self.split}: {len(self)} chips, {periods}, target={self.target!r}, "
                 f"skipped={self.skipped})")
 
@@ -352,18 +397,18 @@ class ChipDataset(Dataset):
         state["_readers"] = {}
         return state
 
-    def _reader(self, name: str) -> ChunkReader:
+    def _reader(self, name: str, k: int = 0) -> ChunkReader:
         if self._pid != os.getpid():  # a forked worker: open our own
             self._readers, self._pid = {}, os.getpid()
-        r = self._readers.get(name)
+        r = self._readers.get((name, k))
         if r is None:
-            r = self._readers[name] = ChunkReader(self.root, self.modalities[name])
+            r = self._readers[(name, k)] = ChunkReader(self.root, self.stacks[name][k])
         return r
 
     # -- reading ----------------------------------------------------------------------------------------------
-    def read_raw(self, name: str, i: int) -> np.ndarray:
-        """Chip `i`'s stored values of collection `name`, (band, y, x), as stored (no normalisation)."""
-        return self._reader(name).read(int(self._rows[name][i]))
+    def read_raw(self, name: str, i: int, k: int = 0) -> np.ndarray:
+        """Chip `i`'s stored values of collection `name`, period `k` of its stack, (band, y, x), as stored."""
+        return self._reader(name, k).read(int(self._rows[name][i]))
 
     def __getitem__(self, key: int | tuple[int, int, int, int, int]) -> dict[str, Any]:
         """An index, or (index, y0, x0, h, w) for a window in the target's pixels (samplers may yield those)."""
@@ -379,9 +424,16 @@ class ChipDataset(Dataset):
             raise IndexError(f"chip index {i} out of range for {len(self)} chips")
         ref = self.modalities[self.target or self.inputs[0]]
         out: dict[str, Any] = {}
-        for name in self.inputs:
-            raw = _crop(self.read_raw(name, i), window, self.modalities[name].chip_px / ref.chip_px)
-            out[name] = torch.from_numpy(self._encode_input(name, raw))
+        for spec in self.input_specs:
+            name = spec.key
+            scale = self.modalities[name].chip_px / ref.chip_px
+            parts = []
+            for k in range(len(self.stacks[name])):
+                raw = _crop(self.read_raw(name, i, k), window, scale)
+                parts.append(self._encode_input(name, raw))
+                if spec.derived:
+                    parts.append(self._encode_derived(spec, raw))
+            out[name] = torch.from_numpy(parts[0] if len(parts) == 1 else np.concatenate(parts, 0))
         if self.target:
             raw = _crop(self.read_raw(self.target, i), window, 1.0)
             out["mask"] = torch.from_numpy(self._encode_target(raw))
@@ -418,6 +470,15 @@ class ChipDataset(Dataset):
         if not m.nan_nodata:
             x[raw == m.nodata] = 0.0
         return x
+
+    def _encode_derived(self, spec: InputSpec, raw: np.ndarray) -> np.ndarray:
+        m = self.modalities[spec.key]
+        x = np.stack([d.evaluate(m.bands, raw, m.nodata) for d in spec.derived])
+        if spec.key in self._derived_norm:
+            mean, inv = self._derived_norm[spec.key]
+            x -= mean
+            x *= inv
+        return np.nan_to_num(x, copy=False, nan=0.0)
 
     def _encode_target(self, raw: np.ndarray) -> np.ndarray:
         m = self.modalities[self.target]  # type: ignore[index]

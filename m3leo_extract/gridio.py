@@ -10,23 +10,24 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .grid import SPLITS, ChipArrays, outlines_4326
+from .grid import DEFAULT_SCHEME, NO_SPLIT, SPLIT_NAMES, ChipArrays, SplitScheme, outlines_4326
 
 BATCH_CHIPS = 250_000  # rows per Parquet row group: bounds memory whatever the AOI size
 
 
-def summary(chips: ChipArrays) -> dict[str, Any]:
-    """{"chips": N, "splits": {...}, "zones": [...], "per_zone": {...}} for `m3leo grid --json`."""
-    codes = chips.split
-    splits = {s: int((codes == i).sum()) for i, s in enumerate(SPLITS)}
+def summary(chips: ChipArrays, scheme: SplitScheme = DEFAULT_SCHEME) -> dict[str, Any]:
+    """{"chips": N, "split": scheme, "splits": {...}, "zones": [...], "per_zone": {...}} for `m3leo grid --json`."""
+    codes = chips.split_codes(scheme)
+    splits = {s: int((codes == i).sum()) for i, s in enumerate(SPLIT_NAMES)}
     epsg = chips.epsg
     per_zone: dict[str, dict[str, int]] = {}
     for code in np.unique(epsg):
         sel = epsg == code
         name = f"{int(code) % 100:02d}{'S' if int(code) >= 32700 else 'N'}"
         per_zone[name] = {"chips": int(sel.sum()),
-                          **{s: int((codes[sel] == i).sum()) for i, s in enumerate(SPLITS)}}
-    return {"chips": len(chips), "splits": splits, "zones": sorted(per_zone), "per_zone": per_zone}
+                          **{s: int((codes[sel] == i).sum()) for i, s in enumerate(SPLIT_NAMES)}}
+    return {"chips": len(chips), "split": str(scheme), "splits": splits, "zones": sorted(per_zone),
+            "per_zone": per_zone}
 
 
 def _batches(chips: ChipArrays, size: int) -> Iterator[ChipArrays]:
@@ -46,7 +47,8 @@ def _geo_metadata() -> bytes:
     }).encode()
 
 
-def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS) -> Path:
+def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS,
+                  scheme: SplitScheme = DEFAULT_SCHEME) -> Path:
     """One row per chip: chip_id, epsg, x_min, y_min, split, geometry (EPSG:4326 outline), as GeoParquet."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -60,7 +62,7 @@ def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS)
     with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
         for part in _batches(chips, batch):
             outlines = outlines_4326(part)
-            split_names = np.array(SPLITS, dtype=object)[part.split]
+            split_names = np.array(SPLIT_NAMES, dtype=object)[part.split_codes(scheme)]
             writer.write_table(pa.table({
                 "chip_id": part.ids(), "epsg": part.epsg.astype("int32"),
                 "x_min": part.col.astype("float64") * 4000.0, "y_min": part.row.astype("float64") * 4000.0,
@@ -70,7 +72,8 @@ def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS)
     return path
 
 
-def write_png(chips: ChipArrays, path: str | Path, aoi: Any = None, title: str = "") -> Path:
+def write_png(chips: ChipArrays, path: str | Path, aoi: Any = None, title: str = "",
+              scheme: SplitScheme = DEFAULT_SCHEME) -> Path:
     """A map of the chips coloured by split, with the AOI outline (lon/lat)."""
     import matplotlib
 
@@ -79,13 +82,13 @@ def write_png(chips: ChipArrays, path: str | Path, aoi: Any = None, title: str =
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    colours = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
+    colours = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868", NO_SPLIT: "#bbbbbb"}
     fig, ax = plt.subplots(figsize=(8, 8), dpi=120)
     step = max(1, len(chips) // 200_000)  # a continent: draw a sample, the map reads the same
     sample = ChipArrays(chips.zone[::step], chips.south[::step], chips.row[::step], chips.col[::step])
     outlines = outlines_4326(sample, points_per_side=1)
     verts = [np.asarray(p.exterior.coords) for p in outlines]
-    names = np.array(SPLITS)[sample.split]
+    names = np.array(SPLIT_NAMES)[sample.split_codes(scheme)]
     ax.add_collection(PolyCollection(verts, facecolors=[colours[s] for s in names],
                                      edgecolors="white" if len(sample) < 2000 else "none", linewidths=0.3))
     if aoi is not None:
@@ -105,7 +108,8 @@ def write_png(chips: ChipArrays, path: str | Path, aoi: Any = None, title: str =
     return path
 
 
-def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep_split: bool = False) -> Any:
+def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep_split: bool = False,
+              scheme: SplitScheme = DEFAULT_SCHEME) -> Any:
     """Map M3LEO's published chips (~4.48 km squares with hashed ids) onto our grid.
 
     Returns a DataFrame with one row per (M3LEO chip, our chip) pair that overlap: m3leo_id, chip_id, overlap
@@ -147,5 +151,39 @@ def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep
             frac = whole.intersection(poly).area / whole.area
             if frac > 0:
                 rows.append({"m3leo_id": mid, "chip_id": chip.chip_id, "overlap": frac,
-                             "split": theirs.get(mid, split_of(chip)) if keep_split else split_of(chip)})
+                             "split": theirs.get(mid, NO_SPLIT) if keep_split else split_of(chip, scheme)})
     return pd.DataFrame(rows, columns=["m3leo_id", "chip_id", "overlap", "split"])
+
+
+def load_split_table(scheme: SplitScheme) -> SplitScheme:
+    """A table scheme with its chip_id -> split map read from its file; other schemes unchanged.
+
+    `m3leo:FILE` is the table `m3leo grid --from-m3leo ... --keep-split --out FILE` writes (one row per M3LEO
+    chip / our chip overlap): a chip gets their split when every M3LEO chip it overlaps has the same one, else
+    "none" (it would join two of their splits). `column:FILE` is a user table with chip_id and the column.
+    """
+    import pandas as pd
+
+    from .errors import GridError
+    from .grid import Chip
+
+    if not scheme.needs_table or scheme.table is not None:
+        return scheme
+    path = Path(scheme.path)
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as exc:  # pandas/pyarrow raise many types
+        raise GridError(f"split scheme {scheme}: cannot read {path} ({str(exc).splitlines()[0]}); give a CSV or "
+                        "Parquet table with chip_id and split columns") from None
+    column = scheme.column
+    if "chip_id" not in table.columns or column not in table.columns:
+        raise GridError(f"split scheme {scheme}: {path} needs columns chip_id and {column}; it has "
+                        f"{', '.join(map(str, table.columns))}")
+    pairs = table[["chip_id", column]].astype(str)
+    bad = sorted(set(pairs[column]) - set(SPLIT_NAMES))
+    if bad:
+        raise GridError(f"split scheme {scheme}: {path} has split values {bad[:5]}; use train, val, test or none")
+    for cid in pairs["chip_id"].iloc[:1]:
+        Chip.from_id(cid)  # one clear error when the ids are not ours (e.g. M3LEO's hashes)
+    agree = pairs.groupby("chip_id")[column].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_SPLIT)
+    return scheme.with_table(agree.to_dict())

@@ -26,6 +26,11 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
     aoi = load_aoi("demo")
     recipes = parse_collections(QUICKSTART_COLLECTIONS)
     periods = parse_periods(QUICKSTART_PERIOD)
+    from .grid import DEMO_SPLIT_WHY
+    from .splits import apply_split, default_for_aoi
+
+    apply_split(store, default_for_aoi("demo")[0])
+    log(DEMO_SPLIT_WHY)
     with start_emulator() as emu:
         log(f"emulator (synthetic data) on {emu.url}")
         log(f"extracting {QUICKSTART_COLLECTIONS} for AOI 'demo', period {QUICKSTART_PERIOD} -> {store}")

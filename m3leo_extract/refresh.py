@@ -109,6 +109,10 @@ def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | N
             db.retry_failed(only_retryable=not retry_permanent)
         finally:
             db.close()
+    if cfg.split:  # the dataset file says which split scheme: a changed one re-labels the chips first
+        from .splits import apply_split
+
+        apply_split(store_dir, cfg.split)
     report = extract(store_dir, area.geometry, recipes, periods, getter=getter,
                      options=replace(base, retry_failed=False), ee_url=ee_url or cfg.ee_url or None,
                      project=project or cfg.project or None)

@@ -41,8 +41,8 @@ def chip_info(store_dir: str | Path, chip_id: str) -> dict[str, Any]:
                          "its ground first")
     lon0, lat0, lon1, lat1 = chip_outline_4326(chip).bounds
     out: dict[str, Any] = {"chip": chip_id, "crs": chip.crs, "epsg": chip.epsg, "bounds": list(chip.bounds),
-                           "bounds_4326": [round(v, 6) for v in (lon0, lat0, lon1, lat1)], "split": split_of(chip),
-                           "collections": {}}
+                           "bounds_4326": [round(v, 6) for v in (lon0, lat0, lon1, lat1)],
+                           "split": split_of(chip, store.split_scheme()), "collections": {}}
     for name in names:
         spec = store.spec(name)
         i = store.index_of(name, chip_id)
@@ -175,7 +175,7 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(f"chip {chip_id}  {chip.crs}  x {chip.x_min:.0f}..{chip.x_max:.0f}  "
-                 f"y {chip.y_min:.0f}..{chip.y_max:.0f}  ({split_of(chip)})", fontsize=10)
+                 f"y {chip.y_min:.0f}..{chip.y_max:.0f}  ({split_of(chip, store.split_scheme())})", fontsize=10)
     out = Path(png)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi)

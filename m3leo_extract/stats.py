@@ -39,7 +39,9 @@ def fingerprint(store: ChipStore, name: str, split: str = STATS_SPLIT) -> str:
     rows = np.flatnonzero(table["split"].astype(object) == split)
     written = int(np.count_nonzero(~np.isnan(valid[rows]))) if valid.size else 0
     provenance = json.dumps(store.attrs(name).get("periods", {}), sort_keys=True, default=str)
-    digest = hashlib.sha1(provenance.encode()).hexdigest()[:12]
+    h = hashlib.sha1(provenance.encode())
+    h.update(rows.astype("<i8").tobytes())  # which chips are train: a new split scheme makes the stats stale
+    digest = h.hexdigest()[:12]
     return f"v{STATS_VERSION}:{split}:{rows.size}:{valid.shape[1] if valid.ndim == 2 else 0}:{written}:{digest}"
 
 
@@ -92,8 +94,9 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     valid = st.read_valid(name)
     rows = np.flatnonzero(table["split"].astype(object) == split)
     if rows.size == 0:
-        raise StoreError(f"collection {name!r} has no {split} chips to compute statistics from; "
-                         "extract an AOI large enough to hold train chips (>= 5 chip rows)")
+        raise StoreError(f"collection {name!r} has no {split} chips to compute statistics from under the split "
+                         f"scheme {st.split_scheme()}; a small AOI needs narrower bands: `m3leo split --store "
+                         f"{st.root} --scheme bands:width=4km,angle=0,guard=0`")
     s = st.shard_chips(name)
     rows, sampled = _sample_rows(rows, s, max_chips)
     nodata = spec.nodata
@@ -202,4 +205,65 @@ def store_stats(store: ChipStore | str | Path, collections: list[str] | None = N
     out = {}
     for name in names:
         out[name] = ensure_stats(st, name, recompute=True, max_chips=max_chips)
+    return out
+
+
+def moments_to_stats(bands: list[str], n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> dict[str, Any]:
+    """{"bands": {band: {mean, std, count}}} from per-band count, sum and sum of squares (float64)."""
+    out = {}
+    for b, band in enumerate(bands):
+        if n[b] > 0:
+            mean = s1[b] / n[b]
+            out[band] = {"mean": float(mean), "std": float(math.sqrt(max(s2[b] / n[b] - mean * mean, 0.0))),
+                         "count": int(n[b])}
+        else:
+            out[band] = {"mean": None, "std": None, "count": 0}
+    return {"bands": out}
+
+
+def combine_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stats over the union of several stores' train splits: class counts add up; per-band count, mean and
+    variance merge exactly (Chan et al.), min/max take the extremes. Derived-band stats merge the same way."""
+    if not parts:
+        raise StoreError("no statistics to combine")
+    if len(parts) == 1:
+        return parts[0]
+    out: dict[str, Any] = {"version": STATS_VERSION, "split": parts[0].get("split", STATS_SPLIT),
+                           "kind": parts[0].get("kind"), "stores": len(parts),
+                           "chips": sum(int(p.get("chips", 0)) for p in parts),
+                           "chip_periods": sum(int(p.get("chip_periods", 0)) for p in parts)}
+    if any("class_counts" in p for p in parts):
+        counts: dict[str, int] = {}
+        for p in parts:
+            for code, c in p.get("class_counts", {}).items():
+                counts[code] = counts.get(code, 0) + int(c)
+        out["class_counts"] = dict(sorted(counts.items(), key=lambda kv: int(kv[0])))
+    if any("bands" in p for p in parts):
+        out["bands"] = _merge_bands([p.get("bands", {}) for p in parts])
+    derived = [p["derived"]["bands"] for p in parts if p.get("derived")]
+    if derived:
+        out["derived"] = {"bands": _merge_bands(derived)}
+    return out
+
+
+def _merge_bands(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for band in dict.fromkeys(b for p in parts for b in p):
+        n = mean = m2 = 0.0
+        lo, hi = math.inf, -math.inf
+        for p in parts:
+            s = p.get(band) or {}
+            nb = float(s.get("count") or 0)
+            if not nb or s.get("mean") is None:
+                continue
+            mb, m2b = float(s["mean"]), float(s.get("std") or 0.0) ** 2 * nb
+            delta, tot = mb - mean, n + nb
+            mean += delta * nb / tot
+            m2 += m2b + delta * delta * n * nb / tot
+            n = tot
+            lo = min(lo, s["min"]) if s.get("min") is not None else lo
+            hi = max(hi, s["max"]) if s.get("max") is not None else hi
+        out[band] = {"mean": mean if n else None, "std": math.sqrt(m2 / n) if n else None,
+                     "min": lo if math.isfinite(lo) else None, "max": hi if math.isfinite(hi) else None,
+                     "count": int(n)}
     return out

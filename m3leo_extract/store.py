@@ -26,7 +26,7 @@ import zarr
 from zarr.codecs import BloscCodec
 
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, Chip, split_of
+from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
 
 STORE_NAME = "chips.zarr"
 FORMAT_VERSION = 1
@@ -71,6 +71,7 @@ class ChipStore:
         self._arrays: dict[tuple[str, str], Any] = {}
         self._shard: dict[str, int] = {}
         self._periods: dict[str, list[str]] = {}
+        self._scheme: SplitScheme | None = None
 
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
@@ -87,7 +88,7 @@ class ChipStore:
         except Exception as exc:  # zarr raises several types for a missing/corrupt store
             raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
         if create and "m3leo_format" not in group.attrs:
-            group.attrs.update({"m3leo_format": FORMAT_VERSION,
+            group.attrs.update({"m3leo_format": FORMAT_VERSION, "split_scheme": str(DEFAULT_SCHEME),
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
         return cls(directory, group)
 
@@ -174,7 +175,7 @@ class ChipStore:
                 valid.resize((n1, valid.shape[1]))
                 cols: dict[str, np.ndarray] = {
                     "chip": np.array([c.chip_id for c in new], dtype=object),
-                    "split": np.array([split_of(c) for c in new], dtype=object),
+                    "split": self._split_names(new),
                     "epsg": np.array([c.epsg for c in new], dtype="int32"),
                     "x_min": np.array([c.x_min for c in new], dtype="float64"),
                     "y_min": np.array([c.y_min for c in new], dtype="float64"),
@@ -211,6 +212,51 @@ class ChipStore:
         periods = dict(g.attrs.get("periods", {}))
         periods[label] = {**periods.get(label, {}), **provenance, "updated": _now()}
         g.attrs["periods"] = periods
+
+    # -- splits -----------------------------------------------------------------------------------------------
+    def split_scheme(self) -> SplitScheme:
+        """The store's split scheme: recorded at creation; a store from before schemes has the legacy one."""
+        if self._scheme is None:
+            text = self.group.attrs.get("split_scheme")
+            if text is None:
+                text = LEGACY_SPLIT if self.collections() else str(DEFAULT_SCHEME)
+            from .gridio import load_split_table
+
+            self._scheme = load_split_table(parse_split(text))
+        return self._scheme
+
+    def _split_names(self, chips: Sequence[Chip]) -> np.ndarray:
+        arr = ChipArrays(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
+                         np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
+        return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(self.split_scheme())]
+
+    def set_split_scheme(self, scheme: SplitScheme | str) -> dict[str, dict[str, int]]:
+        """Record `scheme` and re-label every collection's chips with it (no data is refetched).
+
+        Planning process only. Saved normalisation statistics of a collection whose split labels changed are
+        dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
+        """
+        from .gridio import load_split_table
+
+        sch = load_split_table(parse_split(scheme))
+        with self._lock:
+            self._scheme = sch
+            out = {}
+            for name in self.collections():
+                ids = self._arr(name, "chip")[:]
+                chips = [Chip.from_id(str(c)) for c in ids]
+                labels = self._split_names(chips) if chips else np.zeros(0, dtype=object)
+                arr = self._arr(name, "split")
+                old = np.asarray(arr[:]).astype(object) if len(chips) else labels
+                if len(chips) and not np.array_equal(old, labels):
+                    arr[:] = labels
+                    attrs = dict(self._coll(name).attrs)
+                    if "stats" in attrs:
+                        del attrs["stats"]
+                        self._coll(name).attrs.put(attrs)
+                out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
+            self.group.attrs["split_scheme"] = str(sch)
+        return out
 
     # -- reading --------------------------------------------------------------------------------------------
     def _chip_index(self, name: str) -> dict[str, int]:

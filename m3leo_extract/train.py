@@ -31,6 +31,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .dataset import IGNORE_INDEX, ChipDataset, collate
 from .errors import StoreError, UsageError
+from .metrics import RegMetrics, SegMetrics
 from .models import MODELS, build_model, count_parameters
 
 Progress = Callable[[dict[str, Any]], None]
@@ -40,8 +41,8 @@ Progress = Callable[[dict[str, Any]], None]
 class TrainConfig:
     """Everything a run depends on; saved as RUN_DIR/config.json."""
 
-    store: str | Path
-    inputs: Sequence[str] | str = ("s1",)
+    store: str | Path | Sequence[str | Path]  # one store, or several (regions) trained as one dataset
+    inputs: Sequence[str] | str = ("s1",)  # InputSpec texts: "s1", "s1:2020-*", "s1:2020-*[VV_ASC-VH_ASC]"
     target: str = "esa_worldcover"
     epochs: int = 6
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -65,13 +66,18 @@ class TrainConfig:
     eval_batch_size: int = 4
     preview_chips: int = 4
     resume: str | Path | None = None  # a run directory to continue from its last.pt
+    holdout: str | Path | None = None  # one of the stores: test on all its chips, train/val on the others
 
     def __post_init__(self) -> None:
-        if isinstance(self.inputs, str):
-            self.inputs = [s.strip() for s in self.inputs.split(",") if s.strip()]
-        self.inputs = list(self.inputs)
-        if not self.inputs:
-            raise UsageError("no input collection given; use e.g. --input s1 or --input s1,s2")
+        from .inputs import parse_inputs
+
+        self.inputs = [str(spec) for spec in parse_inputs(self.inputs)]
+        if isinstance(self.store, (list, tuple)):
+            self.store = [str(s) for s in self.store] if len(self.store) != 1 else str(self.store[0])
+            if not self.store:
+                raise UsageError("no store given; use --store DIR (repeat it for several regions)")
+        if self.holdout is not None and not isinstance(self.store, list):
+            raise UsageError("--holdout needs several --store directories, one of them the held-out region")
         if self.epochs < 1:
             raise UsageError(f"--epochs must be >= 1, got {self.epochs}")
         if self.batch_size < 1 or self.eval_batch_size < 1:
@@ -87,8 +93,9 @@ class TrainConfig:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        for k in ("store", "out", "resume"):
+        for k in ("out", "resume", "holdout"):
             d[k] = None if d[k] is None else str(d[k])
+        d["store"] = [str(s) for s in self.store] if isinstance(self.store, list) else str(self.store)
         return d
 
 
@@ -202,86 +209,6 @@ def _lr_at(step: int, total: int, base: float) -> float:
     return base * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(1.0, p))))
 
 
-# ------------------------------------------------------------------------------------------------ metrics
-
-
-class _SegMetrics:
-    def __init__(self, k: int, device: torch.device) -> None:
-        self.k = k
-        self.conf = torch.zeros(k * k, dtype=torch.int64, device=device)
-        self.loss = 0.0
-        self.n = 0
-
-    def update(self, logits: torch.Tensor, mask: torch.Tensor, loss: float) -> None:
-        pred = logits.argmax(1)
-        ok = mask != IGNORE_INDEX
-        self.conf += torch.bincount(mask[ok] * self.k + pred[ok], minlength=self.k * self.k)
-        self.loss += loss * int(ok.sum())
-        self.n += int(ok.sum())
-
-    def result(self, majority: int) -> dict[str, float]:
-        conf = self.conf.view(self.k, self.k).double().cpu()
-        base = torch.zeros_like(conf)
-        base[:, majority] = conf.sum(1)
-        acc, miou, _ = _acc_miou(conf)
-        bacc, bmiou, _ = _acc_miou(base)
-        return {"loss": self.loss / max(self.n, 1), "acc": acc, "miou": miou, "baseline_acc": bacc,
-                "baseline_miou": bmiou}
-
-    def per_class_iou(self) -> list[float | None]:
-        return _acc_miou(self.conf.view(self.k, self.k).double().cpu())[2]
-
-
-def _acc_miou(conf: torch.Tensor) -> tuple[float, float, list[float | None]]:
-    """Pixel accuracy, mean IoU over the classes present in the labels, and per-class IoU (None if absent)."""
-    total = conf.sum()
-    tp = conf.diag()
-    rows, cols = conf.sum(1), conf.sum(0)
-    iou = tp / (rows + cols - tp).clamp(min=1)
-    present = rows > 0
-    acc = float(tp.sum() / total) if total > 0 else float("nan")
-    miou = float(iou[present].mean()) if present.any() else float("nan")
-    return acc, miou, [float(v) if p else None for v, p in zip(iou, present, strict=True)]
-
-
-class _RegMetrics:
-    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
-        self.mean, self.std = mean, std  # per band, the train split's
-        c = mean.numel()
-        self.n = torch.zeros(c, dtype=torch.float64)
-        self.sy = torch.zeros(c, dtype=torch.float64)
-        self.syy = torch.zeros(c, dtype=torch.float64)
-        self.sse = torch.zeros(c, dtype=torch.float64)
-        self.sse_base = torch.zeros(c, dtype=torch.float64)
-        self.loss = 0.0
-        self.count = 0
-
-    def update(self, pred_norm: torch.Tensor, target: torch.Tensor, loss: float) -> None:
-        pred = (pred_norm.double() * self.std.view(1, -1, 1, 1) + self.mean.view(1, -1, 1, 1)).cpu()
-        y = target.double().cpu()
-        ok = torch.isfinite(y)
-        y0 = torch.where(ok, y, torch.zeros_like(y))
-        err = torch.where(ok, pred - y0, torch.zeros_like(y))
-        berr = torch.where(ok, self.mean.view(1, -1, 1, 1) - y0, torch.zeros_like(y))
-        dims = (0, 2, 3)
-        self.n += ok.sum(dims)
-        self.sy += y0.sum(dims)
-        self.syy += (y0 * y0).sum(dims)
-        self.sse += (err * err).sum(dims)
-        self.sse_base += (berr * berr).sum(dims)
-        self.loss += loss * int(ok.sum())
-        self.count += int(ok.sum())
-
-    def result(self) -> dict[str, float]:
-        n = self.n.clamp(min=1)
-        sst = (self.syy - self.sy * self.sy / n).clamp(min=1e-12)
-        r2 = 1.0 - self.sse / sst
-        br2 = 1.0 - self.sse_base / sst
-        return {"loss": self.loss / max(self.count, 1), "rmse": float(torch.sqrt(self.sse.sum() / n.sum())),
-                "r2": float(r2.mean()), "baseline_rmse": float(torch.sqrt(self.sse_base.sum() / n.sum())),
-                "baseline_r2": float(br2.mean())}
-
-
 # ---------------------------------------------------------------------------------------------- the loop
 
 
@@ -314,19 +241,17 @@ class _Run:
         self.cfg = cfg
         self.device = _device(cfg.device)
         self.cuda = self.device.type == "cuda"
-        kw: dict[str, Any] = {"inputs": cfg.inputs, "target": cfg.target, "period": cfg.period}
-        self.train_ds = ChipDataset(cfg.store, split="train", **kw)
-        self.val_ds = ChipDataset(cfg.store, split="val", **kw)
-        self.test_ds = ChipDataset(cfg.store, split="test", **kw)
+        self.train_ds, self.val_ds, self.test_ds = make_datasets(cfg)
         for name, ds in (("train", self.train_ds), ("val", self.val_ds)):
             if len(ds) == 0:
                 raise UsageError(
                     f"no {name} chips with all of {', '.join(cfg.inputs)} and {cfg.target} (skipped: "
-                    f"{ds.skipped}); extract them, or an AOI at least 5 chip rows (20 km) tall so every split "
-                    "has chips")
+                    f"{ds.skipped}); extract them, or, for a small AOI, choose a narrower split scheme "
+                    "(`m3leo split --store DIR --scheme bands:width=4km,angle=0,guard=0`)")
         self.task = self.train_ds.task or "segmentation"
+        self.keys = list(self.train_ds.inputs)
         mods = self.train_ds.modalities
-        px = {mods[n].chip_px for n in [*cfg.inputs, cfg.target]}
+        px = {mods[n].chip_px for n in [*self.keys, cfg.target]}
         if len(px) > 1:
             raise UsageError(f"inputs and target have different chip sizes ({sorted(px)} px); store them at one "
                              "resolution to train on them together")
@@ -377,7 +302,7 @@ class _Run:
 
     # -- one batch -------------------------------------------------------------------------------------------
     def _x(self, batch: dict[str, Any]) -> torch.Tensor:
-        x = torch.cat([batch[n] for n in self.cfg.inputs], 1).to(self.device, non_blocking=True)
+        x = torch.cat([batch[n] for n in self.keys], 1).to(self.device, non_blocking=True)
         return x.contiguous(memory_format=torch.channels_last) if self.cuda and self.cfg.channels_last else x
 
     def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -422,8 +347,8 @@ class _Run:
     def evaluate(self, ds: ChipDataset, keep: int = 0) -> tuple[dict[str, float], list[dict[str, Any]]]:
         """Metrics over whole chips of `ds`; the first `keep` chips' inputs, labels and predictions too."""
         self.model.eval()
-        m: Any = (_SegMetrics(ds.num_classes, self.device) if self.task == "segmentation"
-                  else _RegMetrics(self.t_mean, self.t_std))
+        m: Any = (SegMetrics(ds.num_classes, self.device) if self.task == "segmentation"
+                  else RegMetrics(self.t_mean, self.t_std))
         kept: list[dict[str, Any]] = []
         loader = self._eval_loaders.get(id(ds))
         if loader is None:  # one per dataset, so persistent workers are not restarted every epoch
@@ -470,7 +395,14 @@ class _Run:
 
 
 _RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", "crop", "crops_per_chip",
-                "class_weights", "batch_size", "lr", "weight_decay", "seed", "period")
+                "class_weights", "batch_size", "lr", "weight_decay", "seed", "period", "holdout")
+
+
+def make_datasets(cfg: TrainConfig) -> tuple[Any, Any, Any]:
+    """(train, val, test) datasets of a run (see `multistore.split_datasets`)."""
+    from .multistore import split_datasets
+
+    return split_datasets(cfg.store, cfg.inputs, cfg.target, period=cfg.period, holdout=cfg.holdout)
 
 
 def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
@@ -563,7 +495,8 @@ def _write_metrics(run_dir: Path, run: _Run, history: list[dict[str, Any]], best
     doc = {"task": run.task, "config": run.cfg.to_json(), "params": run.params,
            "chips": {"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
            "skipped": {"train": run.train_ds.skipped, "val": run.val_ds.skipped, "test": run.test_ds.skipped},
-           "periods": {n: m.period for n, m in run.train_ds.modalities.items()},
+           "periods": {n: [m.period for m in stack] for n, stack in run.train_ds.stacks.items()},
+           "channels": run.train_ds.channel_names(), "holdout": run.cfg.to_json()["holdout"],
            "classes": run.train_ds.classes, "class_names": run.train_ds.class_names,
            "history": history, "best": {k: v for k, v in best.items() if k != "score"}, "test": test}
     if run.task == "segmentation":

@@ -97,13 +97,14 @@ def test_aoi_with_a_hole_skips_chips_wholly_inside_the_hole():
 def test_splits_are_60_20_20_geographic_bands_and_deterministic():
     chips = chip_arrays(shapely.box(0.5, 40.0, 5.5, 48.0))
     info = summary(chips)
-    n = info["chips"]
-    assert abs(info["splits"]["train"] / n - 0.6) < 0.02
-    assert abs(info["splits"]["val"] / n - 0.2) < 0.02
-    assert abs(info["splits"]["test"] / n - 0.2) < 0.02
-    # Whole rows share a split: a chip's east/west neighbour is in the same split.
+    n = info["chips"] - info["splits"]["none"]  # the default scheme's guard chips are in no split
+    assert abs(info["splits"]["train"] / n - 0.6) < 0.03
+    assert abs(info["splits"]["val"] / n - 0.2) < 0.03
+    assert abs(info["splits"]["test"] / n - 0.2) < 0.03
+    # Bands at 30 degrees: a chip's east neighbour is usually, not always, in its split; the same chip always
+    # gets the same split.
     c = Chip(31, False, 1200, 50)
-    assert split_of(c) == split_of(Chip(31, False, 1200, 51)) == split_of(Chip(31, False, 1200, 50))
+    assert split_of(c) == split_of(Chip(31, False, 1200, 50))
 
 
 def test_polar_and_empty_aois_are_refused():

@@ -13,7 +13,8 @@ import pytest
 from m3leo_extract.aoi import load_aoi
 from m3leo_extract.catalog import load_catalog, parse_collections, parse_periods
 from m3leo_extract.extract import extract
-from m3leo_extract.grid import Chip
+from m3leo_extract.grid import DEMO_SPLIT, Chip
+from m3leo_extract.splits import apply_split
 from m3leo_extract.store import ChipStore, open_dataset
 
 COLLECTIONS = "s1,s2,esa_worldcover"
@@ -23,6 +24,7 @@ COLLECTIONS = "s1,s2,esa_worldcover"
 def demo_store(emulator, tmp_path_factory) -> tuple[Path, object]:
     store = tmp_path_factory.mktemp("demo") / "data"
     n0 = len(emulator.request_log)
+    apply_split(store, DEMO_SPLIT)  # the 24 km demo AOI holds no 50 km band of each split
     report = extract(store, load_aoi("demo").geometry, parse_collections(COLLECTIONS), parse_periods("2020"),
                      ee_url=emulator.url)
     return store, (report, emulator.request_log[n0:])

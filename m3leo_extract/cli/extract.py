@@ -73,6 +73,9 @@ def extract(
     destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
     max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
     dask: Annotated[str | None, typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`); "
+                                              "default: the store's, else bands:width=50km,angle=30,guard=1.")]
+    = None,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
     from ..aoi import load_aoi
@@ -86,6 +89,13 @@ def extract(
     cat = load_catalog(catalog or ())
     recipes = parse_collections(collections, cat)
     periods = parse_periods(period)
+    from ..splits import apply_split, default_for_aoi, resolve
+
+    why = ""
+    if split is None and not (store / "chips.zarr").exists():
+        split, why = default_for_aoi(area.name)
+    if split is not None:
+        resolve(split)  # a bad scheme fails before anything is written
     if sys.stderr.isatty() and not as_json:
         from ..plan import estimate, human
 
@@ -105,6 +115,9 @@ def extract(
         raise fail("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
                    "--destination drive)")
     url, emu = _ee_url(ee_url)
+    scheme = apply_split(store, split)
+    if why or scheme.changed:
+        typer.echo(f"extract: {why or scheme.line()}", err=True)
     progress = Progress()
     backend = export_opts = None
     if mode == "export":
@@ -131,7 +144,7 @@ def extract(
         aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
         DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
                       catalog=[str(c) for c in catalog or ()], ee_url="" if ee_url == "local" else (url or ""),
-                      project=project or "").save(store)
+                      project=project or "", split=scheme.after).save(store)
     summary = report.as_dict()
     if as_json:
         typer.echo(json.dumps(summary))

@@ -10,6 +10,9 @@ import typer
 
 from . import app
 
+SPLIT_HELP = ("Split scheme: bands:width=50km,angle=30,guard=1 (default), random:seed=0, m3leo:FILE (from "
+              "`grid --from-m3leo --keep-split --out FILE`) or column:FILE[,column=NAME].")
+
 
 @app.command()
 def grid(
@@ -21,14 +24,16 @@ def grid(
         "--from-m3leo", help="M3LEO chip GeoJSON: map each of their chips to ours (with --out).")] = None,
     m3leo_splits: Annotated[Path | None, typer.Option(help="M3LEO splits CSV (with --from-m3leo).")] = None,
     keep_split: Annotated[bool, typer.Option(help="Keep M3LEO's split instead of ours.")] = False,
+    split: Annotated[str | None, typer.Option("--split", help=SPLIT_HELP)] = None,
 ) -> None:
     """Chips (exact 4000 m squares in their UTM zone) overlapping the AOI, with train/val/test splits."""
     from ..aoi import load_aoi
     from ..grid import chip_arrays
     from ..gridio import map_m3leo, summary, write_parquet, write_png
+    from ..splits import default_for_aoi, resolve
 
     if from_m3leo is not None:
-        table = map_m3leo(from_m3leo, m3leo_splits, keep_split)
+        table = map_m3leo(from_m3leo, m3leo_splits, keep_split, scheme=resolve(split))
         if out is not None:
             table.to_parquet(out) if out.suffix == ".parquet" else table.to_csv(out, index=False)
         n_src = table["m3leo_id"].nunique()
@@ -43,17 +48,45 @@ def grid(
         raise fail("give --aoi NAME|FILE (or --from-m3leo FILE)")
 
     area = load_aoi(aoi)
+    why = ""
+    if split is None:
+        split, why = default_for_aoi(area.name)
+    scheme = resolve(split)
     chips = chip_arrays(area.geometry)
     if out is not None:
-        write_parquet(chips, out)
+        write_parquet(chips, out, scheme=scheme)
     if png is not None:
-        write_png(chips, png, aoi=area.geometry, title=f"{area.name}: {len(chips)} chips")
-    info = summary(chips)
+        write_png(chips, png, aoi=area.geometry, title=f"{area.name}: {len(chips)} chips, {scheme}", scheme=scheme)
+    info = summary(chips, scheme)
+    if why:
+        typer.echo(f"grid: {why}", err=True)
     if as_json:
-        typer.echo(json.dumps({k: info[k] for k in ("chips", "splits", "zones", "per_zone")}))
+        typer.echo(json.dumps({k: info[k] for k in ("chips", "split", "splits", "zones", "per_zone")}))
         return
-    typer.echo(f"{area.name}: {info['chips']} chips in zones {', '.join(info['zones'])}; "
+    typer.echo(f"{area.name}: {info['chips']} chips in zones {', '.join(info['zones'])}; split {scheme}: "
                + ", ".join(f"{k} {v}" for k, v in info["splits"].items()))
     for p in (out, png):
         if p is not None:
             typer.echo(f"wrote {p}")
+
+
+@app.command("split")
+def split_cmd(
+    store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + m3leo.toml).")],
+    scheme: Annotated[str | None, typer.Option("--scheme", help=SPLIT_HELP + " Omit it to show the current one.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {before, after, changed, counts} as JSON.")] = False,
+) -> None:
+    """Show the store's split scheme, or change it: re-labels the chips (nothing is refetched) and drops stats."""
+    from ..errors import UsageError
+    from ..splits import apply_split
+
+    if not (store / "chips.zarr").exists():
+        raise UsageError(f"no chip store at {store / 'chips.zarr'}; run `m3leo extract` or `m3leo tile` with "
+                         f"--store {store} first")
+    change = apply_split(store, scheme)
+    if as_json:
+        typer.echo(json.dumps({"before": change.before, "after": change.after, "changed": change.changed,
+                               "counts": change.counts}))
+    else:
+        typer.echo(change.line())

@@ -56,6 +56,7 @@ def init(
     rolling_start: Annotated[str, typer.Option(help="First rolling period, e.g. 2024-01.")] = "",
     ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
     project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`).")] = None,
 ) -> None:
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi
@@ -66,9 +67,12 @@ def init(
     load_aoi(aoi)
     recipes = parse_collections(collections)
     periods = [p.label for p in parse_periods(period)] if period else []
+    from ..splits import default_for_aoi, resolve
+
+    scheme = str(resolve(split if split is not None else default_for_aoi(load_aoi(aoi).name)[0]))
     cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,
                         collections=[r.name for r in recipes], periods=periods, rolling=rolling,
-                        rolling_start=rolling_start, ee_url=ee_url or "", project=project or "")
+                        rolling_start=rolling_start, ee_url=ee_url or "", project=project or "", split=scheme)
     due_periods(cfg, date.today())  # validates the period rule before anything is written
     if (store / CONFIG_FILE).exists():
         from . import fail

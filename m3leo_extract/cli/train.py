@@ -43,10 +43,14 @@ def _print_event(ev: dict[str, Any]) -> None:
 
 @app.command()
 def train(
-    store: Annotated[Path | None, typer.Option("--store", help="Dataset directory (Zarr store + state).")]
+    store: Annotated[list[Path] | None, typer.Option("--store", help="Dataset directory (Zarr store + state); "
+                                                     "repeat it to train on several regions as one dataset.")]
     = None,
-    inputs: Annotated[str | None, typer.Option("--input", help="Input collections, comma-separated: s1[,s2].")]
-    = None,
+    inputs: Annotated[str | None, typer.Option("--input", help=(
+        "Inputs, comma-separated: s1[,s2]; periods stacked as channels: s1:2020-DJF,2020-MAM or s1:2020-*; "
+        "derived bands: s1:2020-*[VV_ASC-VH_ASC]."))] = None,
+    holdout: Annotated[Path | None, typer.Option("--holdout", help="One of the --store directories: test on all its "
+                                                 "chips, train and validate on the others.")] = None,
     target: Annotated[str | None, typer.Option(help="Target collection (default: esa_worldcover).")] = None,
     model: Annotated[str | None, typer.Option(help="Model (default: unet).")] = None,
     epochs: Annotated[int | None, typer.Option(help="Epochs (default: 6).")] = None,
@@ -80,10 +84,10 @@ def train(
     given: dict[str, Any] = {"store": store, "inputs": inputs, "target": target, "model": model, "epochs": epochs,
              "batch_size": batch_size, "lr": lr, "device": device, "out": out, "workers": workers,
              "pin_memory": pin_memory, "prefetch_factor": prefetch_factor, "crop": crop, "seed": seed,
-             "period": period}
+             "period": period, "holdout": holdout}
     given = {k: v for k, v in given.items() if v is not None}
-    if "inputs" in given:
-        given["inputs"] = [s.strip() for s in given["inputs"].split(",") if s.strip()]
+    if "store" in given:
+        given["store"] = [str(p) for p in given["store"]]
     if resume is not None:
         base = load_config(resume).to_json()
         base.update(given)

@@ -26,6 +26,22 @@ WORLDCOVER_COLOURS: dict[int, str] = {
 _NODATA_RGB = (0.85, 0.85, 0.85)
 
 
+def class_colours(attrs: dict[str, Any], codes: list[int] | None = None) -> dict[int, str]:
+    """Colour (#rrggbb) per class code of a categorical collection: its own `class_colours` attribute where
+    it has one, ESA WorldCover's official palette when its codes are WorldCover's, else matplotlib's tab20."""
+    legend = sorted({int(k) for k in (attrs.get("classes") or {})} | set(codes or []))
+    own = {int(k): str(v) for k, v in (attrs.get("class_colours") or {}).items()}
+    if own and set(legend) <= set(own):
+        return {c: own[c] for c in legend}
+    if legend and set(legend) <= set(WORLDCOVER_COLOURS):
+        return {c: WORLDCOVER_COLOURS[c] for c in legend}
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    tab20 = colormaps["tab20"]
+    return {c: to_hex(tab20(i % 20)) for i, c in enumerate(legend)}
+
+
 def _collections_with(store: ChipStore, chip_id: str) -> list[str]:
     return [name for name in store.collections() if chip_id in set(store.chip_ids(name))]
 

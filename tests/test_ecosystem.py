@@ -8,6 +8,7 @@ scale, S1 float32 dB with NaN, ESA WorldCover codes): 20 px chips (200 m) over a
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -226,3 +227,126 @@ def test_write_dataarray_refuses_what_is_not_one_chip(store_dir: Path, tmp_path:
     with pytest.raises(StoreError, match="do not fit"):
         write_dataarray(d, "s2", (da.astype("float32") + 0.5).rio.write_nodata(0, encoded=False), PERIOD)
     assert ChipStore.open(d).periods("s2") == [PERIOD]
+
+
+# -- COG export (m3leo export) ----------------------------------------------------------------------------------
+def _window_of(chip: Chip, src) -> tuple[slice, slice]:
+    row, col = src.index(chip.x_min + RES / 2, chip.y_max - RES / 2)
+    return slice(row, row + PX), slice(col, col + PX)
+
+
+def test_export_chip_cogs_are_valid_cogs_equal_to_the_store(store_dir: Path, tmp_path: Path) -> None:
+    import rasterio
+    from rio_cogeo.cogeo import cog_validate
+
+    st = ChipStore.open(store_dir)
+    r = m3leo("export", "--store", str(store_dir), "--collection", "esa_worldcover", "--format", "cog",
+              "--out", str(tmp_path / "cogs"))
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "cogs" / "esa_worldcover" / PERIOD
+    ids = st.chip_ids("esa_worldcover")
+    assert sorted(p.stem for p in folder.glob("*.tif")) == sorted(ids)
+    classes = st.attrs("esa_worldcover")["classes"]
+    for cid in ids:
+        path = folder / f"{cid}.tif"
+        valid, errors, _ = cog_validate(str(path))
+        assert valid, errors
+        chip = Chip.from_id(cid)
+        with rasterio.open(path) as src:
+            assert src.crs.to_epsg() == chip.epsg and tuple(src.transform)[:6] == tuple(chip.transform(RES))[:6]
+            np.testing.assert_array_equal(src.read(), st.read_chip("esa_worldcover", cid))
+            assert src.descriptions == ("landcover",) and src.nodata == 0
+            assert src.colormap(1)[10][:3] == (0, 100, 0) and src.colormap(1)[80][:3] == (0, 100, 200)
+            assert json.loads(src.tags(1)["CLASSES"]) == classes
+            assert src.tags()["COLLECTION"] == "esa_worldcover" and src.tags()["CHIP_ID"] == cid
+        aux = (folder / f"{cid}.tif.aux.xml").read_text()
+        assert "<Category>Tree cover</Category>" in aux and aux.count("<Category>") == 101
+    # One VRT per UTM zone over that zone's chips, equal to them where they are.
+    for zone, epsg in (("31N", 32631), ("32N", 32632)):
+        with rasterio.open(folder / f"{zone}.vrt") as vrt:
+            assert vrt.crs.to_epsg() == epsg
+            for cid in (c for c in ids if Chip.from_id(c).epsg == epsg):
+                rows, cols = _window_of(Chip.from_id(cid), vrt)
+                np.testing.assert_array_equal(vrt.read(1)[rows, cols], st.read_chip("esa_worldcover", cid)[0])
+    assert not list(folder.glob(".*")), "temporary files left behind"
+
+
+def test_export_mosaic_per_zone_and_vrt_over_zones(store_dir: Path, tmp_path: Path) -> None:
+    import rasterio
+    from rio_cogeo.cogeo import cog_validate
+
+    from m3leo_extract.cogs import export_cogs
+
+    st = ChipStore.open(store_dir)
+    rep = export_cogs(store_dir, "s2", tmp_path, mosaic=True)
+    assert rep.written == 2 and rep.files == ("s2_2020_31N.tif", "s2_2020_32N.tif")
+    for name in rep.files:
+        assert cog_validate(str(rep.out / name))[0]
+        with rasterio.open(rep.out / name) as src:
+            assert src.descriptions == ("B2", "B3", "B4", "B8") and src.scales == (0.0001,) * 4
+            data = src.read()
+            zone_chips = [c for c in st.chip_ids("s2") if Chip.from_id(c).epsg == src.crs.to_epsg()]
+            assert len(zone_chips) == 6
+            for cid in zone_chips:
+                rows, cols = _window_of(Chip.from_id(cid), src)
+                np.testing.assert_array_equal(data[:, rows, cols], st.read_chip("s2", cid))
+    with rasterio.open(rep.out / "s2_2020.vrt") as vrt:  # two zones: one VRT in EPSG:4326
+        assert vrt.crs.to_epsg() == 4326 and vrt.count == 4 and vrt.descriptions[2] == "B4"
+        img = vrt.read(3)
+        assert (img > 0).mean() > 0.8  # both zones' chips show through
+        assert img.max() < 4000
+
+
+def test_export_resumes_and_selects_chips(store_dir: Path, tmp_path: Path) -> None:
+    from m3leo_extract.cogs import export_cogs
+
+    ids = ChipStore.open(store_dir).chip_ids("s1")
+    listing = tmp_path / "chips.txt"
+    listing.write_text("# three chips\n" + "\n".join(ids[:3]) + "\n")
+    out = tmp_path / "out"
+    r = m3leo("export", "--store", str(store_dir), "--collection", "s1", "--chips", str(listing), "--out",
+              str(out), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["written"] == 3
+    folder = out / "s1" / PERIOD
+    first = (folder / f"{ids[0]}.tif").stat().st_mtime_ns
+    (folder / f"{ids[1]}.tif").unlink()
+    (folder / f".{ids[2]}.tif.part").write_bytes(b"half a file from a killed run")
+    rep = export_cogs(store_dir, "s1", out, chip_ids=ids[:3])
+    assert (rep.written, rep.skipped) == (1, 2)
+    assert (folder / f"{ids[0]}.tif").stat().st_mtime_ns == first
+    # --aoi: the chips of the AOI that the collection has (a box around the zone-31 chips only).
+    aoi = tmp_path / "aoi.geojson"
+    aoi.write_text(json.dumps({"type": "Polygon", "coordinates": [[[5.92, 47.01], [5.97, 47.01], [5.97, 47.05],
+                                                                   [5.92, 47.05], [5.92, 47.01]]]}))
+    r = m3leo("export", "--store", str(store_dir), "--collection", "s1", "--aoi", str(aoi), "--out",
+              str(tmp_path / "aoi_out"), "--json")
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.stem for p in (tmp_path / "aoi_out" / "s1" / PERIOD).glob("*.tif"))
+    assert names and all(n.startswith("31N_") for n in names) and len(names) < len(ids)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--collection", "nope"], "collection 'nope' is not in"),
+    (["--collection", "s2", "--period", "1999"], "has no period '1999'"),
+    (["--collection", "s2", "--format", "png"], "--format 'png' is not known"),
+    (["--collection", "s2", "--aoi", "demo", "--chips", "x.txt"], "not both"),
+    (["--collection", "s2", "--chips", "BADIDS"], "is not a chip id"),
+    (["--collection", "s2", "--chips", "MISSING"], "are not in 's2'"),
+    (["--collection", "s2", "--chips", "nofile.txt"], "no such file"),
+])
+def test_export_bad_input_is_one_line_exit_2_nothing_written(store_dir: Path, tmp_path: Path, args: list[str],
+                                                             message: str) -> None:
+    (tmp_path / "BADIDS").write_text("31N_1302_180\nnot-a-chip\n")
+    (tmp_path / "MISSING").write_text("31N_1302_180\n31N_0001_001\n")
+    args = [str(tmp_path / a) if a in ("BADIDS", "MISSING", "nofile.txt") else a for a in args]
+    out = tmp_path / "out"
+    r = m3leo("export", "--store", str(store_dir), "--out", str(out), *args)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+
+
+def test_export_of_a_missing_store_is_a_usage_error(tmp_path: Path) -> None:
+    r = m3leo("export", "--store", str(tmp_path / "none"), "--collection", "s2", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "no chip store at" in r.stderr and not (tmp_path / "o").exists()

@@ -350,3 +350,54 @@ def test_export_bad_input_is_one_line_exit_2_nothing_written(store_dir: Path, tm
 def test_export_of_a_missing_store_is_a_usage_error(tmp_path: Path) -> None:
     r = m3leo("export", "--store", str(tmp_path / "none"), "--collection", "s2", "--out", str(tmp_path / "o"))
     assert r.returncode == 2 and "no chip store at" in r.stderr and not (tmp_path / "o").exists()
+
+
+# -- the chip index (GeoParquet) and the status map ---------------------------------------------------------
+def test_status_out_is_geoparquet_with_valid_and_status_per_collection_and_period(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from m3leo_extract.state import StateDB
+
+    d = tmp_path / "st"
+    chips = build_store(d)
+    st = ChipStore.open(d)
+    ids = st.chip_ids("s2")
+    # One chip of esa_worldcover written with no data at all: valid 0 -> "empty".
+    empty = ids[5]
+    st.write_shard("esa_worldcover", st.shard_of("esa_worldcover", 5), 0, [empty],
+                   np.zeros((1, 1, PX, PX), dtype="uint8"), np.array([0.0]))
+    # s2's units: shard 0 done, 1 failed, 2 still planned; s1 and esa_worldcover have none (made by the API).
+    db = StateDB(d / "state.sqlite")
+    db.upsert_units([("s2", PERIOD, s, ids[4 * s:4 * s + 4], 1, "pixels") for s in range(3)])
+    by_shard = {u.shard: u for u in db.units(collection="s2")}
+    db.mark(by_shard[0].id, "done")
+    db.mark(by_shard[1].id, "failed", error="boom", error_kind="permanent")
+    db.close()
+    out, png = tmp_path / "chips.parquet", tmp_path / "status.png"
+    r = m3leo("status", "--store", str(d), "--out", str(out), "--png", str(png))
+    assert r.returncode == 0, r.stderr
+    gdf = gpd.read_parquet(out)
+    assert gdf.crs.to_epsg() == 4326 and len(gdf) == len(chips)
+    assert {"chip_id", "epsg", "split", "geometry", "valid_s2_2020", "status_s2_2020", "valid_s1_2020",
+            "status_esa_worldcover_2020"} <= set(gdf.columns)
+    s2 = dict(zip(gdf["chip_id"], gdf["status_s2_2020"], strict=True))
+    assert [s2[c] for c in ids] == ["done"] * 4 + ["failed"] * 4 + ["pending"] * 4
+    wc = dict(zip(gdf["chip_id"], gdf["status_esa_worldcover_2020"], strict=True))
+    assert wc[empty] == "empty" and sum(v == "done" for v in wc.values()) == len(chips) - 1
+    valid = dict(zip(gdf["chip_id"], gdf["valid_esa_worldcover_2020"], strict=True))
+    assert valid[empty] == 0.0 and valid[ids[0]] == pytest.approx(st.read_valid("esa_worldcover")[0, 0])
+    # Each outline holds its chip's centre.
+    row = gdf.set_index("chip_id").loc[ids[0]]
+    from pyproj import Transformer
+
+    c = Chip.from_id(ids[0])
+    lon, lat = Transformer.from_crs(c.epsg, 4326, always_xy=True).transform(c.x_min + 2000, c.y_min + 2000)
+    assert row.geometry.contains(shapely.Point(lon, lat))
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_status_png_of_a_store_without_state_is_one_line(tmp_path: Path) -> None:
+    build_store(tmp_path / "nostate")
+    r = m3leo("status", "--store", str(tmp_path / "nostate"), "--png", str(tmp_path / "s.png"))
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1 and "state database" in r.stderr
+    assert not (tmp_path / "s.png").exists()

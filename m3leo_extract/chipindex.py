@@ -119,7 +119,7 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
         raise StoreError(f"{store_dir} has no chips yet; nothing to map")
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = Figure(figsize=(4.2 * cols + 1.6, 4.0 * rows), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(3.0 * cols + 1.4, 3.0 * rows + 0.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     verts = [np.asarray(g.exterior.coords) for g in gdf.geometry]
     lat = float(np.mean([v[:, 1].mean() for v in verts]))

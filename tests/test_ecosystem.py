@@ -401,3 +401,54 @@ def test_status_png_of_a_store_without_state_is_one_line(tmp_path: Path) -> None
     r = m3leo("status", "--store", str(tmp_path / "nostate"), "--png", str(tmp_path / "s.png"))
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1 and "state database" in r.stderr
     assert not (tmp_path / "s.png").exists()
+
+
+# -- quicklooks (m3leo show) ------------------------------------------------------------------------------------
+def _draw(name: str, data: np.ndarray) -> object:
+    from matplotlib.figure import Figure
+
+    from m3leo_extract.render import _panel
+
+    spec = dataclasses.replace(load_catalog()[name].store_spec(), resolution=RES, chip_px=PX)
+    attrs = {**spec.attrs, "bands": list(spec.bands), "kind": spec.kind}
+    fig = Figure()
+    ax = fig.subplots()
+    what = _panel(fig, ax, name, data, attrs, spec.nodata)
+    return ax, what
+
+
+def test_s2_true_colour_is_not_darkened_by_clouds() -> None:
+    rng = np.random.default_rng(1)
+    ground = rng.uniform(300, 800, size=(4, 40, 40))  # vegetation: 3-8 % reflectance
+    ground[:, :8, :] = rng.uniform(5000, 9000, size=(4, 8, 40))  # a 20 % cloud bank
+    ax, what = _draw("s2", ground.astype("uint16"))
+    img = ax.images[0].get_array()
+    assert "true colour" in what and "2-98%" in what
+    assert np.median(img[8:]) > 0.3  # the ground is visible, not near black
+    assert img[:8].min() > 0.95  # the clouds saturate white
+
+
+def test_s1_is_db_on_a_fixed_range_and_worldcover_in_its_palette() -> None:
+    from matplotlib.colors import to_hex
+
+    rng = np.random.default_rng(2)
+    s1 = rng.uniform(-20, -5, size=(4, 20, 20)).astype("float32")
+    ax, what = _draw("s1", s1)
+    assert ax.images[0].get_clim() == (-25.0, 0.0) and "dB" in what
+    wc = rng.choice(np.array([10, 50, 80], dtype="uint8"), size=(1, 20, 20))
+    ax, what = _draw("esa_worldcover", wc)
+    im = ax.images[0]
+    assert "WorldCover" in what
+    assert to_hex(im.cmap(im.norm(10))) == "#006400" and to_hex(im.cmap(im.norm(80))) == "#0064c8"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("10 Tree cover") and any("Built-up" in t for t in labels) and len(labels) == 3
+
+
+def test_show_png_of_the_store(store_dir: Path, tmp_path: Path) -> None:
+    cid = ChipStore.open(store_dir).chip_ids("s2")[0]
+    r = m3leo("show", cid, "--store", str(store_dir), "--png", str(tmp_path / "show.png"))
+    assert r.returncode == 0, r.stderr
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(tmp_path / "show.png")
+    assert img.shape[1] > 3 * 300

@@ -452,3 +452,55 @@ def test_show_png_of_the_store(store_dir: Path, tmp_path: Path) -> None:
 
     img = mpimg.imread(tmp_path / "show.png")
     assert img.shape[1] > 3 * 300
+
+
+# -- TorchGeo: sample keys and types -----------------------------------------------------------------------------
+def _samples(store_dir: Path, n: int = 3) -> tuple[object, list[dict]]:
+    from m3leo_extract.dataset import ChipDataset
+
+    ds = ChipDataset(store_dir, inputs=["s2"], target="esa_worldcover", split=None, as_image=True, normalize=False)
+    return ds, [ds[i] for i in range(n)]
+
+
+def test_samples_go_through_torchgeo_transforms(store_dir: Path) -> None:
+    import torch
+
+    K = pytest.importorskip("kornia.augmentation", reason="kornia (TorchGeo's transform engine) not installed")
+    T = pytest.importorskip("torchgeo.transforms", reason="torchgeo not installed (pip install torchgeo)")
+    from m3leo_extract.dataset import collate
+
+    ds, samples = _samples(store_dir)
+    s = samples[0]
+    assert s["image"].dtype == torch.float32 and s["mask"].dtype == torch.int64 and s["bounds"].dtype == torch.float64
+    assert s["image"].shape == (4, PX, PX) and s["mask"].shape == (PX, PX) and isinstance(s["crs"], str)
+    batch = collate(samples)
+    aug = K.AugmentationSequential(T.AppendNDVI(index_nir=3, index_red=2), K.RandomHorizontalFlip(p=1.0),
+                                   data_keys=None, keepdim=True)
+    out = aug(dict(batch))
+    raw = torch.stack([torch.from_numpy(ds.read_raw("s2", i).astype("float32")) for i in range(3)])
+    ndvi = (raw[:, 3] - raw[:, 2]) / (raw[:, 3] + raw[:, 2] + 1e-10)
+    assert out["image"].shape == (3, 5, PX, PX)
+    torch.testing.assert_close(out["image"][:, 4], ndvi.flip(-1), rtol=1e-5, atol=1e-6)
+    assert out["mask"].dtype == torch.int64 and torch.equal(out["mask"], batch["mask"].flip(-1))
+    assert out["chip_id"] == batch["chip_id"] and torch.equal(out["bounds"], batch["bounds"])
+
+
+def test_stack_and_unbind_samples_with_torchgeo(store_dir: Path) -> None:
+    import torch
+
+    try:
+        from torchgeo.datasets.utils import stack_samples, unbind_samples
+    except ImportError as exc:
+        pytest.skip(f"torchgeo not installed: {exc}")
+    except Exception as exc:  # torchgeo.datasets imports torchvision, whose PyPI wheels need CUDA torch
+        pytest.skip(f"torchgeo.datasets does not import with this torch ({type(exc).__name__}: {exc}); PyPI's "
+                    "torchvision wheels are built for CUDA torch, this environment has the CPU build")
+    _, samples = _samples(store_dir)
+    batch = stack_samples(samples)
+    assert batch["image"].shape == (3, 4, PX, PX) and batch["mask"].dtype == torch.int64
+    assert batch["bounds"].shape == (3, 4) and batch["crs"] == [s["crs"] for s in samples]
+    back = unbind_samples(dict(batch))
+    assert len(back) == 3
+    for a, b in zip(back, samples, strict=True):
+        assert set(a) == set(b) and a["chip_id"] == b["chip_id"] and a["crs"] == b["crs"]
+        assert torch.equal(a["image"], b["image"]) and torch.equal(a["mask"], b["mask"])

@@ -56,27 +56,12 @@ def _status(unit: str | None, valid: float) -> str:
     return unit or "absent"
 
 
-def chip_index(store_dir: str | Path) -> Any:
-    """The store's chip index (see the module docstring) as a GeoDataFrame in EPSG:4326."""
-    import geopandas as gpd
-    import pandas as pd
-
-    store_dir = Path(store_dir)
-    st = ChipStore.open(store_dir, mode="r")
+def status_columns(st: ChipStore, store_dir: Path, order: list[str]) -> dict[str, Any]:
+    """valid_<C>_<P> and status_<C>_<P> for the chips `order` (those a collection lacks: NaN / absent)."""
     units = _unit_status(store_dir)
-    tables = {name: st.chip_table(name) for name in st.collections()}
-    ids: dict[str, str] = {}
-    for table in tables.values():
-        for cid, split in zip(map(str, table["chip"]), map(str, table["split"]), strict=True):
-            ids.setdefault(cid, split)
-    chips = sorted(Chip.from_id(c) for c in ids)
-    order = [c.chip_id for c in chips]
-    frame: dict[str, Any] = {
-        "chip_id": order, "epsg": np.array([c.epsg for c in chips], dtype="int32"),
-        "x_min": np.array([c.x_min for c in chips]), "y_min": np.array([c.y_min for c in chips]),
-        "split": [ids[c] for c in order]}
+    frame: dict[str, Any] = {}
     for name in st.collections():
-        row_of = {str(c): i for i, c in enumerate(tables[name]["chip"])}
+        row_of = {str(c): i for i, c in enumerate(st.chip_table(name)["chip"])}
         valid = st.read_valid(name)
         for t, period in enumerate(st.periods(name)):
             v = np.array([valid[row_of[c], t] if c in row_of else np.nan for c in order], dtype="float32")
@@ -84,12 +69,55 @@ def chip_index(store_dir: str | Path) -> Any:
             frame[column("status", name, period)] = [
                 _status(units.get((name, period, c)), float(x)) if c in row_of else "absent"
                 for c, x in zip(order, v, strict=True)]
+    return frame
+
+
+def chip_index(store_dir: str | Path) -> Any:
+    """The store's chip index (see the module docstring) as a GeoDataFrame in EPSG:4326."""
+    import geopandas as gpd
+    import pandas as pd
+
+    store_dir = Path(store_dir)
+    st = ChipStore.open(store_dir, mode="r")
+    ids: dict[str, str] = {}
+    for name in st.collections():
+        table = st.chip_table(name)
+        for cid, split in zip(map(str, table["chip"]), map(str, table["split"]), strict=True):
+            ids.setdefault(cid, split)
+    chips = sorted(Chip.from_id(c) for c in ids)
+    order = [c.chip_id for c in chips]
+    frame: dict[str, Any] = {
+        "chip_id": order, "epsg": np.array([c.epsg for c in chips], dtype="int32"),
+        "x_min": np.array([c.x_min for c in chips]), "y_min": np.array([c.y_min for c in chips]),
+        "split": [ids[c] for c in order], **status_columns(st, store_dir, order)}
     arr = ChipArrays(np.array([c.zone for c in chips], dtype="int64"), np.array([c.south for c in chips]),
                      np.array([c.row for c in chips], dtype="int64"), np.array([c.col for c in chips], dtype="int64"))
     geometry = outlines_4326(arr) if chips else []
     gdf = gpd.GeoDataFrame(pd.DataFrame(frame), geometry=list(geometry), crs="EPSG:4326")
     gdf.attrs["panels"] = [(name, period) for name in st.collections() for period in st.periods(name)]
     return gdf
+
+
+def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
+    """Add a store's valid/status columns to a chip GeoParquet (`m3leo grid --out`), by its chip_id column;
+    chips the store does not have get NaN / absent. Rewritten atomically."""
+    import os
+
+    import geopandas as gpd
+
+    from .errors import StoreError
+
+    path, store_dir = Path(path), Path(store_dir)
+    st = ChipStore.open(store_dir, mode="r")
+    gdf = gpd.read_parquet(path)
+    if "chip_id" not in gdf.columns:
+        raise StoreError(f"{path} has no chip_id column; it is not a chip index")
+    for key, values in status_columns(st, store_dir, [str(c) for c in gdf["chip_id"]]).items():
+        gdf[key] = values
+    tmp = path.with_name(f".{path.name}.part")
+    gdf.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
 
 
 def write_chip_index(store_dir: str | Path, path: str | Path) -> Path:

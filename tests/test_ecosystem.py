@@ -396,6 +396,26 @@ def test_status_out_is_geoparquet_with_valid_and_status_per_collection_and_perio
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_grid_out_with_store_carries_valid_and_status(store_dir: Path, tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    aoi = tmp_path / "bigger.geojson"  # the store's box and more to the north: chips it does not have
+    aoi.write_text(json.dumps({"type": "Polygon", "coordinates": [[[5.9, 47.0], [6.1, 47.0], [6.1, 47.15],
+                                                                   [5.9, 47.15], [5.9, 47.0]]]}))
+    out = tmp_path / "grid.parquet"
+    r = m3leo("grid", "--aoi", str(aoi), "--out", str(out), "--store", str(store_dir))
+    assert r.returncode == 0, r.stderr
+    gdf = gpd.read_parquet(out)
+    st = ChipStore.open(store_dir)
+    have = set(st.chip_ids("s2"))
+    assert have < set(gdf["chip_id"]) and {"split", "geometry", "valid_s2_2020", "status_s1_2020"} <= set(gdf.columns)
+    inside = gdf["chip_id"].isin(have)
+    assert set(gdf.loc[inside, "status_s2_2020"]) == {"done"} and set(gdf.loc[~inside, "status_s2_2020"]) == {"absent"}
+    assert gdf.loc[~inside, "valid_s2_2020"].isna().all() and (gdf.loc[inside, "valid_s2_2020"] > 0.9).all()
+    r = m3leo("grid", "--aoi", str(aoi), "--store", str(store_dir))
+    assert r.returncode == 2 and "--out FILE.parquet" in r.stderr
+
+
 def test_status_png_of_a_store_without_state_is_one_line(tmp_path: Path) -> None:
     build_store(tmp_path / "nostate")
     r = m3leo("status", "--store", str(tmp_path / "nostate"), "--png", str(tmp_path / "s.png"))

@@ -91,11 +91,12 @@ class ChipStore:
                                     use_consolidated=False)
         except Exception as exc:  # zarr raises several types for a missing/corrupt store
             raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
-        if create and "m3leo_format" not in group.attrs:
+        new = create and "m3leo_format" not in group.attrs
+        if new:
             group.attrs.update({"m3leo_format": FORMAT_VERSION,
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
         store = cls(directory, group)
-        if create and group.store.supports_writes and not group.store.read_only:
+        if new:
             store.consolidate()
         return store
 

@@ -309,6 +309,11 @@ def test_export_resumes_and_selects_chips(store_dir: Path, tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["written"] == 3
     folder = out / "s1" / PERIOD
+    import rasterio
+
+    with rasterio.open(folder / f"{ids[0]}.tif") as src:  # float32 dB with NaN nodata, as stored
+        assert np.isnan(src.nodata) and src.descriptions[0] == "VV_ASC" and src.tags(1)["UNITS"] == "dB"
+        np.testing.assert_array_equal(src.read(), ChipStore.open(store_dir).read_chip("s1", ids[0]))
     first = (folder / f"{ids[0]}.tif").stat().st_mtime_ns
     (folder / f"{ids[1]}.tif").unlink()
     (folder / f".{ids[2]}.tif.part").write_bytes(b"half a file from a killed run")
@@ -524,3 +529,26 @@ def test_stack_and_unbind_samples_with_torchgeo(store_dir: Path) -> None:
     for a, b in zip(back, samples, strict=True):
         assert set(a) == set(b) and a["chip_id"] == b["chip_id"] and a["crs"] == b["crs"]
         assert torch.equal(a["image"], b["image"]) and torch.equal(a["mask"], b["mask"])
+
+
+def test_a_store_written_before_consolidation_is_upgraded_by_the_next_planning(tmp_path: Path) -> None:
+    import xarray as xr
+    import zarr
+
+    d = tmp_path / "old"
+    build_store(d)
+    root = d / "chips.zarr"
+    meta = json.loads((root / "zarr.json").read_text())
+    meta.pop("consolidated_metadata")
+    (root / "zarr.json").write_text(json.dumps(meta))
+    for name in ("s2", "s1", "esa_worldcover"):
+        for key in ("data", "valid"):
+            del zarr.open_group(root / name, mode="r+", use_consolidated=False)[key].attrs["coordinates"]
+    with pytest.warns(RuntimeWarning, match="consolidated"):  # what users saw before
+        xr.open_zarr(root, group="s2")
+    st = ChipStore.open(d)
+    st.ensure_collection(st.spec("s2"))  # what extract / tile do first on every run
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = xr.open_zarr(root, group="s2")
+    assert "split" in ds.coords

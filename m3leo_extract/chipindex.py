@@ -26,6 +26,7 @@ from .store import ChipStore
 STATUSES = ("done", "empty", "failed", "pending", "running", "absent")
 STATUS_COLOURS = {"done": "#2ca02c", "empty": "#b0b0b0", "failed": "#d62728", "pending": "#ffbf00",
                   "running": "#1f77b4", "absent": "#ffffff"}
+MAP_MAX_CHIPS = 200_000  # chips drawn at most by write_status_png
 _UNIT_STATUS = {"planned": "pending", "running": "running", "failed": "failed", "done": "done"}
 
 
@@ -149,22 +150,27 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
     rows = math.ceil(len(panels) / cols)
     fig = Figure(figsize=(3.0 * cols + 1.4, 3.0 * rows + 0.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    verts = [np.asarray(g.exterior.coords) for g in gdf.geometry]
+    n = len(gdf)
+    step = max(1, n // MAP_MAX_CHIPS)  # a continent: draw a sample, the map reads the same
+    drawn = gdf.iloc[::step]
+    verts = [np.asarray(g.exterior.coords) for g in drawn.geometry]
     lat = float(np.mean([v[:, 1].mean() for v in verts]))
     for ax, (name, period) in zip(axes, panels, strict=False):
-        status = gdf[column("status", name, period)].to_numpy()
-        ax.add_collection(PolyCollection(verts, facecolors=[STATUS_COLOURS[s] for s in status],
+        key = column("status", name, period)
+        status = gdf[key].to_numpy()  # counts of all chips, colours of the drawn ones
+        ax.add_collection(PolyCollection(verts, facecolors=[STATUS_COLOURS[s] for s in drawn[key]],
                                          edgecolors="0.4" if len(verts) < 3000 else "none", linewidths=0.3))
         ax.autoscale_view()
         ax.set_aspect(1 / max(0.05, math.cos(math.radians(lat))))
         counts = {s: int((status == s).sum()) for s in STATUSES if (status == s).any()}
-        ax.set_title(f"{name} [{period}]\n" + ", ".join(f"{s} {n}" for s, n in counts.items()), fontsize=8)
+        ax.set_title(f"{name} [{period}]\n" + ", ".join(f"{s} {k}" for s, k in counts.items()), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     fig.legend(handles=[Patch(facecolor=STATUS_COLOURS[s], edgecolor="0.4", label=s) for s in STATUSES],
                loc="outside right center", fontsize=8, title="chip status", title_fontsize=8)
-    fig.suptitle(f"{Path(store_dir)}: {len(gdf)} chips (lon/lat)", fontsize=10)
+    sampled = f", every {step}th drawn" if step > 1 else ""
+    fig.suptitle(f"{Path(store_dir)}: {n} chips (lon/lat{sampled})", fontsize=10)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)

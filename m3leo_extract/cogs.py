@@ -230,7 +230,7 @@ def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[st
                 dst.write(block, window=Window((chip.col - c0) * px, (r1 - 1 - chip.row) * px, px, px))
                 if progress is not None:
                     progress({"event": "chip", "chip": cid})
-            _decorate(dst, spec, period, {"UTM_ZONE": path.stem.rsplit("_", 1)[-1]})
+            _decorate(dst, spec, period, {"UTM_ZONE": zone_name(top)})
         _to_cog(str(stage), tmp, spec)
     finally:
         stage.unlink(missing_ok=True)

@@ -118,7 +118,7 @@ def _check_zone(chip: Chip) -> None:
                          f"{chip.zone}{'S' if chip.south else 'N'}; reproject it into the zone it lies in")
 
 
-def _spec_from(collection: str, da: Any, bands: tuple[str, ...], chip: Chip) -> CollectionSpec:
+def _spec_from(collection: str, da: Any, bands: tuple[str, ...]) -> CollectionSpec:
     nodata = da.rio.nodata if da.rio.nodata is not None else da.rio.encoded_nodata
     if nodata is None:
         nodata = float("nan") if np.issubdtype(da.dtype, np.floating) else 0
@@ -155,7 +155,7 @@ def write_dataarray(store: ChipStore | str | Path, collection: str, da: Any, per
     chip = chip_of(da, spec.resolution if spec else None)
     bands = _bands_of(da)
     if spec is None:
-        spec = _spec_from(collection, da, bands, chip)
+        spec = _spec_from(collection, da, bands)
         st.ensure_collection(spec)
     data = np.asarray(da.values)
     if bands != spec.bands:

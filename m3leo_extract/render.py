@@ -129,7 +129,7 @@ def _draw_categorical(ax: Any, data: np.ndarray, attrs: dict[str, Any], ok: np.n
     colours = class_colours(attrs, present)
     codes = sorted(colours) or [0]
     cmap = ListedColormap([colours.get(c, "#000000") for c in codes])
-    cmap.set_bad(_NODATA_RGB)
+    cmap = cmap.with_extremes(bad=_NODATA_RGB)
     bounds = [codes[0] - 0.5] + [(a + b) / 2 for a, b in zip(codes, codes[1:], strict=False)] + [codes[-1] + 0.5]
     ax.imshow(np.ma.masked_array(lab.astype("float64"), mask=~ok), cmap=cmap, norm=BoundaryNorm(bounds, cmap.N),
               interpolation="nearest")
@@ -168,8 +168,7 @@ def _draw_s1(fig: Any, ax: Any, data: np.ndarray, attrs: dict[str, Any], ok: np.
     if units[vv] != "db":  # linear power -> dB
         with np.errstate(divide="ignore", invalid="ignore"):
             v = 10 * np.log10(v)
-    cmap = colormaps["gray"].copy()
-    cmap.set_bad(_NODATA_RGB)
+    cmap = colormaps["gray"].with_extremes(bad=_NODATA_RGB)
     lo, hi = S1_DB_RANGE
     im = ax.imshow(np.ma.masked_array(v, mask=~ok | ~np.isfinite(v)), cmap=cmap, vmin=lo, vmax=hi,
                    interpolation="nearest")
@@ -183,8 +182,7 @@ def _draw_band(fig: Any, ax: Any, name: str, data: np.ndarray, attrs: dict[str, 
     from matplotlib import colormaps
 
     band = np.ma.masked_array(data[0].astype("float64"), mask=~ok | ~np.isfinite(data[0].astype("float64")))
-    cmap = colormaps["viridis"].copy()
-    cmap.set_bad(_NODATA_RGB)
+    cmap = colormaps["viridis"].with_extremes(bad=_NODATA_RGB)
     im = ax.imshow(band, cmap=cmap, interpolation="nearest")
     units = list(attrs.get("units", []))
     cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)

@@ -8,7 +8,11 @@ Layout (docs/store-format.md has the full description):
 
 Metadata (new chips, new periods, attributes) changes only in the planning process. Workers only write
 whole shards through `write_shard`, and a work unit is exactly one (collection, period, shard), so two
-writers never touch the same shard file.
+writers never touch the same shard file. Every metadata change ends with `consolidate()`, so the root's
+consolidated metadata (what `xr.open_zarr` reads, in one request and without warnings) is always current;
+the store's own handles read each node's zarr.json. `data` and `valid` name the per-chip arrays as their CF
+`coordinates`, so xarray shows split/epsg/x_min/y_min as coordinates. Georeferenced single chips (rioxarray)
+are in `georef.py`.
 """
 
 from __future__ import annotations

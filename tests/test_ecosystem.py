@@ -105,11 +105,23 @@ def test_consolidated_metadata_follows_every_metadata_change(store_dir: Path, tm
     st.add_chips("s2", [extra])
     st.ensure_period("s2", "2021")
     st.update_attrs("s2", note="hello")
+    st.record_period("s2", "2021", tool="test")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ds = xr.open_zarr(d / "chips.zarr", group="s2")  # consolidated: one read, must not be stale
     assert ds.sizes["chip"] == len(chips) + 1 and list(ds["time"].values) == ["2020", "2021"]
     assert ds.attrs["note"] == "hello" and extra.chip_id in ds["chip"].values
+    assert ds.attrs["periods"]["2021"]["tool"] == "test"
+    # The consolidated copy equals every node's own zarr.json (what the store itself reads).
+    import zarr
+
+    live = zarr.open_group(d / "chips.zarr", mode="r", use_consolidated=False)
+    cons = zarr.open_group(d / "chips.zarr", mode="r", use_consolidated=True)
+    for name in live.group_keys():
+        assert dict(cons[name].attrs) == dict(live[name].attrs)
+        for key in live[name].array_keys():
+            a, b = (json.dumps(g[name][key].metadata.to_dict(), default=str, sort_keys=True) for g in (cons, live))
+            assert a == b, (name, key)  # as JSON: NaN fill values compare equal
 
 
 def test_open_dataset_where_split_drops_other_chips(store_dir: Path) -> None:
@@ -447,7 +459,7 @@ def test_s2_true_colour_is_not_darkened_by_clouds() -> None:
     ground = rng.uniform(300, 800, size=(4, 40, 40))  # vegetation: 3-8 % reflectance
     ground[:, :8, :] = rng.uniform(5000, 9000, size=(4, 8, 40))  # a 20 % cloud bank
     ax, what = _draw("s2", ground.astype("uint16"))
-    img = ax.images[0].get_array()
+    img = np.asarray(ax.images[0].get_array())
     assert "true colour" in what and "2-98%" in what
     assert np.median(img[8:]) > 0.3  # the ground is visible, not near black
     assert img[:8].min() > 0.95  # the clouds saturate white

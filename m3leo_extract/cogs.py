@@ -185,13 +185,13 @@ def _to_cog(src_path: str | Any, tmp: Path, spec: CollectionSpec) -> None:
     rasterio.shutil.copy(src_path, str(tmp), driver="COG", OVERVIEW_RESAMPLING=resampling, **COG_OPTIONS)
 
 
-def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, t: int, period: str, path: Path) -> None:
+def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, period: str, path: Path) -> None:
     """One chip of one period as a COG at `path` (atomic: a temporary file renamed when complete)."""
     import rasterio
     from rasterio.io import MemoryFile
 
     chip = Chip.from_id(chip_id)
-    data = np.asarray(st.group[spec.name]["data"][st.index_of(spec.name, chip_id), t])
+    data = st.read_chip(spec.name, chip_id, period)
     profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
                    dtype=spec.dtype, crs=chip.crs, transform=chip.transform(spec.resolution),
                    nodata=spec.nodata)
@@ -205,7 +205,7 @@ def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, t: int, pe
     _finish(tmp, path, spec)
 
 
-def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[str], t: int, period: str,
+def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[str], period: str,
                       path: Path, progress: Progress | None = None) -> None:
     """The chips of one UTM zone as one COG (nodata between them): chips go one by one into a tiled GeoTIFF
     beside `path` (memory: one chip), which is then copied to a COG."""
@@ -222,11 +222,10 @@ def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[st
                    tiled=True, blockxsize=256, blockysize=256, compress="deflate", BIGTIFF="IF_SAFER")
     stage = path.with_name(f".{path.name}.stage.tif")
     tmp = path.with_name(f".{path.name}.part")
-    data = st.group[spec.name]["data"]
     try:
         with rasterio.open(stage, "w", **profile) as dst:
             for chip, cid in zip(chips, chip_ids, strict=True):
-                block = np.asarray(data[st.index_of(spec.name, cid), t])
+                block = st.read_chip(spec.name, cid, period)
                 dst.write(block, window=Window((chip.col - c0) * px, (r1 - 1 - chip.row) * px, px, px))
                 if progress is not None:
                     progress({"event": "chip", "chip": cid})
@@ -273,7 +272,7 @@ def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, peri
                 if progress is not None:
                     progress({"event": "chip", "chip": None, "n": len(zids), "skipped": True})
             else:
-                write_zone_mosaic(st, spec, zids, t, label, path, progress)
+                write_zone_mosaic(st, spec, zids, label, path, progress)
                 written += 1
             files.append(path.name)
             continue
@@ -283,7 +282,7 @@ def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, peri
             if done_before:
                 skipped += 1
             else:
-                write_chip_cog(st, spec, cid, t, label, path)
+                write_chip_cog(st, spec, cid, label, path)
                 written += 1
             files.append(path.name)
             if progress is not None:

@@ -61,7 +61,7 @@ def chip_dataarray(store: ChipStore | str | Path, collection: str, chip_id: str,
     spec = st.spec(collection)
     chip = Chip.from_id(chip_id)
     t = st.time_of(collection, period)
-    arr = np.asarray(st.group[collection]["data"][st.index_of(collection, chip_id), t])
+    arr = st.read_chip(collection, chip_id, st.periods(collection)[t])
     res = spec.resolution
     h, w = arr.shape[1:]
     xs = chip.x_min + (np.arange(w) + 0.5) * res

@@ -112,16 +112,44 @@ def test_consolidated_metadata_follows_every_metadata_change(store_dir: Path, tm
     assert ds.sizes["chip"] == len(chips) + 1 and list(ds["time"].values) == ["2020", "2021"]
     assert ds.attrs["note"] == "hello" and extra.chip_id in ds["chip"].values
     assert ds.attrs["periods"]["2021"]["tool"] == "test"
-    # The consolidated copy equals every node's own zarr.json (what the store itself reads).
+    _assert_consolidated_current(d)
+
+
+def _assert_consolidated_current(store: Path) -> None:
+    """xarray opens every collection without a warning, and the consolidated copy equals each node's own
+    zarr.json: whatever wrote the store kept it current."""
+    import xarray as xr
     import zarr
 
-    live = zarr.open_group(d / "chips.zarr", mode="r", use_consolidated=False)
-    cons = zarr.open_group(d / "chips.zarr", mode="r", use_consolidated=True)
+    live = zarr.open_group(store / "chips.zarr", mode="r", use_consolidated=False)
+    cons = zarr.open_group(store / "chips.zarr", mode="r", use_consolidated=True)
+    assert dict(cons.attrs) == dict(live.attrs)
     for name in live.group_keys():
-        assert dict(cons[name].attrs) == dict(live[name].attrs)
+        assert dict(cons[name].attrs) == dict(live[name].attrs), name
         for key in live[name].array_keys():
             a, b = (json.dumps(g[name][key].metadata.to_dict(), default=str, sort_keys=True) for g in (cons, live))
             assert a == b, (name, key)  # as JSON: NaN fill values compare equal
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ds = xr.open_zarr(store / "chips.zarr", group=name)
+        assert "split" in ds.coords and ds.sizes["chip"] == live[name]["chip"].shape[0]
+
+
+def test_extract_and_tile_leave_consolidated_metadata_current(emulator, shared_data: Path, tmp_path: Path) -> None:
+    from m3leo_extract.catalog import parse_periods
+    from m3leo_extract.extract import extract
+    from m3leo_extract.tile import tile
+
+    rep = extract(tmp_path / "ee", shapely.box(4.74, 45.67, 4.78, 45.70), [load_catalog()["esa_worldcover"]],
+                  parse_periods("2020"), ee_url=emulator.url)
+    assert rep.ok and rep.chips_done > 0
+    _assert_consolidated_current(tmp_path / "ee")
+    aoi = tmp_path / "aoi.geojson"
+    aoi.write_text(json.dumps({"type": "Polygon", "coordinates": [[[-77.6, 24.4], [-77.45, 24.4], [-77.45, 24.55],
+                                                                   [-77.6, 24.55], [-77.6, 24.4]]]}))
+    rep = tile([shared_data / "RGB.byte.tif"], tmp_path / "tiled", "rgb", aoi=str(aoi), resolution=200.0)
+    assert rep.ok and rep.chips_written > 0
+    _assert_consolidated_current(tmp_path / "tiled")
 
 
 def test_open_dataset_where_split_drops_other_chips(store_dir: Path) -> None:

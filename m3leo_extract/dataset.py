@@ -9,6 +9,11 @@ A sample is a dict with TorchGeo's key conventions so its transforms plug in:
                   (C, H, W) float32   continuous target, in stored units, nodata -> NaN
     "chip_id" str, "crs" str ("EPSG:32631"), "bounds" float64 tensor (x_min, y_min, x_max, y_max) in the CRS
 
+These are TorchGeo's keys and types ("image" float, "mask" long, "crs", "bounds"), so its `stack_samples` /
+`unbind_samples` batch and split samples, and its kornia-based transforms apply to "image" / "mask" (with
+`as_image=True`). One difference: "crs" is the "EPSG:326zz" string, not a pyproj CRS object (pyproj,
+rasterio and TorchGeo accept either), because torch's default_collate cannot batch CRS objects.
+
 Modalities are aligned by chip id. A chip that lacks a requested collection, or whose period was never
 written or is empty (valid fraction NaN or <= `min_valid`), is skipped and counted in `ds.skipped[name]`;
 nothing is ever zero-filled. Reading one chip is one chunk read per modality: on a local store the reader

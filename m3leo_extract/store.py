@@ -8,7 +8,11 @@ Layout (docs/store-format.md has the full description):
 
 Metadata (new chips, new periods, attributes) changes only in the planning process. Workers only write
 whole shards through `write_shard`, and a work unit is exactly one (collection, period, shard), so two
-writers never touch the same shard file.
+writers never touch the same shard file. Every metadata change ends with `consolidate()`, so the root's
+consolidated metadata (what `xr.open_zarr` reads, in one request and without warnings) is always current;
+the store's own handles read each node's zarr.json. `data` and `valid` name the per-chip arrays as their CF
+`coordinates`, so xarray shows split/epsg/x_min/y_min as coordinates. Georeferenced single chips (rioxarray)
+are in `georef.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +38,8 @@ FORMAT_VERSION = 1
 DEFAULT_SHARD_CHIPS = 16
 _DIMS = ["chip", "time", "band", "y", "x"]
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
+# Per-chip arrays that xarray shows as coordinates of `data` and `valid` (CF "coordinates" attribute).
+CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,19 @@ class ChipStore:
             raise StoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:
-            group = zarr.open_group(path, mode=mode or ("a" if create else "r+"), zarr_format=3)
+            # Our own handles read each node's zarr.json, never the consolidated copy (that is for readers).
+            group = zarr.open_group(path, mode=mode or ("a" if create else "r+"), zarr_format=3,
+                                    use_consolidated=False)
         except Exception as exc:  # zarr raises several types for a missing/corrupt store
             raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
-        if create and "m3leo_format" not in group.attrs:
+        new = create and "m3leo_format" not in group.attrs
+        if new:
             group.attrs.update({"m3leo_format": FORMAT_VERSION, "split_scheme": str(DEFAULT_SCHEME),
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
-        return cls(directory, group)
+        store = cls(directory, group)
+        if new:
+            store.consolidate()
+        return store
 
     @property
     def path(self) -> str:
@@ -132,6 +145,7 @@ class ChipStore:
     def update_attrs(self, name: str, **values: Any) -> None:
         """Planning-process only: attributes are one JSON file per group."""
         self._coll(name).attrs.update(values)
+        self.consolidate()
 
     # -- metadata (planning process) --------------------------------------------------------------------------
     def ensure_collection(self, spec: CollectionSpec, shard_chips: int = DEFAULT_SHARD_CHIPS) -> None:
@@ -143,6 +157,10 @@ class ChipStore:
                     f"collection {spec.name!r} in {self.root} has bands {list(have.bands)} {have.dtype} "
                     f"{have.chip_px}px, but the recipe now makes {list(spec.bands)} {spec.dtype} {spec.chip_px}px; "
                     "use a new --store or a different collection name")
+            g = self._coll(spec.name)
+            if "coordinates" not in g["data"].attrs:  # a store written before coordinates were marked
+                self._mark_coords(g)
+                self.consolidate()
             return
         g = self.group.create_group(spec.name)
         nb, px = len(spec.bands), spec.chip_px
@@ -161,6 +179,8 @@ class ChipStore:
                         "nodata": _json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
                         "kind": spec.kind, "shard_chips": shard_chips, "chip_size_m": CHIP_SIZE_M,
                         "periods": {}, "created": _now()})
+        self._mark_coords(g)
+        self.consolidate()
 
     def add_chips(self, name: str, chips: Sequence[Chip]) -> np.ndarray:
         """Indices of `chips` in the collection, appending the ones it does not have yet."""
@@ -186,6 +206,7 @@ class ChipStore:
                     arr[n0:n1] = values
                 for i, c in enumerate(new):
                     index[c.chip_id] = n0 + i
+                self.consolidate()
             return np.array([index[c.chip_id] for c in chips], dtype="int64")
 
     def ensure_period(self, name: str, label: str) -> int:
@@ -204,6 +225,7 @@ class ChipStore:
             time.resize((t + 1,))
             time[t] = label
             self._periods.pop(name, None)
+            self.consolidate()
             return t
 
     def record_period(self, name: str, label: str, **provenance: Any) -> None:
@@ -212,6 +234,22 @@ class ChipStore:
         periods = dict(g.attrs.get("periods", {}))
         periods[label] = {**periods.get(label, {}), **provenance, "updated": _now()}
         g.attrs["periods"] = periods
+        self.consolidate()
+
+    # -- consolidated metadata and xarray coordinates (planning process) -------------------------------------
+    def consolidate(self) -> None:
+        """Rewrite the consolidated metadata (every node's zarr.json in the root's, what `xr.open_zarr` reads
+        in one request). Every metadata change above ends with this; workers never change metadata."""
+        with warnings.catch_warnings():
+            # zarr warns that consolidated metadata is not in the v3 spec yet; xarray and zarr-python read it.
+            warnings.simplefilter("ignore", category=UserWarning)
+            zarr.consolidate_metadata(self.group.store, path=self.group.path or None)
+
+    @staticmethod
+    def _mark_coords(g: zarr.Group) -> None:
+        """Make xarray show the per-chip arrays as coordinates, so `ds.where(ds["split"] == ...)` selects."""
+        for key in ("data", "valid"):
+            g[key].attrs["coordinates"] = " ".join(CHIP_COORDS)
 
     # -- splits -----------------------------------------------------------------------------------------------
     def split_scheme(self) -> SplitScheme:
@@ -256,6 +294,7 @@ class ChipStore:
                         self._coll(name).attrs.put(attrs)
                 out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
             self.group.attrs["split_scheme"] = str(sch)
+            self.consolidate()
         return out
 
     # -- reading --------------------------------------------------------------------------------------------
@@ -309,22 +348,11 @@ class ChipStore:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
 
     def chip_dataarray(self, name: str, chip_id: str, period: str | None = None) -> Any:
-        """One chip as a rioxarray DataArray (band, y, x) with its CRS, transform and nodata."""
-        import rioxarray  # noqa: F401  (registers the .rio accessor)
-        import xarray as xr
+        """One chip as a rioxarray DataArray (band, y, x) with its CRS, transform and nodata
+        (`m3leo_extract.georef.chip_dataarray`)."""
+        from .georef import chip_dataarray
 
-        spec = self.spec(name)
-        chip = Chip.from_id(chip_id)
-        arr = self.read_chip(name, chip_id, period)
-        res = spec.resolution
-        h, w = arr.shape[1:]
-        xs = chip.x_min + (np.arange(w) + 0.5) * res
-        ys = chip.y_max - (np.arange(h) + 0.5) * res
-        da = xr.DataArray(arr, dims=("band", "y", "x"), coords={"band": list(spec.bands), "y": ys, "x": xs},
-                          name=name,
-                          attrs={"chip_id": chip_id, "period": self.periods(name)[self.time_of(name, period)]})
-        da = da.rio.write_crs(chip.crs).rio.write_transform(chip.transform(res))
-        return da.rio.write_nodata(spec.nodata, encoded=False)
+        return chip_dataarray(self, name, chip_id, period)
 
     # -- writing (workers) ------------------------------------------------------------------------------------
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,
@@ -359,10 +387,15 @@ def _now() -> str:
 
 
 def open_dataset(directory: str | Path, collection: str) -> Any:
-    """The collection as an xarray Dataset (lazy, dask-backed)."""
+    """The collection as an xarray Dataset: `data` and `valid` lazy (dask), the small per-chip coordinates
+    (split, epsg, x_min, y_min) in memory, so `ds.where(ds["split"] == "train", drop=True)` and
+    `ds.sel(chip=ds["split"] == "train")` work as they are."""
     import xarray as xr
 
-    return xr.open_zarr(str(Path(directory) / STORE_NAME), group=collection, consolidated=False)
+    text = str(directory)
+    path = f"{text.rstrip('/')}/{STORE_NAME}" if "://" in text else str(Path(directory) / STORE_NAME)
+    ds = xr.open_zarr(path, group=collection)
+    return ds.assign_coords({k: ds[k].compute() for k in CHIP_COORDS if k in ds.variables})
 
 
 def chips_in(store: ChipStore, names: Iterable[str]) -> set[str]:

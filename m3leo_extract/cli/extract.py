@@ -196,11 +196,22 @@ def plan(
 
 @app.command()
 def status(store: StoreOpt = Path("m3leo-data"),
-           as_json: Annotated[bool, typer.Option("--json", help="Stable JSON for monitoring.")] = False) -> None:
+           as_json: Annotated[bool, typer.Option("--json", help="Stable JSON for monitoring.")] = False,
+           out: Annotated[Path | None, typer.Option(
+               "--out", help="Write the chip index as GeoParquet: per collection and period, each chip's valid "
+                             "fraction and status.")] = None,
+           png: Annotated[Path | None, typer.Option(
+               "--png", help="Write a map of the chips by status (done/empty/failed/pending).")] = None) -> None:
     """What is done, pending, running and failed, per collection and period."""
     from ..status import dataset_status
 
     st = dataset_status(store)
+    if out is not None or png is not None:  # the chip index and its map (m3leo_extract.chipindex)
+        from ..chipindex import write_chip_index, write_status_png
+
+        for path, write in ((out, write_chip_index), (png, write_status_png)):
+            if path is not None:
+                typer.echo(f"status: wrote {write(store, path)}", err=True)
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return

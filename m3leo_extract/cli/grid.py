@@ -25,6 +25,9 @@ def grid(
     m3leo_splits: Annotated[Path | None, typer.Option(help="M3LEO splits CSV (with --from-m3leo).")] = None,
     keep_split: Annotated[bool, typer.Option(help="Keep M3LEO's split instead of ours.")] = False,
     split: Annotated[str | None, typer.Option("--split", help=SPLIT_HELP)] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="With --out: add this store's valid fraction and status per collection and period.")]
+    = None,
 ) -> None:
     """Chips (exact 4000 m squares in their UTM zone) overlapping the AOI, with train/val/test splits."""
     from ..aoi import load_aoi
@@ -48,6 +51,14 @@ def grid(
         raise fail("give --aoi NAME|FILE (or --from-m3leo FILE)")
 
     area = load_aoi(aoi)
+    if store is not None:  # the chip index with a store's status (m3leo_extract.chipindex)
+        from ..store import ChipStore
+
+        if out is None or out.suffix != ".parquet":
+            from . import fail
+
+            raise fail("--store adds status columns to the GeoParquet: give --out FILE.parquet too")
+        ChipStore.open(store, mode="r")  # a missing store is an error before anything is written
     why = ""
     if split is None:
         split, why = default_for_aoi(area.name)
@@ -55,6 +66,10 @@ def grid(
     chips = chip_arrays(area.geometry)
     if out is not None:
         write_parquet(chips, out, scheme=scheme)
+        if store is not None:
+            from ..chipindex import add_status_to_parquet
+
+            add_status_to_parquet(out, store)
     if png is not None:
         write_png(chips, png, aoi=area.geometry, title=f"{area.name}: {len(chips)} chips, {scheme}", scheme=scheme)
     info = summary(chips, scheme)

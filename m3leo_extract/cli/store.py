@@ -22,6 +22,8 @@ def show(
     collections: Annotated[str | None, typer.Option(help="Comma-separated collections (default: all).")]
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metadata as JSON.")] = False,
+    dpi: Annotated[int, typer.Option(min=20, max=600, help="PNG resolution (dots per inch; 4.6 in per panel).")]
+    = 100,
 ) -> None:
     """Print a chip's metadata (collections, periods, valid fractions, CRS, bounds), or render it with --png."""
     from ..grid import Chip
@@ -30,7 +32,7 @@ def show(
     Chip.from_id(chip)  # a bad id is a usage error before the store is opened
     if png is not None:
         names = [c.strip() for c in collections.split(",") if c.strip()] if collections else None
-        out = render_chip(store, chip, png, period=period, collections=names)
+        out = render_chip(store, chip, png, period=period, collections=names, dpi=dpi)
         typer.echo(f"show: wrote {out}")
         return
     info = chip_info(store, chip)

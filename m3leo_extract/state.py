@@ -83,12 +83,44 @@ def _row_to_unit(r: sqlite3.Row) -> Unit:
                 r["mode"])
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _damaged(path: Path, what: str) -> StoreError:
+    return StoreError(
+        f"state database {path} is {what}: which units are done is unknown, so nothing was fetched; restore it "
+        "from a backup, or delete it to plan the dataset again (every unit is then fetched again)")
+
+
+def check_state_file(path: Path) -> None:
+    """Refuse a state file that exists but is empty, truncated or not SQLite: SQLite would take a 0-byte file
+    for a new database and every unit would silently be fetched again."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    if size == 0:
+        raise _damaged(path, "empty (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        raise _damaged(path, "not an SQLite database" if len(head) == 100 else f"truncated ({size} bytes)")
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages, counter, valid_for = (int.from_bytes(head[i:i + 4], "big") for i in (28, 24, 92))
+    wal = path.with_name(path.name + "-wal")
+    wal_empty = not wal.exists() or wal.stat().st_size == 0  # with a WAL, SQLite may still be completing a checkpoint
+    if wal_empty and pages and counter == valid_for and size < pages * page:
+        raise _damaged(path, f"truncated ({size} bytes of {pages * page})")
+
+
 class StateDB:
     """SQLite manifest of work units. Use from one thread (the runner's coordinating thread)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        check_state_file(self.path)
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
@@ -96,8 +128,7 @@ class StateDB:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"state database {self.path} is unreadable ({exc}); move it aside and rerun "
-                             "`m3leo extract` to rebuild the plan (done chips in the store are kept)") from None
+            raise _damaged(self.path, f"unreadable ({exc})") from None
 
     def _init_schema(self) -> None:
         cur = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")

@@ -236,6 +236,13 @@ class StateDB:
             sql += " AND COALESCE(error_kind, 'transient') != 'permanent'"
         return self.conn.execute(sql).rowcount
 
+    def replan(self, unit_ids: Sequence[int]) -> int:
+        """Units whose data `m3leo verify --repair` found damaged go back to planned, as if never fetched."""
+        with self.tx() as c:
+            return sum(c.execute("UPDATE units SET status='planned', attempts=0, error=NULL, error_kind=NULL, "
+                                 "task_id=NULL, updated_at=? WHERE id=?", (time.time(), i)).rowcount
+                       for i in unit_ids)
+
     def counts(self) -> list[dict[str, Any]]:
         """Per collection and period: units and chips by status (an indexed aggregate)."""
         rows = self.conn.execute(

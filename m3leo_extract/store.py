@@ -268,17 +268,25 @@ class ChipStore:
 
     def read_block(self, name: str, lo: int, hi: int, time_index: int) -> np.ndarray:
         """Chips lo..hi-1 of one period, (n, band, y, x). Damaged data raises a one-line `CorruptChunkError`."""
+        arr = self._arr(name, "data")
         try:
-            return np.asarray(self._arr(name, "data")[lo:hi, time_index])
+            return np.asarray(arr[lo:hi, time_index])
         except (ValueError, RuntimeError) as exc:  # zarr's crc32c mismatch, blosc's decode failure
             from .shards import corrupt_error, shard_file
 
-            ids = self.chip_ids(name)
-            chips = ids[lo] if hi - lo == 1 else f"{ids[lo]}..{ids[hi - 1]}"
+            bad, detail = lo, str(exc)
+            for i in range(lo, hi):  # name the first damaged chip
+                try:
+                    arr[i, time_index]
+                except (ValueError, RuntimeError) as e:
+                    bad, detail = i, str(e)
+                    break
+            if "checksum" in detail:
+                detail = "chunk checksum mismatch"
             array_dir = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/data"
-            path = shard_file(array_dir, lo // self.shard_chips(name), time_index)
-            raise corrupt_error(self.root, path, f"{name} {self.periods(name)[time_index]}, chip {chips}",
-                                str(exc)) from None
+            path = shard_file(array_dir, bad // self.shard_chips(name), time_index)
+            what = f"{name} {self.periods(name)[time_index]}, chip {self.chip_ids(name)[bad]}"
+            raise corrupt_error(self.root, path, what, detail) from None
 
     def read_valid(self, name: str) -> np.ndarray:
         """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""

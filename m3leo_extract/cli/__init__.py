@@ -34,7 +34,7 @@ def _register() -> None:
     # so the CLI keeps working while command groups land one by one.
     import importlib
 
-    for name in ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops"):
+    for name in ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops", "verify"):
         try:
             importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # only skip the command module itself being absent

@@ -22,6 +22,9 @@ from .errors import StoreError
 
 EMPTY = 2**64 - 1  # a shard index entry of a chunk that was never written
 CRC_BYTES = 4
+# The crc32c of any message followed by its own crc32c (little endian) is this constant: checking a chunk is
+# one pass over its bytes as read, no slice copied (a 2 MB S1 chunk: ~0.1 ms).
+_CRC32C_RESIDUE = 0x48674BC7
 
 
 def _zstd() -> Any:
@@ -51,15 +54,15 @@ def _gzip() -> Any:
 DECODERS: dict[str, Callable[[], Any]] = {"zstd": _zstd, "blosc": _blosc, "gzip": _gzip}
 
 
-def crc32c(data: bytes | memoryview) -> int:
-    import google_crc32c  # a dependency of zarr's own crc32c codec
+def crc32c(data: bytes) -> int:
+    import google_crc32c  # zarr's own crc32c codec uses it
 
-    return int(google_crc32c.value(bytes(data)))
+    return int(google_crc32c.value(data))
 
 
 def crc_ok(buf: bytes) -> bool:
     """Whether the last 4 bytes of `buf` are the (little-endian) crc32c of the rest."""
-    return len(buf) >= CRC_BYTES and crc32c(memoryview(buf)[:-CRC_BYTES]) == int.from_bytes(buf[-CRC_BYTES:], "little")
+    return len(buf) >= CRC_BYTES and crc32c(buf) == _CRC32C_RESIDUE
 
 
 @dataclass(frozen=True)
@@ -143,18 +146,19 @@ def read_index(fd: int, size: int, layout: ShardLayout) -> np.ndarray:
 
 def decode_chunk(buf: bytes, layout: ShardLayout, decoder: Any, out: np.ndarray) -> None:
     """Check the chunk's crc32c (when the store has one) and decode it into `out`; ShardDamage if it fails."""
+    body: bytes | memoryview = buf
     if layout.chunk_crc:
         if not crc_ok(buf):
             raise ShardDamage("chunk checksum mismatch")
-        buf = buf[:-CRC_BYTES]
+        body = memoryview(buf)[:-CRC_BYTES]  # no copy
     view = out.reshape(-1).view("u1")
     if decoder is None:
-        if len(buf) != view.size:
-            raise ShardDamage(f"chunk is {len(buf)} bytes, {view.size} expected")
-        view[:] = np.frombuffer(buf, dtype="u1")
+        if len(body) != view.size:
+            raise ShardDamage(f"chunk is {len(body)} bytes, {view.size} expected")
+        view[:] = np.frombuffer(body, dtype="u1")
         return
     try:
-        decoder.decode(buf, out=view.data)
+        decoder.decode(body, out=view.data)
     except Exception as exc:  # blosc / zstd raise RuntimeError or ValueError with their own texts
         raise ShardDamage(f"chunk does not decode ({type(exc).__name__}: {exc})") from None
 

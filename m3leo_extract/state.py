@@ -88,8 +88,9 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def _damaged(path: Path, what: str) -> StoreError:
     return StoreError(
-        f"state database {path} is {what}: which units are done is unknown, so nothing was fetched; restore it "
-        "from a backup, or delete it to plan the dataset again (every unit is then fetched again)")
+        f"state database {path} is {what}: which units are done is unknown, so nothing was done; restore it from "
+        f"a backup, or rebuild it from the chips in the store with `m3leo verify --store {path.parent} "
+        "--rebuild-state`")
 
 
 def check_state_file(path: Path) -> None:

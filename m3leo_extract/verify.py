@@ -21,6 +21,7 @@ those units. Library code: no printing; `progress` receives events.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from .errors import StoreError, UsageError
 from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, shard_file
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
@@ -95,10 +96,18 @@ class _Tally:
     shards: int = 0
     chunks: int = 0
     problems: list[Problem] = field(default_factory=list)
+    written: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)  # readable chunks, valid set
+    partial: set[tuple[str, str, int]] = field(default_factory=set)  # chunks present without their valid
 
 
-def verify_store(directory: str | Path, *, repair: bool = False, progress: ProgressFn | None = None) -> VerifyReport:
-    """Check every chunk of the store in `directory` against its checksums, `valid` and the state database."""
+def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: bool = False,
+                 progress: ProgressFn | None = None) -> VerifyReport:
+    """Check every chunk of the store in `directory` against its checksums, `valid` and the state database.
+
+    repair: send the units of every error back to planned and delete their shard data. rebuild_state: set a
+    damaged (or missing) state.sqlite aside and write a new one from what the store holds (units whose chunks
+    all check out are done, damaged ones planned), so a rerun fetches only what is missing or damaged.
+    """
     if "://" in str(directory):
         raise UsageError(f"verify reads shard files on a local disk; {directory} is a URL - run it where the "
                          "store is mounted, or copy the store first")
@@ -106,9 +115,12 @@ def verify_store(directory: str | Path, *, repair: bool = False, progress: Progr
     if not (root / STORE_NAME).is_dir():
         raise UsageError(f"{root} has no chip store ({STORE_NAME}); give the --store DIR that extract or tile "
                          "wrote")
-    lock = RunLock(root).acquire() if repair else None  # no extract may write while units are reset
+    writes = repair or rebuild_state
+    lock = RunLock(root).acquire() if writes else None  # no extract may write while units are reset
     try:
-        store = ChipStore.open(root, mode="r+" if repair else "r")
+        store = ChipStore.open(root, mode="r+" if writes else "r")
+        if rebuild_state:
+            _set_aside(root / STATE_FILE)
         state = StateDB(root / STATE_FILE) if (root / STATE_FILE).exists() else None
         try:
             units = {(u.collection, u.period, u.shard): u for u in state.units()} if state else {}
@@ -120,9 +132,12 @@ def verify_store(directory: str | Path, *, repair: bool = False, progress: Progr
                 _check_collection(store, root, name, units, state is not None, tally, progress)
             tally.problems.extend(_orphan_units(store, names, units))
             repaired: tuple[tuple[str, str, int], ...] = ()
-            if repair:
+            if rebuild_state:
+                state = StateDB(root / STATE_FILE)
+                units = _rebuild(store, state, tally)
+            if writes:
                 repaired = _repair(store, root, state, units, tally.problems)
-            return VerifyReport(str(root), names, tally.shards, tally.chunks, state is not None,
+            return VerifyReport(str(root), names, tally.shards, tally.chunks, state is not None or rebuild_state,
                                 tuple(tally.problems), repaired)
         finally:
             if state is not None:
@@ -130,6 +145,53 @@ def verify_store(directory: str | Path, *, repair: bool = False, progress: Progr
     finally:
         if lock is not None:
             lock.release()
+
+
+def _set_aside(path: Path) -> None:
+    """Move a damaged state database (and its -wal/-shm) aside; refuse one that reads fine."""
+    if not path.exists():
+        return
+    try:
+        StateDB(path).close()
+    except StoreError:
+        pass
+    else:
+        raise UsageError(f"{path} reads fine: --rebuild-state only replaces a missing or damaged state database "
+                         "(use --repair to mend the store against it)")
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(path.with_name(f"{path.name}.damaged-{stamp}{suffix}"))
+
+
+def _rebuild(store: ChipStore, state: StateDB, tally: _Tally) -> dict[tuple[str, str, int], Unit]:
+    """One unit per (collection, period, shard) holding chunks: done, or planned where an error was found."""
+    bad = {(p.collection, p.period, p.shard): p.chips for p in tally.problems if p.severity == "error"}
+    rows = []
+    for (coll, period, shard), chips in sorted(tally.written.items()):
+        ids = sorted(set(chips) | set(bad.get((coll, period, shard), ())))  # a partial shard: refetched whole
+        if ids:
+            rows.append((coll, period, shard, ids, _version(store, coll, period), _mode(store, coll)))
+    run = state.start_run("verify --rebuild-state")
+    state.upsert_units(rows)
+    units = {(u.collection, u.period, u.shard): u for u in state.units()}
+    done = [u for key, u in units.items() if key not in bad and key not in tally.partial]
+    for u in done:
+        state.mark(u.id, "done")
+    state.finish_run(run, "ok", {"units": len(units), "units_done": len(done)})
+    return units
+
+
+def _version(store: ChipStore, coll: str, period: str) -> int:
+    """The recipe version the period was fetched with (its provenance), else the collection's."""
+    attrs = store.attrs(coll)
+    prov = (attrs.get("periods") or {}).get(period) or {}
+    return int(prov.get("recipe_version") or attrs.get("recipe_version") or 1)
+
+
+def _mode(store: ChipStore, coll: str) -> str:
+    return "tile" if store.attrs(coll).get("source") == "m3leo tile" else "pixels"
 
 
 def _n_shards(store: ChipStore, name: str) -> int:
@@ -170,7 +232,7 @@ def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple
             if layout is not None:
                 present, found = _read_shard(path, layout, ctx, tally)
             else:
-                present, found = _read_shard_zarr(store, name, lo, hi, t, ctx, tally)
+                present, found = _read_shard_zarr(store, name, lo, t, valid[lo:hi], ctx, tally)
             if shard in bad_valid:
                 found.append(ctx.problem("corrupt_valid", range(hi - lo), "the shard's valid chunk does not read "
                                          "back"))
@@ -180,6 +242,10 @@ def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple
             found += _cross_check(ctx, present, unreadable, valid[lo:hi], shard in bad_valid, unit, rows,
                                   have_state)
             tally.problems.extend(found)
+            written = [r for r in sorted(present) if not np.isnan(valid[lo + r])]
+            tally.written[(name, period, shard)] = [ctx.ids[r] for r in written]
+            if len(written) < len(present):  # chunks whose valid was never recorded: a write cut short
+                tally.partial.add((name, period, shard))
             tally.shards += 1 if os.path.exists(path) else 0
             if progress:
                 progress({"event": "shard", "collection": name, "period": period, "shard": shard,
@@ -233,14 +299,15 @@ def _read_shard(path: str, layout: ShardLayout, ctx: _Shard, tally: _Tally) -> t
     return present, out
 
 
-def _read_shard_zarr(store: ChipStore, name: str, lo: int, hi: int, t: int, ctx: _Shard,
+def _read_shard_zarr(store: ChipStore, name: str, lo: int, t: int, valid: np.ndarray, ctx: _Shard,
                      tally: _Tally) -> tuple[set[int], list[Problem]]:
-    """A layout shards.py does not know (not written by this version): read chip by chip through zarr."""
+    """A layout shards.py does not know (not written by m3leo): the chips `valid` says were written, one by one
+    through zarr (which reads a missing chunk as fill values, so presence is taken from `valid`)."""
     arr = store.group[name]["data"]
     present: set[int] = set()
     bad: list[int] = []
     detail = ""
-    for row in range(hi - lo):
+    for row in np.flatnonzero(~np.isnan(valid)).tolist():
         tally.chunks += 1
         try:
             arr[lo + row, t]

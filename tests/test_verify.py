@@ -226,3 +226,67 @@ def test_stores_without_chunk_checksums_stay_readable(tmp_path: Path, monkeypatc
     assert reader._fast  # the direct path, not the zarr fallback
     rep = verify_store(tmp_path)
     assert rep.ok and rep.chunks == 6 and not rep.state_checked
+
+
+def test_rebuild_state_from_the_store_refetches_only_the_damaged_unit(ds: Path, clean: Path) -> None:
+    periods = [str(t) for t in zarr.open_group(str(ds / "chips.zarr"), mode="r")["s1"]["time"][:]]
+    db = ds / "state.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    db.write_bytes(b"")
+    flip_64_bytes(shard_path(ds, "s1", 0, 2), 1)
+    assert "--rebuild-state" in one_line_error(extract(ds.parent, ds), 1)
+
+    res = m3leo("verify", "--store", str(ds), "--rebuild-state", "--json", cwd=ds.parent)
+    one_line_error(res, 1)  # an error was found (and repaired)
+    rep = json.loads(res.stdout)
+    assert [p["kind"] for p in rep["problems"]] == ["corrupt_chunk"]
+    assert rep["repaired_units"] == [{"collection": "s1", "period": periods[2], "shard": 0}]
+    assert len(list(ds.glob("state.sqlite.damaged-*"))) == 1  # the damaged file is kept, not deleted
+    status = unit_status(ds)
+    assert status.pop(("s1", periods[2], 0)) == "planned" and set(status.values()) == {"done"} and len(status) == 4
+
+    res = extract(ds.parent, ds)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout.splitlines()[-1])["chips_done"] == 5
+    assert_same_store(ds, clean)
+    assert m3leo("verify", "--store", str(ds), cwd=ds.parent).returncode == 0
+    err = one_line_error(m3leo("verify", "--store", str(ds), "--rebuild-state", cwd=ds.parent), 2)
+    assert "reads fine" in err  # a good state database is never replaced
+
+
+def test_verify_draws_a_progress_bar_on_a_terminal(clean: Path) -> None:
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # a real terminal has a size
+    try:
+        res = subprocess.run([M3LEO, "verify", "--store", str(clean)], stdout=subprocess.PIPE, stderr=slave,
+                             text=True, timeout=300)
+        os.close(slave)
+        chunks = []
+        while True:  # everything the child wrote to the terminal, until the pty reports its end (EIO)
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        tty = b"".join(chunks).decode(errors="replace")
+    finally:
+        os.close(master)
+    assert res.returncode == 0 and "0 error(s)" in res.stdout
+    assert "verify" in tty and "5/5" in tty and "shard" in tty, tty
+
+
+def test_verify_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    err = one_line_error(m3leo("verify", "--store", str(tmp_path / "nowhere"), cwd=tmp_path), 2)
+    assert "no chip store" in err
+    err = one_line_error(m3leo("verify", "--store", "s3://bucket/ds", cwd=tmp_path), 2)
+    assert "local disk" in err

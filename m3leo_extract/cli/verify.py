@@ -46,6 +46,8 @@ def verify(
         "m3leo-data"),
     repair: Annotated[bool, typer.Option("--repair", help="Send the units of damaged or missing chunks back to "
                                          "planned and delete their shard data; then rerun extract.")] = False,
+    rebuild_state: Annotated[bool, typer.Option("--rebuild-state", help="Set a damaged or missing state.sqlite "
+                                                "aside and rebuild it from the chips in the store.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Read every chunk and shard index (checksums, decode), cross-check the state; exit 1 if anything is wrong."""
@@ -53,7 +55,7 @@ def verify(
 
     bar = _Bar()
     try:
-        report = verify_store(store, repair=repair, progress=bar)
+        report = verify_store(store, repair=repair, rebuild_state=rebuild_state, progress=bar)
     finally:
         bar.close()
     if as_json:
@@ -65,6 +67,9 @@ def verify(
         typer.echo(f"verify: {len(report.collections)} collection(s), {report.shards} shard file(s), "
                    f"{report.chunks} chunk(s) read; {len(report.errors)} error(s), {len(report.warnings)} "
                    f"warning(s){state} -> {store}")
+        if rebuild_state:
+            typer.echo(f"verify: state database rebuilt from the store ({store / 'state.sqlite'}); the damaged one, "
+                       "if any, was kept beside it as state.sqlite.damaged-*")
         if report.repaired:
             typer.echo(f"verify: {len(report.repaired)} unit(s) sent back to planned and their shard data deleted; "
                        "rerun the same `m3leo extract` (or `m3leo tile`) to refetch exactly those")

@@ -89,8 +89,35 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 def _damaged(path: Path, what: str) -> StoreError:
     return StoreError(
         f"state database {path} is {what}: which units are done is unknown, so nothing was done; restore it from "
-        f"a backup, or rebuild it from the chips in the store with `m3leo verify --store {path.parent} "
-        "--rebuild-state`")
+        f"a backup, or move it aside and rebuild it from the store's chips with `m3leo verify --store "
+        f"{path.parent} --rebuild-state`")
+
+
+def _create(path: Path) -> None:
+    """A new state database appears whole: made beside it, then linked into place (never a 0-byte file that a
+    kill could leave behind, so an empty state.sqlite always means damage). A concurrent creator wins."""
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    for part in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        part.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # recorded in the header: every later connection uses WAL
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        finally:
+            conn.close()  # checkpoints: everything is in tmp itself now
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: a rename, unless another process got there first
+            if not path.exists():
+                os.replace(tmp, path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot create the state database {path} ({exc}); check the disk and permissions") from None
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def check_state_file(path: Path) -> None:
@@ -100,6 +127,10 @@ def check_state_file(path: Path) -> None:
         size = path.stat().st_size
     except FileNotFoundError:
         return
+    wal = path.with_name(path.name + "-wal")
+    wal_empty = not wal.exists() or wal.stat().st_size == 0
+    if not wal_empty:
+        return  # SQLite recovers the database from its write-ahead log; real damage is its DatabaseError
     if size == 0:
         raise _damaged(path, "empty (0 bytes)")
     with open(path, "rb") as f:
@@ -109,9 +140,7 @@ def check_state_file(path: Path) -> None:
     page = int.from_bytes(head[16:18], "big")
     page = 65536 if page == 1 else page
     pages, counter, valid_for = (int.from_bytes(head[i:i + 4], "big") for i in (28, 24, 92))
-    wal = path.with_name(path.name + "-wal")
-    wal_empty = not wal.exists() or wal.stat().st_size == 0  # with a WAL, SQLite may still be completing a checkpoint
-    if wal_empty and pages and counter == valid_for and size < pages * page:
+    if pages and counter == valid_for and size < pages * page:
         raise _damaged(path, f"truncated ({size} bytes of {pages * page})")
 
 
@@ -121,6 +150,8 @@ class StateDB:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create(self.path)
         check_state_file(self.path)
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)

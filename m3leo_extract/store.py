@@ -333,7 +333,7 @@ class ChipStore:
             arr[lo:hi, time_index] = data
             val[lo:hi, time_index] = valid
         else:  # a subset of the shard (e.g. tile dropped chips): read-modify-write this shard only
-            block = np.asarray(arr[lo:hi, time_index])
+            block = self.read_block(name, lo, hi, time_index)  # damaged: CorruptChunkError, not a zarr error
             vblock = np.asarray(val[lo:hi, time_index])
             block[idx - lo] = data
             vblock[idx - lo] = valid

@@ -15,12 +15,15 @@ there with the `valid` array and the work unit in `state.sqlite`:
 
 `repair` sends the units of every error back to `planned` (attempts and export task cleared), then deletes
 their shard file and `valid` chunk, so nothing stale is read and a rerun of the same extract refetches exactly
-those units. Library code: no printing; `progress` receives events.
+those units. `rebuild_state` writes a new state database from the store when the old one is damaged or lost.
+The check holds the run lock, so it never reads a shard an extract is writing. Library code: no printing;
+`progress` receives events.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -108,7 +111,7 @@ def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: 
     damaged (or missing) state.sqlite aside and write a new one from what the store holds (units whose chunks
     all check out are done, damaged ones planned), so a rerun fetches only what is missing or damaged.
     """
-    if "://" in str(directory):
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/", str(directory)):  # s3://..., also as a Path made it (s3:/...)
         raise UsageError(f"verify reads shard files on a local disk; {directory} is a URL - run it where the "
                          "store is mounted, or copy the store first")
     root = Path(directory)
@@ -116,7 +119,7 @@ def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: 
         raise UsageError(f"{root} has no chip store ({STORE_NAME}); give the --store DIR that extract or tile "
                          "wrote")
     writes = repair or rebuild_state
-    lock = RunLock(root).acquire() if writes else None  # no extract may write while units are reset
+    lock = _lock(root, writes)
     try:
         store = ChipStore.open(root, mode="r+" if writes else "r")
         if rebuild_state:
@@ -145,6 +148,18 @@ def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: 
     finally:
         if lock is not None:
             lock.release()
+
+
+def _lock(root: Path, writes: bool) -> RunLock | None:
+    """The run lock: no extract writes while shards are read (a shard half-written would look damaged) or units
+    are reset. A read-only check of a read-only directory goes without it."""
+    try:
+        return RunLock(root).acquire()
+    except PermissionError:
+        if writes:
+            raise StoreError(f"cannot take the run lock in {root} (read-only?); --repair and --rebuild-state "
+                             "need write access to the dataset directory") from None
+        return None
 
 
 def _set_aside(path: Path) -> None:
@@ -177,8 +192,9 @@ def _rebuild(store: ChipStore, state: StateDB, tally: _Tally) -> dict[tuple[str,
     state.upsert_units(rows)
     units = {(u.collection, u.period, u.shard): u for u in state.units()}
     done = [u for key, u in units.items() if key not in bad and key not in tally.partial]
-    for u in done:
-        state.mark(u.id, "done")
+    with state.tx():  # one transaction, not one per unit
+        for u in done:
+            state.mark(u.id, "done")
     state.finish_run(run, "ok", {"units": len(units), "units_done": len(done)})
     return units
 

@@ -191,8 +191,10 @@ def test_corrupt_chunk_during_train_is_one_line_naming_the_file(ds: Path, tmp_pa
     g = zarr.open_group(str(ds / "chips.zarr"), mode="r")["s1"]
     row = [str(s) for s in g["split"][:]].index("train")
     flip_64_bytes(shard_path(ds, "s1", 0, 3), row)  # the latest period: what train reads
+    # With stats cached the chunk is met in a DataLoader worker, whose error torch re-raises with its traceback.
     res = m3leo("train", "--store", str(ds), "--input", "s1", "--target", "esa_worldcover", "--epochs", "1",
-                "--device", "cpu", "--out", str(tmp_path / "run"), cwd=tmp_path)
+                "--device", "cpu", "--workers", "1" if stats_cached else "0", "--out", str(tmp_path / "run"),
+                cwd=tmp_path)
     err = one_line_error(res, 1)
     assert "chips.zarr/s1/data/c/0/3/0/0/0" in err and str(g["chip"][row]) in err, err
     assert f"m3leo verify --store {ds} --repair" in err
@@ -290,3 +292,16 @@ def test_verify_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "no chip store" in err
     err = one_line_error(m3leo("verify", "--store", "s3://bucket/ds", cwd=tmp_path), 2)
     assert "local disk" in err
+
+
+def test_verify_while_another_run_holds_the_lock_exits_75(clean: Path) -> None:
+    import fcntl
+    import os
+
+    fd = os.open(clean / ".m3leo.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        err = one_line_error(m3leo("verify", "--store", str(clean), cwd=clean.parent), 75)
+        assert "another m3leo run" in err
+    finally:
+        os.close(fd)

@@ -290,7 +290,14 @@ class ChipStore:
 
     def read_valid(self, name: str) -> np.ndarray:
         """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
-        return np.asarray(self._arr(name, "valid")[:])
+        try:
+            return np.asarray(self._arr(name, "valid")[:])
+        except (ValueError, RuntimeError) as exc:  # a damaged valid chunk: crc32c mismatch or decode failure
+            from .shards import corrupt_error
+
+            detail = "chunk checksum mismatch" if "checksum" in str(exc) else str(exc)
+            where = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/valid"
+            raise corrupt_error(self.root, where, f"{name} valid fractions", detail) from None
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}

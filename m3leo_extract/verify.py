@@ -251,7 +251,7 @@ def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple
                 present, found = _read_shard_zarr(store, name, lo, t, valid[lo:hi], ctx, tally)
             if shard in bad_valid:
                 found.append(ctx.problem("corrupt_valid", range(hi - lo), "the shard's valid chunk does not read "
-                                         "back"))
+                                         "back", file=f"{STORE_NAME}/{name}/valid/c/{shard}/{t}"))
             unit = units.get((name, period, shard))
             rows = [index[c] - lo for c in unit.chips if c in index] if unit is not None else []
             unreadable = {ctx.ids.index(c) for p in found for c in p.chips if p.kind != "corrupt_valid"}
@@ -276,8 +276,8 @@ class _Shard:
     file: str
     ids: Sequence[str]  # chip ids of the shard's rows
 
-    def problem(self, kind: str, rows: Any, detail: str) -> Problem:
-        return Problem(kind, self.collection, self.period, self.shard, self.file,
+    def problem(self, kind: str, rows: Any, detail: str, file: str | None = None) -> Problem:
+        return Problem(kind, self.collection, self.period, self.shard, file or self.file,
                        tuple(self.ids[r] for r in rows), detail)
 
 

@@ -305,3 +305,20 @@ def test_verify_while_another_run_holds_the_lock_exits_75(clean: Path) -> None:
         assert "another m3leo run" in err
     finally:
         os.close(fd)
+
+
+def test_damaged_valid_chunk_is_found_named_and_repaired(ds: Path, tmp_path: Path) -> None:
+    valid = ds / "chips.zarr" / "s1" / "valid" / "c" / "0" / "3"
+    b = bytearray(valid.read_bytes())
+    b[len(b) // 2] ^= 0xFF
+    valid.write_bytes(bytes(b))
+    res = m3leo("verify", "--store", str(ds), "--json", cwd=ds.parent)
+    one_line_error(res, 1)
+    (p,) = json.loads(res.stdout)["problems"]
+    assert (p["kind"], p["file"], len(p["chips"])) == ("corrupt_valid", "chips.zarr/s1/valid/c/0/3", 5)
+    err = one_line_error(m3leo("train", "--store", str(ds), "--input", "s1", "--target", "esa_worldcover",
+                               "--epochs", "1", "--device", "cpu", "--out", str(tmp_path / "run"), cwd=tmp_path), 1)
+    assert "chips.zarr/s1/valid" in err and "m3leo verify" in err
+    one_line_error(m3leo("verify", "--store", str(ds), "--repair", cwd=ds.parent), 1)
+    assert not valid.exists() and not shard_path(ds, "s1", 0, 3).exists()
+    assert [k for k, st in unit_status(ds).items() if st != "done"] == [("s1", p["period"], 0)]

@@ -167,7 +167,7 @@ class ChunkReader:
             self._array = group["data"]
         try:
             return np.asarray(self._array[row, self.m.time_index])
-        except (ValueError, RuntimeError, OSError) as exc:  # zarr's crc32c / blosc failures
+        except (ValueError, RuntimeError) as exc:  # zarr's crc32c / blosc failures
             where = f"{self.root}/{STORE_NAME}/{self.m.name}/data"
             raise corrupt_error(self.root, where, self._what(row, chip_id), str(exc)) from None
 

@@ -9,8 +9,10 @@ followed by the index's crc32c. Inside, each chunk is `bytes` (little-endian) ->
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +37,9 @@ def _zstd() -> Any:
 
 def _blosc() -> Any:
     from numcodecs import Blosc, blosc
-    from torch.utils.data import get_worker_info
 
-    if get_worker_info() is not None:
+    torch_data = sys.modules.get("torch.utils.data")  # not imported: not in a DataLoader worker (verify)
+    if torch_data is not None and torch_data.get_worker_info() is not None:
         # In a DataLoader worker the workers are the parallelism: blosc's own thread pool (started in the
         # worker's main thread) would only oversubscribe the cores. This process is ours, so is the setting.
         blosc.use_threads = False
@@ -177,8 +179,34 @@ class CorruptChunkError(StoreError):
         super().__init__(message)
 
 
+def settle_zarr() -> None:
+    """After a zarr read failed on one chunk: let the reads of its other chunks (still pending on zarr's event
+    loop) finish, so none is destroyed at exit with "Task was destroyed but it is pending!" on stderr."""
+    try:
+        from zarr.core.sync import loop, sync
+    except ImportError:  # another zarr layout: nothing to settle
+        return
+    if loop[0] is None:
+        return
+
+    async def drain() -> None:
+        me = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()]
+        if pending:
+            done, _ = await asyncio.wait(pending, timeout=30)
+            for t in done:  # retrieve their errors too: "exception was never retrieved" is stderr noise as well
+                if not t.cancelled():
+                    t.exception()
+
+    try:
+        sync(drain())
+    except Exception:  # settling is best effort; the caller raises its own one-line error next
+        pass
+
+
 def corrupt_error(store_dir: str | Path, path: str, what: str, detail: str) -> CorruptChunkError:
     """The one-line error for damaged data met while reading (train, datasets, stats, show)."""
+    settle_zarr()
     return CorruptChunkError(
         f"corrupt data in {path} ({what}): {detail}; run `m3leo verify --store {store_dir} --repair`, then rerun "
         "the same `m3leo extract` (or `m3leo tile`) to refetch it")

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError, UsageError
-from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, shard_file
+from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, settle_zarr, shard_file
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
 
@@ -155,7 +155,7 @@ def _lock(root: Path, writes: bool) -> RunLock | None:
     are reset. A read-only check of a read-only directory goes without it."""
     try:
         return RunLock(root).acquire()
-    except PermissionError:
+    except OSError:  # EACCES / EROFS: the lock file cannot be created (a busy lock is LockedError, exit 75)
         if writes:
             raise StoreError(f"cannot take the run lock in {root} (read-only?); --repair and --rebuild-state "
                              "need write access to the dataset directory") from None
@@ -221,12 +221,14 @@ def _read_valid(store: ChipStore, name: str, t: int) -> tuple[np.ndarray, set[in
     try:
         return np.asarray(arr[:, t]), set()
     except (ValueError, RuntimeError):
+        settle_zarr()
         n, s = arr.shape[0], store.shard_chips(name)
         col, bad = np.full(n, np.nan, dtype="float32"), set()
         for shard in range(-(-n // s)):
             try:
                 col[shard * s:(shard + 1) * s] = arr[shard * s:(shard + 1) * s, t]
             except (ValueError, RuntimeError):
+                settle_zarr()
                 bad.add(shard)
         return col, bad
 

@@ -24,7 +24,6 @@ so the dataset pickles cheaply into DataLoader workers.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -39,10 +38,10 @@ from torch.utils.data import Dataset
 from .errors import StoreError, UsageError
 from .grid import Chip
 from .inputs import InputSpec, parse_inputs
+from .shards import EMPTY, ShardDamage, ShardLayout, corrupt_error, decode_chunk, read_index, shard_file
 from .store import STORE_NAME, ChipStore
 
 IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss's default ignore_index
-_EMPTY = 2**64 - 1  # a shard index entry of a chunk that was never written
 
 
 @dataclass(frozen=True)
@@ -106,123 +105,80 @@ def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
     raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
 
 
-def _zstd() -> Any:
-    from numcodecs import Zstd
-
-    return Zstd()
-
-
-def _blosc() -> Any:
-    from numcodecs import Blosc, blosc
-    from torch.utils.data import get_worker_info
-
-    if get_worker_info() is not None:
-        # In a DataLoader worker the workers are the parallelism: blosc's own thread pool (started in the
-        # worker's main thread) would only oversubscribe the cores. This process is ours, so is the setting.
-        blosc.use_threads = False
-    return Blosc()  # blosc frames describe their own compressor, shuffle and type size
-
-
-def _gzip() -> Any:
-    from numcodecs import GZip
-
-    return GZip()
-
-
-# Chunk codecs (after the "bytes" serialiser) the direct reader can decode; others go through zarr.
-_DECODERS: dict[str, Callable[[], Any]] = {"zstd": _zstd, "blosc": _blosc, "gzip": _gzip}
-
-
 class ChunkReader:
-    """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array."""
+    """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array.
+
+    Damaged data (a chunk whose crc32c does not match, a truncated shard, a chunk that does not decode) raises
+    `CorruptChunkError`: one line naming the shard file and chip, and what to run.
+    """
 
     def __init__(self, root: str, m: Modality) -> None:
         self.root = root
         self.m = m
         self.shape = (len(m.bands), m.chip_px, m.chip_px)
+        self._layout: ShardLayout | None = None
         self._fast: bool | None = None
         self._array: Any = None
         self._decoder: Any = None  # the numcodecs codec after "bytes"; None = uncompressed
 
-    # The direct path knows the exact layout store.py writes; anything else goes through zarr.
+    def _array_dir(self) -> str:
+        return os.path.join(self.root, STORE_NAME, self.m.name, "data")
+
+    # The direct path knows the exact layout store.py writes (shards.py); anything else goes through zarr.
     def _check_fast(self) -> bool:
         if "://" in self.root or not Path(self.root).is_dir():
             return False
-        try:
-            meta = json.loads((Path(self.root) / STORE_NAME / self.m.name / "data" / "zarr.json").read_text())
-            (codec,) = meta["codecs"]
-            cfg = codec["configuration"]
-            inner = [c["name"] for c in cfg["codecs"]]
-            endian = cfg["codecs"][0].get("configuration", {}).get("endian") or "little"
-            ok = (codec["name"] == "sharding_indexed" and cfg.get("index_location", "end") == "end"
-                  and inner[0] == "bytes" and len(inner) <= 2 and all(c in _DECODERS for c in inner[1:])
-                  and endian == "little"
-                  and [c["name"] for c in cfg["index_codecs"]] == ["bytes", "crc32c"]
-                  and list(cfg["chunk_shape"]) == [1, 1, *self.shape]
-                  and meta["chunk_grid"]["configuration"]["chunk_shape"][0] == self.m.shard_chips
-                  and list(meta["chunk_grid"]["configuration"]["chunk_shape"][1:]) == [1, *self.shape]
-                  and meta["chunk_key_encoding"] == {"name": "default", "configuration": {"separator": "/"}}
-                  and np.dtype(meta["data_type"]) == np.dtype(self.m.dtype))
-        except (OSError, KeyError, ValueError, TypeError):
+        lay = ShardLayout.read(self._array_dir())
+        if (lay is None or lay.chunk_shape != self.shape or lay.shard_chips != self.m.shard_chips
+                or np.dtype(lay.dtype) != np.dtype(self.m.dtype)):
             return False
-        if ok and len(inner) == 2:
-            self._decoder = _DECODERS[inner[1]]()
-        return bool(ok)
+        self._layout, self._decoder = lay, lay.decoder()
+        return True
 
-    def read(self, row: int) -> np.ndarray:
+    def read(self, row: int, chip_id: str | None = None) -> np.ndarray:
         if self._fast is None:
             self._fast = self._check_fast()
         if self._fast:
-            out = self._read_direct(row)
-            if out is not None:
-                return out
-        return self._read_zarr(row)
+            return self._read_direct(row, chip_id)
+        return self._read_zarr(row, chip_id)
 
-    def _read_direct(self, row: int) -> np.ndarray | None:
-        s = self.m.shard_chips
-        path = os.path.join(self.root, STORE_NAME, self.m.name, "data", "c", str(row // s),
-                            str(self.m.time_index), "0", "0", "0")
+    def _what(self, row: int, chip_id: str | None) -> str:
+        return f"{self.m.name} {self.m.period}, chip {chip_id or f'#{row}'}"
+
+    def _read_direct(self, row: int, chip_id: str | None) -> np.ndarray:
+        lay = self._layout
+        assert lay is not None
+        s = lay.shard_chips
+        path = shard_file(self._array_dir(), row // s, self.m.time_index)
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             return self._empty()
+        out = np.empty(self.shape, dtype=self.m.dtype)
         try:
-            size = os.fstat(fd).st_size
-            n_index = s * 16 + 4
-            if size < n_index:
-                return None
-            index = os.pread(fd, n_index, size - n_index)
-            if not _crc_ok(index):
-                return None  # let zarr read it (and report a corrupt shard its own way)
-            offset, nbytes = np.frombuffer(index, dtype="<u8", count=2 * s).reshape(s, 2)[row % s]
-            if offset == _EMPTY:
+            offset, nbytes = read_index(fd, os.fstat(fd).st_size, lay)[row % s]
+            if offset == EMPTY:
                 return self._empty()
             buf = os.pread(fd, int(nbytes), int(offset))
+            decode_chunk(buf, lay, self._decoder, out)
+        except ShardDamage as exc:
+            raise corrupt_error(self.root, path, self._what(row, chip_id), str(exc)) from None
         finally:
             os.close(fd)
-        out = np.empty(self.shape, dtype=self.m.dtype)
-        if self._decoder is not None:
-            self._decoder.decode(buf, out=out.reshape(-1).view("u1").data)
-        else:
-            out.reshape(-1).view("u1")[:] = np.frombuffer(buf, dtype="u1")
         return out
 
-    def _read_zarr(self, row: int) -> np.ndarray:
+    def _read_zarr(self, row: int, chip_id: str | None) -> np.ndarray:
         if self._array is None:
             group: Any = ChipStore.open(self.root, mode="r").group[self.m.name]
             self._array = group["data"]
-        return np.asarray(self._array[row, self.m.time_index])
+        try:
+            return np.asarray(self._array[row, self.m.time_index])
+        except (ValueError, RuntimeError) as exc:  # zarr's crc32c / blosc failures
+            where = f"{self.root}/{STORE_NAME}/{self.m.name}/data"
+            raise corrupt_error(self.root, where, self._what(row, chip_id), str(exc)) from None
 
     def _empty(self) -> np.ndarray:
         return np.full(self.shape, self.m.nodata, dtype=self.m.dtype)
-
-
-def _crc_ok(index: bytes) -> bool:
-    try:
-        import google_crc32c
-    except ImportError:  # without the checksum library, trust the index (zarr needs one of them anyway)
-        return True
-    return google_crc32c.value(index[:-4]) == int.from_bytes(index[-4:], "little")
 
 
 class ChipDataset(Dataset):
@@ -413,7 +369,7 @@ class ChipDataset(Dataset):
     # -- reading ----------------------------------------------------------------------------------------------
     def read_raw(self, name: str, i: int, k: int = 0) -> np.ndarray:
         """Chip `i`'s stored values of collection `name`, period `k` of its stack, (band, y, x), as stored."""
-        return self._reader(name, k).read(int(self._rows[name][i]))
+        return self._reader(name, k).read(int(self._rows[name][i]), self.chip_ids[i])
 
     def __getitem__(self, key: int | tuple[int, int, int, int, int]) -> dict[str, Any]:
         """An index, or (index, y0, x0, h, w) for a window in the target's pixels (samplers may yield those)."""

@@ -226,7 +226,7 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
         labels = store.periods(name)
         use = period if period in labels else None
         t = store.time_of(name, use)
-        data = np.asarray(store.group[name]["data"][store.index_of(name, chip_id), t])
+        data = store.read_chip(name, chip_id, labels[t])  # damaged data: one-line CorruptChunkError
         valid = float(np.asarray(store.group[name]["valid"][store.index_of(name, chip_id), t]))
         spec = store.spec(name)
         what = _panel(fig, ax, name, data, spec.attrs, spec.nodata)

@@ -83,12 +83,76 @@ def _row_to_unit(r: sqlite3.Row) -> Unit:
                 r["mode"])
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _damaged(path: Path, what: str) -> StoreError:
+    return StoreError(
+        f"state database {path} is {what}: which units are done is unknown, so nothing was done; restore it from "
+        f"a backup, or move it aside and rebuild it from the store's chips with `m3leo verify --store "
+        f"{path.parent} --rebuild-state`")
+
+
+def _create(path: Path) -> None:
+    """A new state database appears whole: made beside it, then linked into place (never a 0-byte file that a
+    kill could leave behind, so an empty state.sqlite always means damage). A concurrent creator wins."""
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    for part in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        part.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # recorded in the header: every later connection uses WAL
+            conn.executescript(_SCHEMA)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        finally:
+            conn.close()  # checkpoints: everything is in tmp itself now
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: a rename, unless another process got there first
+            if not path.exists():
+                os.replace(tmp, path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot create the state database {path} ({exc}); check the disk and permissions") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def check_state_file(path: Path) -> None:
+    """Refuse a state file that exists but is empty, truncated or not SQLite: SQLite would take a 0-byte file
+    for a new database and every unit would silently be fetched again."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    wal = path.with_name(path.name + "-wal")
+    wal_empty = not wal.exists() or wal.stat().st_size == 0
+    if not wal_empty:
+        return  # SQLite recovers the database from its write-ahead log; real damage is its DatabaseError
+    if size == 0:
+        raise _damaged(path, "empty (0 bytes)")
+    with open(path, "rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(_SQLITE_MAGIC):
+        raise _damaged(path, "not an SQLite database" if len(head) == 100 else f"truncated ({size} bytes)")
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages, counter, valid_for = (int.from_bytes(head[i:i + 4], "big") for i in (28, 24, 92))
+    if pages and counter == valid_for and size < pages * page:
+        raise _damaged(path, f"truncated ({size} bytes of {pages * page})")
+
+
 class StateDB:
     """SQLite manifest of work units. Use from one thread (the runner's coordinating thread)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create(self.path)
+        check_state_file(self.path)
         try:
             self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
             self.conn.row_factory = sqlite3.Row
@@ -96,8 +160,7 @@ class StateDB:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self._init_schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"state database {self.path} is unreadable ({exc}); move it aside and rerun "
-                             "`m3leo extract` to rebuild the plan (done chips in the store are kept)") from None
+            raise _damaged(self.path, f"unreadable ({exc})") from None
 
     def _init_schema(self) -> None:
         cur = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
@@ -204,6 +267,13 @@ class StateDB:
         if only_retryable:
             sql += " AND COALESCE(error_kind, 'transient') != 'permanent'"
         return self.conn.execute(sql).rowcount
+
+    def replan(self, unit_ids: Sequence[int]) -> int:
+        """Units whose data `m3leo verify --repair` found damaged go back to planned, as if never fetched."""
+        with self.tx() as c:
+            return sum(c.execute("UPDATE units SET status='planned', attempts=0, error=NULL, error_kind=NULL, "
+                                 "task_id=NULL, updated_at=? WHERE id=?", (time.time(), i)).rowcount
+                       for i in unit_ids)
 
     def counts(self) -> list[dict[str, Any]]:
         """Per collection and period: units and chips by status (an indexed aggregate)."""

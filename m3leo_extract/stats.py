@@ -88,8 +88,6 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     """Stats of collection `name` over the `split` chips (all periods written). Does not save them."""
     st = _open(store)
     spec = st.spec(name)
-    g: Any = st.group[name]
-    data = g["data"]
     table = st.chip_table(name)
     valid = st.read_valid(name)
     rows = np.flatnonzero(table["split"].astype(object) == split)
@@ -110,7 +108,7 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
         for shard in np.unique(written // s):
             sel = written[written // s == shard]
             lo, hi = int(sel.min()), int(sel.max()) + 1
-            block = np.asarray(data[lo:hi, t])[sel - lo]  # one shard read
+            block = st.read_block(name, lo, hi, t)[sel - lo]  # one shard read
             cells += sel.size
             if categorical:
                 v = block[:, 0].ravel()

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import zarr
-from zarr.codecs import BloscCodec
+from zarr.codecs import BloscCodec, Crc32cCodec
 
 from .errors import StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
@@ -40,6 +40,16 @@ _DIMS = ["chip", "time", "band", "y", "x"]
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
 # Per-chip arrays that xarray shows as coordinates of `data` and `valid` (CF "coordinates" attribute).
 CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
+
+
+def _chunk_codecs() -> list[Any]:
+    """The data array's bytes->bytes codecs inside the shard: Blosc, then a crc32c of each compressed chunk.
+
+    The shard index has its own crc32c; this one makes a flipped byte inside a chunk an error on read
+    (`m3leo verify` finds it) instead of silently wrong pixels. Stores made before it have no chunk checksum
+    and stay readable: readers look at the array's codec list (docs/store-format.md, "Integrity").
+    """
+    return [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), Crc32cCodec()]
 
 
 @dataclass(frozen=True)
@@ -166,9 +176,9 @@ class ChipStore:
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
                        shards=(shard_chips, 1, nb, px, px), dtype=spec.dtype, fill_value=spec.nodata,
-                       compressors=BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), dimension_names=_DIMS)
+                       compressors=_chunk_codecs(), dimension_names=_DIMS)
         g.create_array("valid", shape=(0, 0), chunks=(shard_chips, 1), dtype="float32", fill_value=np.nan,
-                       dimension_names=["chip", "time"])
+                       compressors=_chunk_codecs(), dimension_names=["chip", "time"])
         for name, dtype in (("chip", str), ("split", str), ("epsg", "int32"), ("x_min", "float64"),
                             ("y_min", "float64")):
             g.create_array(name, shape=(0,), chunks=(_META_CHUNK,), dtype=dtype, dimension_names=["chip"])
@@ -338,11 +348,41 @@ class ChipStore:
 
     def read_chip(self, name: str, chip_id: str, period: str | None = None) -> np.ndarray:
         """One chip, (band, y, x), for `period` (default: the latest period)."""
-        return np.asarray(self._arr(name, "data")[self.index_of(name, chip_id), self.time_of(name, period)])
+        i, t = self.index_of(name, chip_id), self.time_of(name, period)
+        return self.read_block(name, i, i + 1, t)[0]
+
+    def read_block(self, name: str, lo: int, hi: int, time_index: int) -> np.ndarray:
+        """Chips lo..hi-1 of one period, (n, band, y, x). Damaged data raises a one-line `CorruptChunkError`."""
+        arr = self._arr(name, "data")
+        try:
+            return np.asarray(arr[lo:hi, time_index])
+        except (ValueError, RuntimeError) as exc:  # zarr's crc32c mismatch, blosc's decode failure
+            from .shards import corrupt_error, shard_file
+
+            bad, detail = lo, str(exc)
+            for i in range(lo, hi):  # name the first damaged chip
+                try:
+                    arr[i, time_index]
+                except (ValueError, RuntimeError) as e:
+                    bad, detail = i, str(e)
+                    break
+            if "checksum" in detail:
+                detail = "chunk checksum mismatch"
+            array_dir = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/data"
+            path = shard_file(array_dir, bad // self.shard_chips(name), time_index)
+            what = f"{name} {self.periods(name)[time_index]}, chip {self.chip_ids(name)[bad]}"
+            raise corrupt_error(self.root, path, what, detail) from None
 
     def read_valid(self, name: str) -> np.ndarray:
         """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
-        return np.asarray(self._arr(name, "valid")[:])
+        try:
+            return np.asarray(self._arr(name, "valid")[:])
+        except (ValueError, RuntimeError) as exc:  # a damaged valid chunk: crc32c mismatch or decode failure
+            from .shards import corrupt_error
+
+            detail = "chunk checksum mismatch" if "checksum" in str(exc) else str(exc)
+            where = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/valid"
+            raise corrupt_error(self.root, where, f"{name} valid fractions", detail) from None
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
@@ -374,7 +414,7 @@ class ChipStore:
             arr[lo:hi, time_index] = data
             val[lo:hi, time_index] = valid
         else:  # a subset of the shard (e.g. tile dropped chips): read-modify-write this shard only
-            block = np.asarray(arr[lo:hi, time_index])
+            block = self.read_block(name, lo, hi, time_index)  # damaged: CorruptChunkError, not a zarr error
             vblock = np.asarray(val[lo:hi, time_index])
             block[idx - lo] = data
             vblock[idx - lo] = valid

@@ -142,7 +142,9 @@ class Evaluator:
     def _link(self, input: Img, imageCollection: Coll, linkedBands: list[str] | None = None,  # noqa: A002
               linkedProperties: Any = None, matchPropertyName: str = "system:index") -> Img:
         key = input.props.get(matchPropertyName)
-        match = next((i for i in imageCollection.images if i.props.get(matchPropertyName) == key), None)
+        find = getattr(imageCollection, "find", None)  # lazy collections look it up without generating all
+        match = find(matchPropertyName, key) if find else next(
+            (i for i in imageCollection.images if i.props.get(matchPropertyName) == key), None)
         if match is None:
             return input
         extra = [match.band(b) for b in (linkedBands or match.names)]
@@ -150,6 +152,8 @@ class Evaluator:
 
     def _table(self) -> dict[str, Callable[..., Any]]:
         def coll_filter(collection: Coll, filter: Callable[[dict[str, Any]], bool]) -> Coll:  # noqa: A002
+            if hasattr(collection, "narrow"):  # assets.LazyColl: filterBounds / filterDate narrow what it makes
+                return collection.narrow(filter)  # type: ignore[attr-defined]
             return Coll([i for i in collection.images if filter(i.props)], collection.asset)
 
         def coll_select(input: Coll, selectors: list[Any], names: list[str] | None = None) -> Coll:  # noqa: A002

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 
+from . import limits
 from .discovery import algorithms, discovery_document
 from .evaluate import Evaluator, Trace
 from .graph import EEError, Img, as_image
@@ -43,6 +44,7 @@ class EmulatorKnobs:
     export_duration_s: float = 0.3  # PENDING -> RUNNING -> done
     export_root: str = ""  # folder standing in for Cloud Storage: <export_root>/<bucket>/<prefix>.tif
     seed: int = 0
+    load: limits.Load = field(default_factory=limits.Load)  # work budget and work-driven latency (limits.py)
 
 
 @dataclass
@@ -258,7 +260,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
             if over:
                 rec["status"] = 429
                 state.log(rec)
-                return self._error(429, "Too many concurrent requests.")
+                return self._error(429, limits.CONCURRENCY_TEXT)
             try:
                 if lat:
                     time.sleep(lat)
@@ -289,7 +291,10 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                         state.log(rec)
                         return self._json(200, state.op_json(op))
                     grid = body.get("grid", {})
-                    img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
+                    with limits.metering() as meter:
+                        img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
+                    time.sleep(limits.admit_pixels(img, grid, body.get("bandIds"), k.byte_limit, k.load, meter,
+                                                   state.rng, state.lock))
                     fmt = str(body.get("fileFormat") or "NUMPY_NDARRAY").upper()
                     if fmt not in ("NUMPY_NDARRAY", "NPY", "GEO_TIFF"):
                         raise EEError(f"Unsupported file format '{fmt}' (the m3leo emulator serves NUMPY_NDARRAY "
@@ -310,6 +315,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                     state.log(rec)
                     return self._error(500, f"m3leo emulator internal error: {type(exc).__name__}: {exc}")
             finally:
+                rec["seconds"] = time.time() - rec["time"]  # server-side time (the record is already logged)
                 with state.lock:
                     state.in_flight -= 1
 

@@ -207,11 +207,20 @@ class Evaluator:
             "Image.toInt32": cast("int32"), "Image.toFloat": cast("float32"), "Image.toDouble": cast("float64"),
             "Filter.equals": f_equals, "Filter.listContains": f_list_contains,
             "Filter.dateRangeContains": f_date_range, "Filter.intersects": f_intersects,
+            "Filter.greaterThan": lambda leftField=None, rightValue=None, **kw: (
+                lambda p: p.get(leftField) is not None and p.get(leftField) > rightValue),
+            "Filter.lessThan": lambda leftField=None, rightValue=None, **kw: (
+                lambda p: p.get(leftField) is not None and p.get(leftField) < rightValue),
             "Filter.and": f_and, "Filter.or": f_or, "Filter.not": f_not,
             "DateRange": self._date_range,
             "Date": lambda value, timeZone=None: to_millis(value),
             "Number.add": number(operator.add), "Number.subtract": number(operator.sub),
             "Number.multiply": number(operator.mul), "Number.divide": number(operator.truediv),
+            "Number.gt": number(operator.gt), "Collection.size": lambda collection: len(collection.images),
+            "ImageCollection.fromImages": lambda images: Coll([as_image(i) for i in images]),
+            "ImageCollection.merge": lambda collection1, collection2: Coll(
+                list(collection1.images) + list(collection2.images), collection1.asset),
+            "If": lambda condition=None, trueCase=None, falseCase=None: trueCase if condition else falseCase,
             "String": lambda input: str(input),  # noqa: A002
             "List.size": lambda list: len(list),  # noqa: A002
             "Image.bandNames": lambda image: as_image(image).names,

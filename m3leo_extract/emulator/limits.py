@@ -107,7 +107,7 @@ class Load:
 
     @classmethod
     def realistic(cls) -> Load:
-        return cls(work_budget=4e9, memory_budget=1.2e10, base_ms=250.0, ms_per_mwork=10.0, sigma=0.25,
+        return cls(work_budget=5e8, memory_budget=2e9, base_ms=250.0, ms_per_mwork=10.0, sigma=0.25,
                    tail_p=0.01, tail_factor=4.0)
 
     def latency_s(self, work: float, rng: random.Random) -> float:

@@ -19,19 +19,11 @@ from typing import Any
 import numpy as np
 
 from . import world
+from .errors import EEError
 from .world import M_PER_DEG
 
 Arr = np.ndarray
 BandFn = Callable[[Arr, Arr], tuple[Arr, Arr]]
-
-
-class EEError(Exception):
-    """An error Earth Engine would report (HTTP 400 unless `code` says otherwise)."""
-
-    def __init__(self, message: str, code: int = 400, status: str = "INVALID_ARGUMENT") -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
 
 
 @dataclass
@@ -78,6 +70,7 @@ class Img:
 class Coll:
     images: list[Img]
     asset: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

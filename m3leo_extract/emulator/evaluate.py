@@ -40,7 +40,7 @@ from .graph import (
 from .images import image_table
 from .reducers import Reducer, as_reducer, reducer_table
 from .regions import reduce_region, reduce_regions
-from .scalars import algorithms_table, date_table, dictionary_table, list_table, number_table, string_table
+from .scalars import _truthy, algorithms_table, date_table, dictionary_table, list_table, number_table, string_table
 from .values import DEFAULT_TRANSFORM, Feature, Proj
 from .world import M_PER_DEG
 
@@ -92,9 +92,14 @@ class Evaluator:
             return {k: self.node(v, values, env, memo) for k, v in n["dictionaryValue"].get("values", {}).items()}
         if "functionDefinitionValue" in n:
             fd = n["functionDefinitionValue"]
-            return Func(fd.get("argumentNames", []), fd["body"], values)
+            return Func(fd.get("argumentNames", []), fd["body"], values, dict(env))
         if "functionInvocationValue" in n:
             fi = n["functionInvocationValue"]
+            if fi.get("functionName") in _LAZY_IF:  # only the branch the condition picks is evaluated
+                a = fi.get("arguments", {})
+                cond = self.node(a.get("condition"), values, env, memo) if "condition" in a else None
+                branch = a.get("trueCase" if _truthy(cond) else "falseCase")
+                return self.node(branch, values, env, memo) if branch is not None else None
             args = {k: self.node(v, values, env, memo) for k, v in fi.get("arguments", {}).items()}
             if "functionReference" in fi:
                 fn = self.node(values[fi["functionReference"]], values, env, memo)
@@ -120,7 +125,7 @@ class Evaluator:
     def call_func(self, fn: Func, args: list[Any]) -> Any:
         if not isinstance(fn, Func):
             raise EEError(f"Expected a function, got {type(fn).__name__}.")
-        env = dict(zip(fn.arg_names, args, strict=False))
+        env = {**fn.env, **dict(zip(fn.arg_names, args, strict=False))}
         return self.node({"valueReference": fn.body} if isinstance(fn.body, str) else fn.body, fn.values, env, {})
 
     # -- algorithms that need the evaluator's state ---------------------------------------------------------
@@ -257,6 +262,7 @@ class Evaluator:
         return t
 
 
+_LAZY_IF = ("Algorithms.If", "If")
 _CASTS = {"toUint8": "uint8", "toUint16": "uint16", "toInt16": "int16", "toInt32": "int32", "toInt8": "int8",
           "toUint32": "uint32", "toInt64": "int64", "toByte": "uint8", "toShort": "int16", "toInt": "int32",
           "toLong": "int64", "toFloat": "float32", "toDouble": "float64"}

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EEError
-from .graph import Arr, Band, Img, as_image, binary
+from .graph import Arr, Band, Img, as_image, binary, computed_props
 from .metadata import pixel_type
 from .reducers import as_reducer
 from .values import Geom
@@ -29,7 +29,7 @@ def unary(op: Callable[[Arr], Arr], out_dtype: str | None = "float64") -> Callab
                     r = op(np.asarray(v, dtype=np.float64))
                 return r, m & np.isfinite(r)
             return Band(b.name, fn, out_dtype or b.dtype)
-        return Img([wrap(b) for b in img.bands], dict(img.props))
+        return Img([wrap(b) for b in img.bands], computed_props(img.props))
     return f
 
 

@@ -81,7 +81,13 @@ def list_children(parent: str, query: dict[str, list[str]], key: str) -> dict[st
     start = int(query.get("pageToken", ["0"])[0] or 0)
     view = query.get("view", ["FULL"])[0]
     if parent in catalogue.collections():
-        preds = parse_filter(query.get("filter", [""])[0])
+        clauses = [query.get("filter", [""])[0]]
+        for q, op in (("startTime", ">="), ("endTime", "<")):  # listImages' own query parameters
+            if q in query:
+                clauses.append(f'{q} {op} "{query[q][0]}"')
+        if "region" in query:
+            clauses.append(f'intersects("{query["region"][0]}")')
+        preds = parse_filter(" AND ".join(c for c in clauses if c))
         imgs = [i for i in catalogue.load_collection(parent).images if all(f(i.props) for f in preds)]
         records = [catalogue.image_record(i, view) for i in imgs]
     elif key == "images":

@@ -89,6 +89,9 @@ def _method_entry(r: Route, installed: dict[str, Any]) -> dict[str, Any]:
         entry = copy.deepcopy(installed[r.method])
         entry["path"] = r.template
         entry.setdefault("response", {"type": "any"})
+        for q in r.query:  # parameters the emulator honours that an older fixture lacks (listAssets' filter)
+            entry["parameters"].setdefault(q, {"location": "query",
+                                               "type": "integer" if q == "pageSize" else "string"})
         return entry
     params = re.findall(r"\{\+(\w+)\}", r.template)
     entry = {"id": f"earthengine.{r.method}", "httpMethod": r.verb, "path": r.template,

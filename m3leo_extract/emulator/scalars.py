@@ -320,10 +320,14 @@ def date_table() -> Table:
     }
 
 
+def _if(condition: Any = None, trueCase: Any = None, falseCase: Any = None) -> Any:  # noqa: N803
+    return trueCase if _truthy(condition) else falseCase
+
+
 def algorithms_table() -> Table:
     return {
-        "Algorithms.If": lambda condition=None, trueCase=None, falseCase=None: (  # noqa: N803
-            trueCase if _truthy(condition) else falseCase),
+        "Algorithms.If": _if,
+        "If": _if,  # the name ee.Algorithms.If serialises to
         "Algorithms.IsEqual": lambda left=None, right=None: left == right,
         "Algorithms.String": lambda input: str(input),  # noqa: A002
         "Algorithms.Describe": lambda input: str(input),  # noqa: A002

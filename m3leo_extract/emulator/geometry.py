@@ -39,10 +39,20 @@ def geojson(g: Any) -> dict[str, Any]:
         return {"type": "Polygon", "coordinates": [ring], "geodesic": False}
     if kind == "Polygon" and coords and not isinstance(coords[0][0], list):
         coords = [coords]  # a single ring given without the outer list
+    if kind == "Polygon" and coords:
+        coords = [_closed(r) for r in coords]
+    if kind == "MultiPolygon" and coords:
+        coords = [[_closed(r) for r in poly] for poly in coords]
     out: dict[str, Any] = {"type": kind, "coordinates": coords}
     if kind in ("Polygon", "MultiPolygon", "LineString") and "geodesic" in g:
         out["geodesic"] = bool(g["geodesic"])
     return out
+
+
+def _closed(ring: list[Any]) -> list[Any]:
+    """GeoJSON rings end where they start (the client sends Rectangle corners unclosed)."""
+    ring = [list(p) for p in ring]
+    return ring if not ring or ring[0] == ring[-1] else ring + [ring[0]]
 
 
 def to_shapely(g: Any) -> Any:

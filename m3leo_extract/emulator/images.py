@@ -3,6 +3,7 @@ images, the pixel lon/lat/area images, visualize, and per-pixel Image.reduce ove
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Any
 
@@ -154,7 +155,7 @@ def visualize(image: Any, bands: Any = None, gain: Any = None, bias: Any = None,
         if v is None:
             return default
         if isinstance(v, (list, tuple)):
-            return float(v[min_(i, len(v) - 1)])
+            return float(v[builtins.min(i, len(v) - 1)])
         return float(v)
 
     colours = _palette(palette) if palette is not None else None
@@ -174,15 +175,16 @@ def visualize(image: Any, bands: Any = None, gain: Any = None, bias: Any = None,
             if gamma is not None:
                 x = 255.0 * np.clip(x / 255.0, 0, 1) ** (1.0 / per_band(gamma, i, 1.0))
             x = np.clip(x, 0, 255)
-            if colours is not None:
-                idx = np.clip(np.rint(x / 255.0 * (len(colours) - 1)), 0, len(colours) - 1).astype(int)
-                x = colours[idx, k]
+            if colours is not None:  # colours interpolated linearly between the palette's entries
+                pos = x / 255.0 * (len(colours) - 1)
+                i0 = np.clip(np.floor(pos), 0, builtins.max(0, len(colours) - 2)).astype(int)
+                i1 = np.minimum(i0 + 1, len(colours) - 1)
+                frac = pos - i0
+                x = colours[i0, k] * (1 - frac) + colours[i1, k] * frac
             return np.rint(x), m
         return Band(("vis-red", "vis-green", "vis-blue")[k], fn, "uint8")
     return Img([channel(k) for k in range(3)], dict(img.props))
 
-
-min_ = min
 
 
 def _palette(palette: Any) -> np.ndarray:

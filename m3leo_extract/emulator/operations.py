@@ -52,6 +52,16 @@ def export_pixels(grid: dict[str, Any], n_bands: int) -> int:
     return int(d.get("width", 0)) * int(d.get("height", 0)) * max(1, n_bands)
 
 
+def _int64(v: Any) -> int:
+    """An Int64 field as JSON carries it: a number, a string, or a {"value": ...} wrapper."""
+    if isinstance(v, dict):
+        v = v.get("value")
+    try:
+        return int(float(v)) if v not in (None, "") else 0
+    except (TypeError, ValueError):
+        raise EEError(f"Invalid value for an int64 field: {v!r}.") from None
+
+
 def too_large(pixels: int, max_pixels: int) -> str:
     """Earth Engine's text for an export over its maxPixels."""
     return (f"Export too large: specified {pixels} pixels (max: {max_pixels}). Specify higher maxPixels value "
@@ -92,7 +102,7 @@ class Tasks:
             op = Operation(name, body.get("description") or f"export {n}", body, time.time(), fail, kind,
                            priority=int(body.get("priority", DEFAULT_PRIORITY)), pixels=pixels)
             op.updated = op.created
-            max_px = int(body.get("maxPixels") or DEFAULT_MAX_PIXELS)
+            max_px = _int64(body.get("maxPixels")) or DEFAULT_MAX_PIXELS
             if pixels > max_px:
                 op.state, op.error, op.updated = "FAILED", too_large(pixels, max_px), time.time()
             self.ops[name] = op

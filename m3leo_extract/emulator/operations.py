@@ -159,7 +159,10 @@ class Tasks:
                 now = time.time()
                 due = [o for o in self.ops.values() if o.state in ("PENDING", "RUNNING", "CANCELLING")]
             for op in due:
-                self._step(op, now)
+                try:
+                    self._step(op, now)
+                except Exception as exc:  # an emulator bug must fail the task, never stop the worker
+                    self._set(op, "FAILED", error=f"m3leo emulator internal error: {type(exc).__name__}: {exc}")
             with self.lock:
                 self.cond.wait(0.05)
 

@@ -261,9 +261,6 @@ def test_export_honours_max_pixels_file_format_and_request_id(emulator):
     with pytest.raises(ee.EEException, match="TF_RECORD_IMAGE"):
         _export("tfr", fileFormat="TFRecord").start()
     wc = ee.Image(ee.ImageCollection(WC).first())
-    with pytest.raises(ee.EEException, match="not supported by the m3leo emulator"):
-        ee.batch.Export.image.toAsset(image=wc, description="a", assetId="projects/m3leo-emulator/assets/x",
-                                      region=ee.Geometry.Rectangle(BOX), scale=10).start()
     body = {"expression": ee.serializer.encode(wc, for_cloud_api=True), "description": "idem",
             "requestId": "same-request-1", "maxPixels": "1000000",
             "fileExportOptions": {"fileFormat": "GEO_TIFF", "cloudStorageDestination": {
@@ -272,6 +269,32 @@ def test_export_honours_max_pixels_file_format_and_request_id(emulator):
     first = json.loads(_post(emulator, "/v1/projects/m3leo-emulator/image:export", body)[1])
     again = json.loads(_post(emulator, "/v1/projects/m3leo-emulator/image:export", body)[1])
     assert first["name"] == again["name"]
+
+
+def test_asset_export_can_then_be_listed_and_read(emulator):
+    wc = ee.Image(ee.ImageCollection(WC).first())
+    name = "projects/m3leo-emulator/assets/wc_tile"
+    task = ee.batch.Export.image.toAsset(image=wc, description="to_asset", assetId=name, crs=UTM,
+                                         crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="12x8")
+    task.start()
+    op = _poll(task.name)
+    assert op["metadata"]["state"] == "SUCCEEDED", op
+    listed = ee.data.listAssets({"parent": "projects/m3leo-emulator/assets"})["assets"]
+    assert name in [a["name"] for a in listed]
+    rec = ee.data.getAsset(name)
+    assert rec["type"] == "IMAGE" and rec["bands"][0]["grid"]["crsCode"] == UTM
+    assert rec["bands"][0]["grid"]["dimensions"] == {"width": 12, "height": 8}
+    grid = _grid(T, 12, 8)
+    back = ee.data.computePixels({"expression": ee.Image(name), "fileFormat": "NUMPY_NDARRAY", "grid": grid})
+    direct = ee.data.computePixels({"expression": wc, "fileFormat": "NUMPY_NDARRAY", "grid": grid})
+    np.testing.assert_array_equal(back["Map"], direct["Map"])
+    got = ee.data.getPixels({"assetId": name, "fileFormat": "NUMPY_NDARRAY"})  # its native grid
+    np.testing.assert_array_equal(got["Map"], direct["Map"])
+    again = ee.batch.Export.image.toAsset(image=wc, description="again", assetId=name, crs=UTM,
+                                          crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="4x4")
+    again.start()
+    failed = _poll(again.name)
+    assert failed["metadata"]["state"] == "FAILED" and "Cannot overwrite asset" in failed["error"]["message"]
 
 
 def test_operation_metadata_wait_cancelling_and_delete(emulator):

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from typing import Any
+
+import numpy as np
 
 from . import assets, world
 from .errors import EEError
 from .geometry import WORLD_RING
-from .graph import Coll, Img
+from .graph import Band, Coll, Img
 from .values import Proj
 
 PUBLIC = "projects/earthengine-public/assets/"
@@ -60,7 +63,9 @@ def load_collection(asset_id: str) -> Coll:
 
 
 def load_image(asset_id: str) -> Img:
-    """Image.load: a standalone image asset, or an image of a collection by its full id."""
+    """Image.load: a standalone image asset, an image of a collection by its full id, or an exported asset."""
+    if is_user_asset(asset_id):
+        return user_image(asset_id)
     try:
         return _annotate(assets.load_image(asset_id), asset_id, asset_id)
     except EEError:
@@ -113,7 +118,8 @@ def _band_record(band: Any, proj: Proj, dims: list[int]) -> dict[str, Any]:
 def image_record(img: Img, view: str = "FULL") -> dict[str, Any]:
     """An image as `assets.get` / `listImages` describe it."""
     image_id = str(img.props["system:id"])
-    out: dict[str, Any] = {"type": "IMAGE", "name": PUBLIC + image_id, "id": image_id, "updateTime": UPDATE_TIME}
+    name = image_id if is_user_asset(image_id) else PUBLIC + image_id
+    out: dict[str, Any] = {"type": "IMAGE", "name": name, "id": image_id, "updateTime": UPDATE_TIME}
     t = img.props.get("system:time_start")
     if t is not None:
         out["startTime"] = _iso(float(t))
@@ -130,6 +136,10 @@ def image_record(img: Img, view: str = "FULL") -> dict[str, Any]:
 
 def asset_record(asset_id: str) -> dict[str, Any]:
     """`assets.get`: a collection, an image or a folder of the emulated catalogue; 404 otherwise."""
+    if is_user_asset(asset_id):
+        out = image_record(user_image(asset_id))
+        out["name"] = asset_id
+        return out
     if asset_id in collections():
         coll = load_collection(asset_id)
         times = [float(i.props["system:time_start"]) for i in coll.images if "system:time_start" in i.props]
@@ -146,3 +156,71 @@ def asset_record(asset_id: str) -> dict[str, Any]:
     if any(a.startswith(asset_id + "/") for a in assets.known_assets()):
         return {"type": "FOLDER", "name": PUBLIC + asset_id, "id": asset_id, "updateTime": UPDATE_TIME}
     raise EEError(f"Asset '{PUBLIC + asset_id}' does not exist or caller does not have access.", code=404)
+
+
+# -- assets written by exports (Export.image.toAsset) ------------------------------------------------------
+_USER: dict[str, dict[str, Any]] = {}  # "projects/P/assets/NAME" -> raster, grid and creation time
+_user_lock = threading.Lock()
+
+
+def is_user_asset(name: str) -> bool:
+    return not name.startswith(PUBLIC) and "/assets/" in name
+
+
+def store_user_image(name: str, arr: np.ndarray, names: list[str], crs: str, transform: tuple[float, ...],
+                     overwrite: bool = False) -> None:
+    with _user_lock:
+        if name in _USER and not overwrite:
+            raise EEError(f"Cannot overwrite asset '{name}'.")
+        _USER[name] = {"arr": arr, "names": list(names), "crs": crs, "transform": tuple(transform),
+                       "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+
+
+def user_image(name: str) -> Img:
+    """An exported asset as an image: its pixels on its own grid (nearest), masked outside it."""
+    with _user_lock:
+        rec = _USER.get(name)
+    if rec is None:
+        raise EEError(f"Image.load: Image asset '{name}' not found (does not exist or caller does not have "
+                      "access).")
+    arr, crs = rec["arr"], rec["crs"]
+    a, b, c, d, e, f = rec["transform"]
+    h, w = arr.shape
+
+    def band(field: str, dtype: str) -> Band:
+        def fn(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            from pyproj import Transformer
+
+            x, y = (lon, lat) if crs in ("EPSG:4326", "WGS84") else Transformer.from_crs(
+                4326, crs, always_xy=True).transform(lon, lat)
+            col = np.floor((np.asarray(x) - c) / a).astype(np.int64)
+            row = np.floor((np.asarray(y) - f) / e).astype(np.int64)
+            ok = (col >= 0) & (col < w) & (row >= 0) & (row < h)
+            v = np.zeros(np.shape(lon), dtype=np.float64)
+            v[ok] = arr[field][row[ok], col[ok]]
+            return v, ok
+        return Band(field, fn, dtype)
+
+    bands = [band(n, arr.dtype[n].name) for n in rec["names"]]
+    proj = Proj.of(crs, rec["transform"])
+    return Img(bands, {"system:id": name, "system:version": VERSION, "system:index": name.rsplit("/", 1)[-1],
+                       "_projection": proj, "_dims": [w, h],
+                       "system:footprint": {"type": "LinearRing", "coordinates": _ring(rec["transform"], w, h, crs)}})
+
+
+def _ring(tr: tuple[float, ...], w: int, h: int, crs: str) -> list[list[float]]:
+    a, _, c, _, e, f = tr
+    xs, ys = [c, c + a * w, c + a * w, c, c], [f, f, f + e * h, f + e * h, f]
+    if crs not in ("EPSG:4326", "WGS84"):
+        from pyproj import Transformer
+
+        xs, ys = Transformer.from_crs(crs, 4326, always_xy=True).transform(xs, ys)
+    return [[float(x), float(y)] for x, y in zip(xs, ys, strict=True)]
+
+
+def user_assets(project: str) -> list[dict[str, Any]]:
+    """listAssets of `projects/P/assets`: the images exports wrote there."""
+    prefix = f"projects/{project}/assets/"
+    with _user_lock:
+        names = sorted(n for n in _USER if n.startswith(prefix))
+    return [{"type": "IMAGE", "name": n, "id": n, "updateTime": _USER[n]["time"]} for n in names]

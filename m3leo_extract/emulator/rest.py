@@ -57,7 +57,7 @@ def compute_pixels(state: Any, g: dict[str, str], body: dict[str, Any], query: A
 def asset_get_pixels(state: Any, g: dict[str, str], body: dict[str, Any], query: Any) -> Reply:
     """assets.getPixels (ee.data.getPixels): pixels of an image asset, on its native grid by default."""
     trace = Trace()
-    asset_id = catalogue.asset_id_of(g["name"])
+    asset_id = g["name"] if catalogue.is_user_asset(g["name"]) else catalogue.asset_id_of(g["name"])
     img = Evaluator(trace)._load_image(asset_id)
     if body.get("region"):
         from .projections import clip
@@ -101,9 +101,9 @@ def thumbnails_get_pixels(state: Any, g: dict[str, str], body: dict[str, Any], q
 def image_export(state: Any, g: dict[str, str], body: dict[str, Any], query: Any) -> Reply:
     if "expression" not in body:
         raise EEError("Request is missing required field 'expression'.")
-    if body.get("assetExportOptions"):
-        raise EEError("Export to an Earth Engine asset is not supported by the m3leo emulator: export to Cloud "
-                      "Storage (toCloudStorage) or Drive (toDrive) instead.", code=501)
+    dest = (body.get("assetExportOptions") or {}).get("earthEngineDestination") or {}
+    if body.get("assetExportOptions") and not catalogue.is_user_asset(str(dest.get("name", ""))):
+        raise EEError(f"Invalid asset name '{dest.get('name')}': exports write to projects/PROJECT/assets/NAME.")
     opts = body.get("fileExportOptions") or {}
     fmt = str(opts.get("fileFormat") or "GEO_TIFF").upper()
     if fmt not in FILE_FORMATS:
@@ -123,12 +123,15 @@ def algorithms_list(state: Any, g: dict[str, str], body: Any, query: Any) -> Rep
 
 
 def assets_get(state: Any, g: dict[str, str], body: Any, query: Any) -> Reply:
-    return Reply(body=catalogue.asset_record(catalogue.asset_id_of(g["name"])))
+    name = g["name"]
+    return Reply(body=catalogue.asset_record(name if catalogue.is_user_asset(name) else catalogue.asset_id_of(name)))
 
 
 def list_assets(state: Any, g: dict[str, str], body: Any, query: dict[str, list[str]]) -> Reply:
     from .listing import list_children
 
+    if "/assets" not in g["parent"] and g["project"] != "earthengine-public":  # a project's own assets
+        return Reply(body={"assets": catalogue.user_assets(g["project"])})
     parent = catalogue.asset_id_of(g["parent"]) if "/assets" in g["parent"] else ""
     return Reply(body=list_children(parent, query, key="assets"))
 

@@ -84,6 +84,8 @@ class EmulatorState:
 def write_export(op: Operation, root: Path) -> list[str]:
     """Render an export task's image on its grid and write the GeoTIFF under `root` (confined to it)."""
     body = op.body
+    if body.get("assetExportOptions"):
+        return _write_asset(op)
     opts = body.get("fileExportOptions", {})
     dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
     bucket = dest.get("bucket") or dest.get("folder") or "drive"
@@ -96,6 +98,18 @@ def write_export(op: Operation, root: Path) -> list[str]:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_geotiff(path, arr, names, crs, tr)
     return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
+
+
+def _write_asset(op: Operation) -> list[str]:
+    """Export.image.toAsset: the rendered image becomes an asset that assets.get / Image.load then read."""
+    from .catalogue import store_user_image
+
+    dest = op.body["assetExportOptions"]["earthEngineDestination"]
+    img = as_image(Evaluator(Trace()).run(op.body["expression"]))
+    arr, names, crs, tr = render(img, op.body.get("grid") or img.props.get("_grid") or {},
+                                 DEFAULT_BYTE_LIMIT * 1024, Trace())
+    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")))
+    return [f"https://code.earthengine.google.com/?asset={dest['name']}"]
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------------

@@ -100,11 +100,17 @@ class LazyColl(Coll):
     """A collection generated for the region and dates its filters ask for (Collection.filter calls narrow)."""
 
     def __init__(self, asset: str, source: Source, box: Box | None = None, start: float = -math.inf,
-                 end: float = math.inf, preds: tuple[Callable[[dict], bool], ...] = ()) -> None:
+                 end: float = math.inf, preds: tuple[Callable[[dict], bool], ...] = (),
+                 post: Callable[[Img], Img] | None = None) -> None:
         self.asset = asset
+        self.props: dict = {}
         self._source = source
-        self.box, self.start, self.end, self.preds = box, start, end, preds
+        self.box, self.start, self.end, self.preds, self.post = box, start, end, preds, post
         self._images: list[Img] | None = None
+
+    def with_post(self, post: Callable[[Img], Img]) -> LazyColl:
+        """The same collection with every generated image passed through `post` (catalogue annotations)."""
+        return LazyColl(self.asset, self._source, self.box, self.start, self.end, self.preds, post)
 
     @property  # type: ignore[override]
     def images(self) -> list[Img]:
@@ -115,6 +121,8 @@ class LazyColl(Coll):
             if math.isfinite(self.end):
                 last = min(last, _date(self.end - 1) + dt.timedelta(days=1))
             imgs = self._source(self.box, first, last) if first < last else []
+            if self.post is not None:
+                imgs = [self.post(i) for i in imgs]
             for p in self.preds:
                 imgs = [i for i in imgs if p(i.props)]
             self._images = imgs
@@ -129,13 +137,14 @@ class LazyColl(Coll):
         dates = getattr(filt, "dates", None)
         if dates is not None:
             start, end = max(start, dates[0]), min(end, dates[1])
-        return LazyColl(self.asset, self._source, box, start, end, (*self.preds, filt))
+        return LazyColl(self.asset, self._source, box, start, end, (*self.preds, filt), self.post)
 
     def find(self, prop: str, value: object) -> Img | None:
         """The image whose `prop` is `value` (linkCollection), without generating the collection."""
         finder = _FINDERS.get(self.asset)
         if finder is not None and prop == "system:index":
-            return finder(str(value))
+            hit = finder(str(value))
+            return self.post(hit) if hit is not None and self.post is not None else hit
         return next((i for i in self.images if i.props.get(prop) == value), None)
 
 

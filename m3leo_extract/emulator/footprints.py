@@ -93,9 +93,9 @@ class Footprint:
         return np.where(inside_lat, d * 111.32 * np.cos(np.radians(lat)), np.inf)
 
     def polygon(self) -> dict:
-        """GeoJSON of the outer box (what `system:footprint` reports here)."""
+        """The outer box as Earth Engine reports `system:footprint`: a LinearRing of lon/lat."""
         x0, y0, x1, y1 = self.outer
-        return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+        return {"type": "LinearRing", "coordinates": [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]}
 
 
 GLOBAL = Footprint("global")
@@ -106,7 +106,9 @@ def region_box(geometry: object) -> tuple[float, float, float, float] | None:
     pts: list[tuple[float, float]] = []
 
     def walk(x: object) -> None:
-        if isinstance(x, dict):
+        if hasattr(x, "geometry") and not isinstance(x, dict):  # the evaluator's Feature
+            walk(x.geometry)  # type: ignore[attr-defined]
+        elif isinstance(x, dict):
             for k in ("coordinates", "geometry", "geoJson", "geometries"):
                 if k in x:
                     walk(x[k])

@@ -32,7 +32,6 @@ from .graph import Band, Coll, EEError, Img
 # The catalogue snapshot the emulator imitates (google/earthengine-catalog at 2026-08-07): nothing is acquired
 # after this day, whatever the wall clock says, so runs stay deterministic.
 EMULATED_NOW = dt.date(2026, 8, 1)
-MAX_ELEMENTS = 5000  # Earth Engine's "Collection query aborted after accumulating over 5000 elements."
 
 
 @dataclass(frozen=True)
@@ -81,10 +80,11 @@ S2_GLOBAL_FROM = dt.date(2018, 12, 15)  # before: L2A over Europe only ("2017-20
 GHSL_EPOCHS = tuple(range(1975, 2031, 5))
 
 
-def _ms(d: dt.date | dt.datetime) -> float:
+def _ms(d: dt.date | dt.datetime) -> int:
+    """Whole milliseconds, as Earth Engine's system:time_start is."""
     if isinstance(d, dt.datetime):
-        return d.timestamp() * 1000.0
-    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc).timestamp() * 1000.0
+        return int(round(d.timestamp() * 1000.0))
+    return int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
 
 
 def _date(ms: float) -> dt.date:
@@ -148,9 +148,19 @@ class LazyColl(Coll):
         return next((i for i in self.images if i.props.get(prop) == value), None)
 
 
-def _unbounded(asset: str) -> EEError:
-    return EEError(f"Collection query aborted after accumulating over {MAX_ELEMENTS} elements. ({asset} without "
-                   "filterBounds: the m3leo emulator generates scenes for a region only.)")
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Mid-month days in [start, end): the representative images of a collection asked without filterBounds."""
+    out, y, m = [], start.year, start.month
+    while dt.date(y, m, 1) < end:
+        d = dt.date(y, m, 15)
+        if start <= d < end:
+            out.append(d)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _global_index(d: dt.date) -> str:
+    return f"{d:%Y%m%d}T000000_GLOBAL"
 
 
 def _scene_band(name: str, fp: Footprint, f: Callable[[np.ndarray, np.ndarray], np.ndarray], dtype: str) -> Band:
@@ -229,18 +239,41 @@ def _cs_image(g: Granule) -> Img:
 
 
 def _s2_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:
-    if box is None:
-        raise _unbounded("COPERNICUS/S2_SR_HARMONIZED")
+    if box is None:  # a global listing is millions of granules: one representative image a month instead
+        return [_s2_global(d) for d in _months(start, end)]
     return [_s2_image(g) for g in s2_granules(box, max(start, CATALOGUE["COPERNICUS/S2_SR_HARMONIZED"].start), end)]
+
+
+def _s2_global(d: dt.date) -> Img:
+    bands = [_scene_band(b, GLOBAL, lambda lon, lat, b=b: world.s2(lon, lat, b, d.month, d.year), "uint16")
+             for b, _ in _S2]
+    return Img(bands, {"system:time_start": _ms(d), "system:index": _global_index(d), "MGRS_TILE": "GLOBAL",
+                       "SPACECRAFT_NAME": "Sentinel-2A", "CLOUDY_PIXEL_PERCENTAGE": 8.0})
+
+
+def _cs_global(d: dt.date) -> Img:
+    bands = [_scene_band(b, GLOBAL, lambda lon, lat: world.cloud_score(lon, lat, d.month, d.year), "float32")
+             for b in ("cs", "cs_cdf")]
+    return Img(bands, {"system:time_start": _ms(d), "system:index": _global_index(d)})
 
 
 def _cs_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:
     if box is None:
-        raise _unbounded("GOOGLE/CLOUD_SCORE_PLUS/V1/S2_HARMONIZED")
+        return [_cs_global(d) for d in _months(start, end)]
     return [_cs_image(g) for g in s2_granules(box, start, end)]
 
 
+def _s2_find(index: str) -> Img | None:
+    if index.endswith("_GLOBAL"):
+        return _s2_global(dt.datetime.strptime(index[:8], "%Y%m%d").date())
+    with _granule_lock:
+        g = _granules.get(index)
+    return _s2_image(g) if g is not None else None
+
+
 def _cs_find(index: str) -> Img | None:
+    if index.endswith("_GLOBAL"):
+        return _cs_global(dt.datetime.strptime(index[:8], "%Y%m%d").date())
     with _granule_lock:
         g = _granules.get(index)
     return _cs_image(g) if g is not None else None
@@ -278,9 +311,18 @@ def _s1_image(p: fpr.Pass) -> Img:
 
 
 def _s1_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:
-    if box is None:
-        raise _unbounded("COPERNICUS/S1_GRD")
+    if box is None:  # one representative image a month per orbit direction, covering the world
+        return [_s1_global(d, o) for d in _months(start, end) for o in ("ASCENDING", "DESCENDING")]
     return [_s1_image(p) for p in fpr.s1_passes(box, start, end)]
+
+
+def _s1_global(d: dt.date, orbit: str) -> Img:
+    bands = [_scene_band(b, GLOBAL, lambda lon, lat, b=b: world.s1(lon, lat, b, d.month, orbit), "float32")
+             for b in ("VV", "VH")]
+    bands.append(_scene_band("angle", GLOBAL, world.s1_angle, "float32"))
+    return Img(bands, {"system:time_start": _ms(d), "system:index": f"S1_GRD_{d:%Y%m}_{orbit[:3]}_GLOBAL",
+                       "instrumentMode": "IW", "transmitterReceiverPolarisation": ["VV", "VH"],
+                       "orbitProperties_pass": orbit, "resolution_meters": 10})
 
 
 # -- static and yearly products ---------------------------------------------------------------------------------
@@ -344,7 +386,8 @@ _LAZY: dict[str, Source] = {
     "COPERNICUS/DEM/GLO30_2024_1": _dem_source,
     "JRC/GHSL/P2023A/GHS_BUILT_S": _ghsl_source,
 }
-_FINDERS: dict[str, Callable[[str], Img | None]] = {"GOOGLE/CLOUD_SCORE_PLUS/V1/S2_HARMONIZED": _cs_find}
+_FINDERS: dict[str, Callable[[str], Img | None]] = {"GOOGLE/CLOUD_SCORE_PLUS/V1/S2_HARMONIZED": _cs_find,
+                                                    "COPERNICUS/S2_SR_HARMONIZED": _s2_find}
 _EAGER: dict[str, Callable[[], Coll]] = {
     "ESA/WorldCover/v100": lambda: worldcover(1),
     "ESA/WorldCover/v200": lambda: worldcover(2),

@@ -73,7 +73,12 @@ def load_image(asset_id: str) -> Img:
     except EEError:
         parent, _, index = asset_id.rpartition("/")
         if parent in collections():
-            hit = [i for i in load_collection(parent).images if str(i.props.get("system:index")) == index]
+            coll = load_collection(parent)
+            if isinstance(coll, assets.LazyColl):  # a scene of a lazy collection: found by its index
+                found = coll.find("system:index", index)
+                if found is not None:
+                    return found
+            hit = [i for i in coll.images if str(i.props.get("system:index")) == index]
             if hit:
                 return hit[0]
         raise

@@ -186,6 +186,11 @@ def test_an_empty_composite_writes_nodata_chips_and_the_unit_ends_done_and_empty
     st = dataset_status(tmp_path)
     assert st["totals"]["empty"] == st["totals"]["done"] == rep.plan.chips
     assert json.loads(json.dumps(st))["collections"][0]["empty"] == rep.plan.chips
+    if name == "modis_vcf":  # the installed CLI shows it too
+        proc = subprocess.run([sys.executable, "-m", "m3leo_extract", "status", "--store", str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+        header, row = proc.stdout.splitlines()[:2]
+        assert proc.returncode == 0 and header.split()[-1] == "empty" and row.split()[-1] == str(rep.plan.chips)
 
 
 def test_modis_water_is_masked_not_200_percent(emulator, tmp_path):

@@ -8,6 +8,7 @@ come from the `clients` extra (`pip install -e ".[dev,clients]"`); without it th
 from __future__ import annotations
 
 import datetime as dt
+import json
 import warnings
 
 import ee
@@ -23,6 +24,11 @@ xr = pytest.importorskip("xarray")
 UTM = "EPSG:32631"
 BOX = (4.800, 45.700, 4.806, 45.704)  # ~470 x 445 m near Lyon
 S2 = "COPERNICUS/S2_SR_HARMONIZED"
+
+
+def geojson(box: tuple[float, float, float, float]) -> dict:
+    x0, y0, x1, y1 = box
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
 
 
 def _region() -> ee.Geometry:
@@ -186,8 +192,8 @@ def test_geemap_image_props_dates_and_scale(emulator):
     assert props["system:index"] == info["properties"]["system:index"]
     dates = geemap.image_dates(_s2()).getInfo()
     listed = ee.data.listImages({"parent": S2, "startTime": "2021-06-01T00:00:00Z",
-                                 "endTime": "2021-08-01T00:00:00Z"})["images"]
-    assert dates == [i["startTime"][:10] for i in listed] and len(dates) == 2
+                                 "endTime": "2021-08-01T00:00:00Z", "region": json.dumps(geojson(BOX))})["images"]
+    assert dates == [i["startTime"][:10] for i in listed] and len(dates) == 12  # 31TFL every 5 days
     assert geemap.image_scale(img.select("B4")).getInfo() == pytest.approx(10.0)
 
 

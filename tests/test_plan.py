@@ -32,10 +32,13 @@ def test_one_row_shards_take_one_request_each_when_they_fit():
                        np.arange(150, 150 + n, dtype="int32"))  # a single row of chips
     units, reqs = count_requests(chips, 8, 400, 1, "uint8")
     assert units == -(-n // 8) and reqs == units
-    # S1 (4 x float32 at 400 px = 2.56 MB per chip): 19 chips per 48 MiB request, so 16-chip shards are one.
-    assert max_chips_per_request(400, 4, "float32") == 19
-    units, reqs = count_requests(chips, 16, 400, 4, "float32")
+    # S1 (4 x float32 at 400 px = 2.56 MB per chip, 3.2 MB with EE's mask byte): 15 chips per 48 MiB
+    # request, so 8-chip shards are one request and 16-chip shards two.
+    assert max_chips_per_request(400, 4, "float32") == 15
+    units, reqs = count_requests(chips, 8, 400, 4, "float32")
     assert reqs == units
+    units, reqs = count_requests(chips, 16, 400, 4, "float32")
+    assert reqs == sum(-(-k // 15) for k in (16, 16, 8))  # 40 chips in shards of 16, 16, 8
     # A byte limit of 4 chips splits each 8-chip shard in two.
     units, reqs = count_requests(chips, 8, 400, 1, "uint8", byte_limit=4 * 400 * 400)
     assert reqs >= 2 * (n // 8)

@@ -57,6 +57,8 @@ def _annotate(img: Img, image_id: str, asset_id: str) -> Img:
 
 def load_collection(asset_id: str) -> Coll:
     coll = assets.load_collection(asset_id)
+    if isinstance(coll, assets.LazyColl):  # scenes made for the region / dates asked: annotate as they come
+        return coll.with_post(lambda i: _annotate(i, f"{asset_id}/{i.props.get('system:index')}", asset_id))
     imgs = [_annotate(i, f"{asset_id}/{i.props.get('system:index', n)}", asset_id)
             for n, i in enumerate(coll.images)]
     return Coll(imgs, coll.asset or asset_id)
@@ -71,7 +73,12 @@ def load_image(asset_id: str) -> Img:
     except EEError:
         parent, _, index = asset_id.rpartition("/")
         if parent in collections():
-            hit = [i for i in load_collection(parent).images if str(i.props.get("system:index")) == index]
+            coll = load_collection(parent)
+            if isinstance(coll, assets.LazyColl):  # a scene of a lazy collection: found by its index
+                found = coll.find("system:index", index)
+                if found is not None:
+                    return found
+            hit = [i for i in coll.images if str(i.props.get("system:index")) == index]
             if hit:
                 return hit[0]
         raise
@@ -142,7 +149,12 @@ def asset_record(asset_id: str) -> dict[str, Any]:
         return out
     if asset_id in collections():
         coll = load_collection(asset_id)
-        times = [float(i.props["system:time_start"]) for i in coll.images if "system:time_start" in i.props]
+        info = assets.CATALOGUE.get(asset_id)
+        if isinstance(coll, assets.LazyColl) and info is not None:  # the catalogue's dates, not a global scan
+            end = min(info.end or assets.EMULATED_NOW, assets.EMULATED_NOW)
+            times = [assets._ms(info.start), assets._ms(end)]
+        else:
+            times = [float(i.props["system:time_start"]) for i in coll.images if "system:time_start" in i.props]
         out: dict[str, Any] = {"type": "IMAGE_COLLECTION", "name": PUBLIC + asset_id, "id": asset_id,
                                "updateTime": UPDATE_TIME, "title": f"{asset_id} (synthetic, m3leo emulator)",
                                "properties": {"synthetic": True}}

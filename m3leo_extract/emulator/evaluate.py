@@ -167,7 +167,9 @@ class Evaluator:
     def _link(self, input: Img, imageCollection: Coll, linkedBands: list[str] | None = None,  # noqa: A002, N803
               linkedProperties: Any = None, matchPropertyName: str = "system:index") -> Img:  # noqa: N803
         key = input.props.get(matchPropertyName)
-        match = next((i for i in imageCollection.images if i.props.get(matchPropertyName) == key), None)
+        find = getattr(imageCollection, "find", None)  # lazy collections look it up without generating all
+        match = find(matchPropertyName, key) if find else next(
+            (i for i in imageCollection.images if i.props.get(matchPropertyName) == key), None)
         if match is None:
             return input
         extra = [match.band(b) for b in (linkedBands or match.names)]
@@ -180,6 +182,8 @@ class Evaluator:
     def _filter(self, collection: Coll, filter: Callable[[dict[str, Any]], bool]) -> Coll:  # noqa: A002
         from .colls import props_of
 
+        if hasattr(collection, "narrow"):  # assets.LazyColl: filterBounds / filterDate narrow what it makes
+            return collection.narrow(filter)  # type: ignore[attr-defined]
         return Coll([i for i in collection.images if filter(props_of(i))], collection.asset, dict(collection.props))
 
     def _table(self) -> dict[str, Callable[..., Any]]:
@@ -253,6 +257,7 @@ class Evaluator:
         t.update(image_table())
         t.update(reducer_table())
         t.update(collection_table(self))
+        t.setdefault("ImageCollection.merge", t["Collection.merge"])  # empty composites merge a placeholder
         t.update(number_table())
         t.update(string_table())
         t.update(list_table(self))

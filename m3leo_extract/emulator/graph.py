@@ -271,6 +271,9 @@ def reduce_collection(collection: Coll, how: str) -> Img:
     """
     if not collection.images:
         return Img([])
+    from . import limits
+
+    limits.composited(len(collection.images))  # the request's work: pixels x images composited
     imgs = sorted(collection.images, key=lambda i: i.props.get("system:time_start", 0))
     n = len(imgs)
     if how == "first":
@@ -336,11 +339,25 @@ def f_list_contains(leftField: str | None = None, rightValue: Any = None, **kw: 
 
 def f_date_range(leftValue: Any = None, rightField: str = "system:time_start", **kw: Any) -> Filter:
     start, end = leftValue
-    return lambda p: start <= p.get(rightField, -math.inf) < end
+
+    def f(p: dict[str, Any]) -> bool:
+        return start <= p.get(rightField, -math.inf) < end
+    if rightField == "system:time_start":
+        f.dates = (start, end)  # type: ignore[attr-defined]  # lazy collections narrow on it (assets.py)
+    return f
 
 
-def f_intersects(**kw: Any) -> Filter:
-    return lambda p: True  # every synthetic image covers the whole world
+def f_intersects(leftField: str | None = None, rightValue: Any = None, **kw: Any) -> Filter:
+    """filterBounds: the image's footprint box meets the geometry's box (images without one cover the world)."""
+    from .footprints import _box_overlap, footprint_box, region_box
+
+    box = region_box(rightValue)
+
+    def f(p: dict[str, Any]) -> bool:
+        fb = footprint_box(p)
+        return box is None or fb is None or _box_overlap(fb, box)
+    f.region = box  # type: ignore[attr-defined]  # lazy collections generate scenes for this box only
+    return f
 
 
 def f_and(filters: list[Filter]) -> Filter:

@@ -46,7 +46,9 @@ def parse_filter(text: str) -> list[Any]:
                 region = shape(json.loads(m.group(1).replace("'", '"')))
             except (ValueError, KeyError, TypeError):
                 raise EEError(f"Invalid filter: bad geometry in '{part}'.") from None
-            preds.append(lambda p, r=region: _footprint(p).intersects(r))
+            f = lambda p, r=region: _footprint(p).intersects(r)  # noqa: E731
+            f.region = tuple(region.bounds)  # type: ignore[attr-defined]  # lazy collections narrow on it
+            preds.append(f)
             continue
         m = _CLAUSE.fullmatch(part)
         if not m:
@@ -55,7 +57,9 @@ def parse_filter(text: str) -> list[Any]:
         if key in ("startTime", "endTime"):
             bound = _ms(tok.strip('"'))
             prop = "system:time_start" if key == "startTime" else "system:time_end"
-            preds.append(lambda p, o=_OPS[op], b=bound, k=prop: o(float(p.get(k, p.get("system:time_start", 0))), b))
+            f = lambda p, o=_OPS[op], b=bound, k=prop: o(float(p.get(k, p.get("system:time_start", 0))), b)  # noqa: E731
+            f.dates = (bound, float("inf")) if op.startswith(">") else (float("-inf"), bound + 1)  # type: ignore
+            preds.append(f)
         else:
             name, val = key.split(".", 1)[1], _value(tok)
             preds.append(lambda p, o=_OPS[op], n=name, v=val: p.get(n) is not None and _cmp(o, p.get(n), v))
@@ -88,7 +92,10 @@ def list_children(parent: str, query: dict[str, list[str]], key: str) -> dict[st
         if "region" in query:
             clauses.append(f'intersects("{query["region"][0]}")')
         preds = parse_filter(" AND ".join(c for c in clauses if c))
-        imgs = [i for i in catalogue.load_collection(parent).images if all(f(i.props) for f in preds)]
+        coll = catalogue.load_collection(parent)
+        for f in preds if hasattr(coll, "narrow") else []:  # assets.LazyColl: made for the region / times only
+            coll = coll.narrow(f)
+        imgs = [i for i in coll.images if all(f(i.props) for f in preds)]
         records = [catalogue.image_record(i, view) for i in imgs]
     elif key == "images":
         raise EEError(f"Asset '{catalogue.PUBLIC + parent}' is not an image collection.", code=400)
@@ -121,3 +128,4 @@ def _folder(parent: str) -> list[dict[str, Any]]:
             children[child] = "FOLDER"
     return [{"type": t, "name": catalogue.PUBLIC + c, "id": c, "updateTime": catalogue.UPDATE_TIME}
             for c, t in sorted(children.items())]
+

@@ -7,11 +7,12 @@ Each takes (state, path groups, JSON body, query) and returns a `Reply`. `routes
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import catalogue
+from . import catalogue, limits
 from .discovery import algorithms
 from .errors import EEError
 from .evaluate import Evaluator, Trace
@@ -46,9 +47,13 @@ def compute_pixels(state: Any, g: dict[str, str], body: dict[str, Any], query: A
     trace = Trace()
     if "expression" not in body:
         raise EEError("Request is missing required field 'expression'.")
-    img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
+    with limits.metering() as meter:  # counts the images its composites read: the request's work
+        img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
     fmt = file_format(body)
     grid = default_grid(img, body.get("grid"))
+    # Earth Engine's size rule (mask bytes included), work budget and work-driven latency (limits.py).
+    time.sleep(limits.admit_pixels(img, grid, body.get("bandIds"), state.knobs.byte_limit, state.knobs.load,
+                                   meter, state.rng, state.lock))
     data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, trace, body.get("bandIds"),
                               body.get("visualizationOptions"))
     return Reply(body=data, ctype=ctype, log={"assets": trace.assets, "dates": trace.dates, **log})

@@ -11,13 +11,13 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from . import routes
+from . import limits, routes
 from .errors import EEError
 from .evaluate import Evaluator, Trace
 from .graph import as_image
@@ -47,6 +47,7 @@ class EmulatorKnobs:
     export_duration_s: float = 0.3  # PENDING -> RUNNING -> done
     export_root: str = ""  # folder standing in for Cloud Storage: <export_root>/<bucket>/<prefix>.tif
     seed: int = 0
+    load: limits.Load = field(default_factory=limits.Load)  # work budget and work-driven latency (limits.py)
 
 
 class EmulatorState:
@@ -171,7 +172,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                          else route.handler(state, groups, body, query))
                 if reply is None:  # a dropped connection
                     return state.log(rec)
-                rec.update(status=reply.code, **reply.log)
+                rec.update(status=reply.code, seconds=time.time() - rec["time"], **reply.log)  # server-side time
                 state.log(rec)  # before the answer: a client reading the log after its reply sees its request
                 self._reply(reply)
             except EEError as exc:
@@ -180,7 +181,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                 self._fail(rec, EEError(f"m3leo emulator internal error: {type(exc).__name__}: {exc}", 500))
 
         def _fail(self, rec: dict[str, Any], exc: EEError) -> None:
-            rec.update(status=exc.code, error=str(exc))
+            rec.update(status=exc.code, error=str(exc), seconds=time.time() - rec["time"])
             if "method" in rec:
                 state.log(rec)
             self._json(exc.code, exc.body())
@@ -202,7 +203,7 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                 fault = state.rng.choice((429, 500, 503, "drop")) if roll < k.error_rate else None
                 lat = state.rng.uniform(*k.latency_ms) / 1000.0 if k.latency_ms[1] > 0 else 0.0
             if over:
-                raise EEError("Too many concurrent requests.", code=429)
+                raise EEError(limits.CONCURRENCY_TEXT, code=429)
             try:
                 if lat:
                     time.sleep(lat)

@@ -229,7 +229,8 @@ import ee, numpy as np, shapely, xarray as xr, xee
 from google.auth.credentials import AnonymousCredentials
 ee.Initialize(credentials=AnonymousCredentials(), project="demo", opt_url={url!r})
 region = ee.Geometry.Rectangle({list(BOX)!r}, None, False)
-img = ee.Image(ee.ImageCollection({S2!r}).filterDate("2021-06-01", "2021-07-01").first()).select(["B8"])
+img = ee.Image(ee.ImageCollection({S2!r}).filterDate("2021-06-01", "2021-07-01").filterBounds(region)
+               .first()).select(["B8"])
 arr = ee.data.computePixels({{"expression": img.clipToBoundsAndScale(geometry=region, scale=10),
                               "fileFormat": "NUMPY_NDARRAY"}})["B8"][..., None]
 grid = xee.helpers.fit_geometry(shapely.box(*{BOX!r}), grid_crs={UTM!r}, grid_scale=(10.0, -10.0))
@@ -244,7 +245,8 @@ print(grid["crs_transform"], grid["shape_2d"])
     finally:
         server.terminate()
         server.wait(timeout=30)
-    img = ee.Image(_s2().filterDate("2021-06-01", "2021-07-01").first()).select(["B8"])
+    img = ee.Image(ee.ImageCollection(S2).filterDate("2021-06-01", "2021-07-01").filterBounds(_region())
+                   .first()).select(["B8"])
     crs, t, w, h = _native_window(img, 10)
     np.testing.assert_array_equal(np.load(tmp_path / "np.npy")[..., 0].astype(np.float64),
                                   _direct(img, crs, t, w, h)[0])

@@ -210,3 +210,47 @@ def test_geemap_image_stats_equal_numpy_over_the_same_pixels(emulator):
     assert stats["sum"]["B4"] == pytest.approx(vals.sum())
     assert stats["mean"]["B4"] == pytest.approx(vals.mean())
     assert stats["std"]["B4"] == pytest.approx(vals.std())
+
+
+def test_clients_against_the_m3leo_emulator_command(emulator, tmp_path):
+    """The installed `m3leo emulator` in its own process, and a fresh Python with Xee talking to it (geemap's
+    import alone takes ~10 s; the in-process tests above cover it over the same HTTP)."""
+    import os
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(["m3leo", "emulator", "--port", "0", "--export-root", str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        url = line.split(" on ", 1)[1].split(";", 1)[0].strip()
+        script = f"""
+import ee, numpy as np, shapely, xarray as xr, xee
+from google.auth.credentials import AnonymousCredentials
+ee.Initialize(credentials=AnonymousCredentials(), project="demo", opt_url={url!r})
+region = ee.Geometry.Rectangle({list(BOX)!r}, None, False)
+img = ee.Image(ee.ImageCollection({S2!r}).filterDate("2021-06-01", "2021-07-01").filterBounds(region)
+               .first()).select(["B8"])
+arr = ee.data.computePixels({{"expression": img.clipToBoundsAndScale(geometry=region, scale=10),
+                              "fileFormat": "NUMPY_NDARRAY"}})["B8"][..., None]
+grid = xee.helpers.fit_geometry(shapely.box(*{BOX!r}), grid_crs={UTM!r}, grid_scale=(10.0, -10.0))
+ds = xr.open_dataset(ee.ImageCollection([img]), engine="ee", **grid).load()
+np.save({str(tmp_path / "np.npy")!r}, arr)
+np.save({str(tmp_path / "xee.npy")!r}, ds.B8.isel(time=0).transpose("y", "x").values)
+print(grid["crs_transform"], grid["shape_2d"])
+"""
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        assert run.returncode == 0, run.stderr[-2000:]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    img = ee.Image(ee.ImageCollection(S2).filterDate("2021-06-01", "2021-07-01").filterBounds(_region())
+                   .first()).select(["B8"])
+    crs, t, w, h = _native_window(img, 10)
+    np.testing.assert_array_equal(np.load(tmp_path / "np.npy")[..., 0].astype(np.float64),
+                                  _direct(img, crs, t, w, h)[0])
+    grid = xee.helpers.fit_geometry(shapely.box(*BOX), grid_crs=UTM, grid_scale=(10.0, -10.0))
+    w, h = grid["shape_2d"]
+    np.testing.assert_array_equal(np.load(tmp_path / "xee.npy"), _direct(img, UTM, Affine(*grid["crs_transform"]),
+                                                                           w, h)[0])

@@ -130,6 +130,13 @@ def test_every_recipe_asset_and_band_exists_in_the_emulated_catalogue_with_its_r
     assert "deprecated" in assets.deprecation("COPERNICUS/DEM/GLO30")
 
 
+def test_the_deprecated_dem_is_flagged_in_its_asset_record(emulator):
+    rec = ee.data.getAsset("COPERNICUS/DEM/GLO30")
+    assert rec["title"].endswith("[deprecated]") and rec["properties"]["gee:status"] == "deprecated"
+    assert rec["properties"]["successor"] == "COPERNICUS/DEM/GLO30_2024_1"
+    assert "[deprecated]" not in ee.data.getAsset("COPERNICUS/DEM/GLO30_2024_1")["title"]
+
+
 def test_impossible_periods_are_refused_before_any_request(emulator, tmp_path):
     cat = load_catalog()
     n0 = len(emulator.request_log)

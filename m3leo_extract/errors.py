@@ -44,10 +44,11 @@ class EarthEngineError(M3leoError):
     """An Earth Engine request failed. `retryable` says whether backing off may help."""
 
     def __init__(self, message: str, *, retryable: bool = False, too_large: bool = False,
-                 status: int | None = None) -> None:
+                 status: int | None = None, too_heavy: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.too_large = too_large
+        self.too_heavy = too_heavy  # "Computation timed out." / "User memory limit exceeded.": ask for less
         self.status = status
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pyproj import Transformer
 
-from .catalog import Period, Recipe, parse_label
+from .catalog import Period, Recipe, check_coverage, parse_label
 from .errors import EarthEngineError, M3leoError
 from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
 from .runner import (
@@ -37,6 +37,7 @@ from .state import RunLock, StateDB, Unit
 from .store import ChipStore
 
 STATE_FILE = "state.sqlite"
+EMPTY = "empty"  # error_kind of a done unit whose composite had no images
 DEFAULT_SHARD_CHIPS = 16
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -71,6 +72,8 @@ class ExtractReport:
     units_done: int = 0
     units_failed: int = 0
     units_failed_permanent: int = 0
+    units_empty: int = 0  # done, but the composite had no images (nodata chips, valid 0)
+    adapted_blocks: int = 0  # blocks split because Earth Engine timed out or ran out of memory
     chips_done: int = 0
     chips_failed: int = 0
     requests: int = 0
@@ -92,7 +95,8 @@ class ExtractReport:
     def as_dict(self) -> dict[str, Any]:
         return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
                 "units_done": self.units_done, "units_failed": self.units_failed,
-                "units_failed_permanent": self.units_failed_permanent, "chips_done": self.chips_done,
+                "units_failed_permanent": self.units_failed_permanent, "units_empty": self.units_empty,
+                "adapted_blocks": self.adapted_blocks, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
@@ -186,6 +190,30 @@ class UnitFetcher:
         self.options = options
         self.byte_limit = options.byte_limit or sizing.REQUEST_BYTE_LIMIT
         self._rng = random.Random(options.seed)
+        # Per collection: the most chip cells a block may hold, learnt from Earth Engine's timeouts / memory
+        # errors (and size refusals below our own limit). Later blocks of that collection start at that size.
+        self.max_cells: dict[str, int] = {}
+        self.adapted = 0
+        self._lock = threading.Lock()
+
+    def _learn(self, collection: str, cells: int) -> None:
+        with self._lock:
+            self.max_cells[collection] = max(1, min(self.max_cells.get(collection, cells), cells))
+            self.adapted += 1
+
+    def _cap(self, collection: str, blocks: list[Any]) -> list[Any]:
+        """Split blocks above the size that worked for this collection (none learnt yet: as planned)."""
+        cap = self.max_cells.get(collection)
+        if cap is None:
+            return blocks
+        out, todo = [], list(blocks)
+        while todo:
+            b = todo.pop()
+            if b.n_cells > cap and b.n_cells > 1:
+                todo.extend(b.halves())
+            else:
+                out.append(b)
+        return out
 
     def __call__(self, unit: Unit) -> tuple[list[str], np.ndarray, np.ndarray, CallStats]:
         recipe = self.recipes[unit.collection]
@@ -207,7 +235,7 @@ class UnitFetcher:
         image = expressions.build(recipe, period, chips_lonlat_bounds(chips))
         out = np.empty((len(chips), nb, px, px), dtype=recipe.dtype)
         where = {(c.epsg, c.row, c.col): i for i, c in enumerate(chips)}
-        todo = sizing.plan_blocks(where, px, nb, recipe.dtype, self.byte_limit)
+        todo = self._cap(recipe.name, sizing.plan_blocks(where, px, nb, recipe.dtype, self.byte_limit))
         res = recipe.resolution
         while todo:
             block = todo.pop()
@@ -217,9 +245,16 @@ class UnitFetcher:
                 arr = call_with_retries(lambda r=req: self.getter(r), self.limiter, self.options.retry, stats,
                                         self._rng)
             except EarthEngineError as exc:
-                if exc.too_large and block.n_cells > 1:
-                    todo.extend(block.halves())  # the server's limit is below ours: retry smaller
+                if (exc.too_large or exc.too_heavy) and block.n_cells > 1:
+                    # The server's size limit is below ours, or the block is too much work for one request
+                    # (timeout / memory): ask for halves, and start this collection's later blocks that small.
+                    halves = block.halves()
+                    self._learn(recipe.name, max(h.n_cells for h in halves))
+                    todo = self._cap(recipe.name, todo + halves)  # what is still queued shrinks too
                     continue
+                if exc.too_heavy:
+                    raise EarthEngineError(f"{exc} (even a single chip is too heavy for Earth Engine: shorten the "
+                                           "period or lower the resolution)", too_heavy=True) from exc
                 raise
             cut_block(out, where, block, arr, px)
         return restore_nodata(out, recipe)
@@ -245,11 +280,15 @@ def restore_nodata(out: np.ndarray, recipe: Recipe) -> np.ndarray:
 
 def record_unit(state: StateDB, report: ExtractReport, unit: Unit, progress: ProgressFn | None, *,
                 chips: int, requests: int = 0, retries: int = 0, error: str | None = None,
-                kind: str | None = None) -> None:
-    """Record one finished unit (done, or failed with `error` of `kind`) in the state, the report and progress."""
+                kind: str | None = None, empty: bool = False) -> None:
+    """Record one finished unit (done, or failed with `error` of `kind`) in the state, the report and progress.
+
+    An empty unit (its composite had no images: nodata chips) is done, with error_kind "empty" and no error.
+    """
     if error is None:
-        state.mark(unit.id, "done", retries=retries, requests=requests)
+        state.mark(unit.id, "done", retries=retries, requests=requests, error_kind=EMPTY if empty else None)
         report.units_done += 1
+        report.units_empty += empty
         report.chips_done += chips
         report.requests += requests
         report.retries += retries
@@ -261,7 +300,7 @@ def record_unit(state: StateDB, report: ExtractReport, unit: Unit, progress: Pro
         report.errors[error] = report.errors.get(error, 0) + 1
     if progress:
         progress({"event": "unit", "collection": unit.collection, "period": unit.period, "chips": chips,
-                  "ok": error is None, "error": error})
+                  "ok": error is None, "error": error, "empty": empty})
 
 
 def _valid_fraction(data: np.ndarray, nodata: float) -> np.ndarray:
@@ -290,8 +329,9 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
     # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
     writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-    def work(unit: Unit) -> tuple[int, CallStats]:
+    def work(unit: Unit) -> tuple[int, CallStats, bool]:
         ids, data, valid, stats = fetch(unit)
+        empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
         stats.bytes = int(data.nbytes)
         t = time_index[(unit.collection, unit.period)]
         if client is None:
@@ -300,17 +340,18 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
         else:
             client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
                           pure=False).result()
-        return len(ids), stats
+        return len(ids), stats, empty
 
     for u in units:
         state.mark(u.id, "running", attempt=True)
 
-    def done(unit: Unit, result: tuple[int, CallStats] | None, exc: BaseException | None) -> None:
+    def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
         if exc is None and result is not None:
-            n, stats = result
+            n, stats, empty = result
             report.request_seconds += stats.seconds
             report.bytes_fetched += stats.bytes
-            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries)
+            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
+                        empty=empty)
             return
         if not isinstance(exc, M3leoError):
             raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
@@ -319,6 +360,7 @@ def run_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: 
 
     fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
+    report.adapted_blocks += fetch.adapted
 
 
 def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *,
@@ -334,6 +376,7 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
     if mode not in ("pixels", "export"):
         raise M3leoError(f"mode {mode!r} is not known; use pixels or export")
     options = options or ExtractOptions()
+    check_coverage(recipes, periods)  # impossible periods: refused before any request or write
     store_dir = Path(store_dir)
     started = time.monotonic()
     run_lock = RunLock(store_dir).acquire() if lock else None

@@ -28,6 +28,14 @@ def dataset_status(store_dir: str | Path) -> dict[str, Any]:
             name = "pending" if row["status"] == "planned" else row["status"]
             entry[name] += int(row["chips"] or 0)
             entry["units"] += int(row["units"])
+        # Done units whose composite had no images (error_kind "empty", see extract.record_unit): also "done".
+        for coll, period, chips in db.conn.execute(
+                "SELECT collection, period, SUM(n_chips) FROM units WHERE status='done' AND error_kind='empty' "
+                "GROUP BY collection, period"):
+            if (coll, period) in table:
+                table[(coll, period)]["empty"] = int(chips or 0)
+        for entry in table.values():
+            entry.setdefault("empty", 0)
         rows = []
         for (coll, period), entry in sorted(table.items()):
             entry["top_errors"] = db.top_errors(coll, period) if entry["failed"] else []
@@ -38,7 +46,7 @@ def dataset_status(store_dir: str | Path) -> dict[str, Any]:
             last_info = {"command": last["command"], "status": last["status"],
                          "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(last["finished_at"])),
                          "summary": json.loads(last["summary"] or "{}")}
-        totals = {k: sum(r[k] for r in rows) for k in ("done", "pending", "running", "failed")}
+        totals = {k: sum(r[k] for r in rows) for k in ("done", "pending", "running", "failed", "empty")}
         return {"schema": STATUS_SCHEMA, "store": str(store_dir), "totals": totals, "collections": rows,
                 "last_run": last_info}
     finally:

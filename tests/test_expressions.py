@@ -87,11 +87,14 @@ def test_worldcover_graph_picks_the_version_of_the_year():
 
 def test_auxiliary_graphs():
     calls, consts = graph("dem", "2020")
-    assert '"COPERNICUS/DEM/GLO30"' in consts and "Terrain.slope" in calls and "Terrain.aspect" in calls
-    _, consts = graph("ghs_built_s", "2021")
+    # GLO30 is deprecated in the catalogue; its successor there is GLO30_2024_1.
+    assert '"COPERNICUS/DEM/GLO30_2024_1"' in consts and "Terrain.slope" in calls and "Terrain.aspect" in calls
+    calls, consts = graph("ghs_built_s", "2021")
     assert '"JRC/GHSL/P2023A/GHS_BUILT_S/2020"' in consts
+    assert "Image.resample" in calls and '"bilinear"' in consts  # docs/catalog.md: bilinear to 10 m
     calls, consts = graph("modis_vcf", "2020")
     assert '"MODIS/061/MOD44B"' in consts and '"Percent_Tree_Cover"' in consts
+    assert "Image.neq" in calls and "200" in consts  # MOD44B's 200 (water) is masked
 
 
 def test_every_recipe_casts_to_its_dtype_and_burns_nodata():

@@ -32,10 +32,13 @@ def test_one_row_shards_take_one_request_each_when_they_fit():
                        np.arange(150, 150 + n, dtype="int32"))  # a single row of chips
     units, reqs = count_requests(chips, 8, 400, 1, "uint8")
     assert units == -(-n // 8) and reqs == units
-    # S1 (4 x float32 at 400 px = 2.56 MB per chip): 19 chips per 48 MiB request, so 16-chip shards are one.
-    assert max_chips_per_request(400, 4, "float32") == 19
-    units, reqs = count_requests(chips, 16, 400, 4, "float32")
+    # S1 (4 x float32 at 400 px = 2.56 MB per chip, 3.2 MB with EE's mask byte): 15 chips per 48 MiB
+    # request, so 8-chip shards are one request and 16-chip shards two.
+    assert max_chips_per_request(400, 4, "float32") == 15
+    units, reqs = count_requests(chips, 8, 400, 4, "float32")
     assert reqs == units
+    units, reqs = count_requests(chips, 16, 400, 4, "float32")
+    assert reqs == sum(-(-k // 15) for k in (16, 16, 8))  # 40 chips in shards of 16, 16, 8
     # A byte limit of 4 chips splits each 8-chip shard in two.
     units, reqs = count_requests(chips, 8, 400, 1, "uint8", byte_limit=4 * 400 * 400)
     assert reqs >= 2 * (n // 8)
@@ -118,8 +121,9 @@ def test_plan_calibrates_from_the_last_extract_into_a_store(tmp_path, emulator):
     # The fitted model reproduces the calibration run's own fetch time.
     again = simulate_fetch(per_unit, 8, cal.latency_s, cal.cpu_s, 50)
     assert again == pytest.approx(rep.fetch_seconds, rel=0.02)
-    # The run summary keeps CPU seconds to the millisecond; the calibration reads the summary.
-    assert cal.cpu_s == pytest.approx(round(rep.fetch_cpu_seconds, 3) / rep.requests, rel=1e-6) or cal.latency_s == 0.0
+    # the run summary keeps CPU seconds to 3 decimals: that is what calibrate() reads
+    cpu = round(rep.fetch_cpu_seconds, 3)
+    assert cal.cpu_s == pytest.approx(cpu / rep.requests, rel=1e-6) or cal.latency_s == 0.0
     # WorldCover at 10 m: 16 chips x 400 x 400 px x 1 byte over each unit's requests.
     assert cal.mb_per_request == pytest.approx(rep.bytes_fetched / rep.requests / 1e6)
     assert rep.bytes_fetched == rep.chips_done * 400 * 400

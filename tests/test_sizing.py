@@ -20,10 +20,14 @@ def test_constants_are_the_documented_limits() -> None:
 
 
 def test_chips_per_request() -> None:
-    # S2, 4 bands uint16 at 10 m: a 400 x 400 chip is 1.28 MB -> 39 chips fit 48 MiB.
-    assert request_bytes(400, 400, 4, "uint16") == 1_280_000
-    assert max_chips_per_request(400, 4, "uint16") == 50331648 // 1_280_000 == 39
-    assert max_chips_per_request(400, 4, "float32") == 19
+    # Earth Engine counts one mask byte per band-pixel on top of the values (Xee #209 / PR 211).
+    # S2, 4 bands uint16 at 10 m: a 400 x 400 chip is 1.28 MB of values + 0.64 MB of mask -> 26 chips.
+    assert request_bytes(400, 400, 4, "uint16") == 400 * 400 * 4 * 3 == 1_920_000
+    assert max_chips_per_request(400, 4, "uint16") == 50331648 // 1_920_000 == 26
+    assert max_chips_per_request(400, 4, "float32") == 50331648 // 3_200_000 == 15
+    # uint8: twice the raw size, so half the chips the raw bytes suggest.
+    assert request_bytes(400, 400, 1, "uint8") == 320_000
+    assert max_chips_per_request(400, 1, "uint8") == 157
     with pytest.raises(ValueError, match="over the"):
         max_chips_per_request(4000, 4, "float64")  # 1 m pixels: one chip is 512 MB
 
@@ -54,7 +58,7 @@ def test_plan_blocks_splits_zones_and_sparse_sets() -> None:
 
 def test_halves_shrink_to_fit_a_lower_server_limit() -> None:
     chips = {(32631, 0, c) for c in range(16)}
-    (block,) = plan_blocks(chips, 400, 4, "float32")
+    (block,) = plan_blocks(chips, 400, 2, "float32")  # 16 x 1.6 MB (values + mask) fit one request
     assert block.ncols == 16
     left, right = block.halves()
     assert left.ncols == right.ncols == 8 and set(left.chips) | set(right.chips) == set(block.chips)

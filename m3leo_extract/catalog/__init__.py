@@ -6,19 +6,20 @@ No Earth Engine here: the expression for a recipe is built by `m3leo_extract.ee.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tomllib
 
-from ..errors import CollectionError
+from ..errors import CollectionError, PeriodError
 from .period import Period, expand, parse_label, parse_periods
 
 __all__ = ["Band", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections", "parse_periods",
-           "parse_label", "BUILTIN_CATALOG"]
+           "parse_label", "check_coverage", "BUILTIN_CATALOG"]
 
 BUILTIN_CATALOG = Path(__file__).with_name("recipes.toml")
 KINDS = ("categorical", "continuous")
@@ -60,6 +61,8 @@ class Recipe:
     assets_by_year: Mapping[int, str] = field(default_factory=dict)
     all_bands: tuple[str, ...] = ()
     source_file: str = ""
+    coverage_start: date | None = None  # the asset's first date (google/earthengine-catalog's extent)
+    coverage_end: date | None = None  # exclusive; None while the asset is ongoing
 
     def __hash__(self) -> int:  # options/classes are dicts: hash on identity fields
         return hash((self.name, self.asset, self.version, self.bands))
@@ -90,6 +93,25 @@ class Recipe:
         if self.name == "s1" and opts.get("scale") == "linear":
             rec = replace(rec, bands=tuple(replace(b, units="linear power") for b in self.bands))
         return rec
+
+    def covers(self, period: Period, today: date | None = None) -> bool:
+        """Whether the asset can have data in `period`: it overlaps the asset's coverage and has begun.
+
+        Single-image recipes (a DEM, a land-cover map) serve any period from their one image (or the version
+        nearest it), so only time series are judged. Without a recorded coverage, anything may hold data.
+        """
+        if self.temporal == "single" or not self.remote:
+            return True
+        today = today or date.today()
+        if period.start > today:
+            return False
+        if self.coverage_start is not None and period.end <= self.coverage_start:
+            return False
+        return self.coverage_end is None or period.start < self.coverage_end
+
+    def coverage_text(self) -> str:
+        start = self.coverage_start.isoformat() if self.coverage_start else "?"
+        return f"{start} to {self.coverage_end.isoformat() if self.coverage_end else 'now'}"
 
     def periods(self, period: Period) -> list[Period]:
         """The composites this recipe makes for a requested period."""
@@ -135,6 +157,8 @@ class Recipe:
                        "offset": b.offset} for b in self.bands],
             "classes": {str(k): v for k, v in self.classes.items()},
             "assets_by_year": {str(k): v for k, v in self.assets_by_year.items()},
+            "coverage": {k: v.isoformat() for k, v in (("start", self.coverage_start), ("end", self.coverage_end))
+                         if v is not None},
             "source_file": self.source_file,
         }
 
@@ -147,7 +171,7 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
     """Validate one TOML table into a Recipe. A table that names an existing recipe overrides its fields."""
     known = {"title", "asset", "builder", "kind", "dtype", "nodata", "resolution", "native_resolution",
              "temporal", "reducer", "version", "bands", "m3leo", "remote", "options", "classes",
-             "assets_by_year", "all_bands"}
+             "assets_by_year", "all_bands", "coverage"}
     for key in t:
         if key not in known:
             raise _bad(src, name, key, f"unknown field; allowed: {', '.join(sorted(known))}")
@@ -222,6 +246,7 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
     options = d.get("options", {}) or {}
     if not isinstance(options, dict):
         raise _bad(src, name, "options", "must be a table")
+    cov_start, cov_end = _coverage(d.get("coverage") or {}, src, name)
     return Recipe(
         name=name, title=str(d.get("title", name)), asset=str(d["asset"]), builder=d["builder"],
         kind=d["kind"], dtype=str(dt), nodata=nodata, resolution=d["resolution"],
@@ -229,8 +254,36 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
         version=version, bands=tuple(bands), m3leo=str(d.get("m3leo", "")),
         remote=bool(d.get("remote", d["builder"] != "lonlat")), options=options, classes=classes,
         assets_by_year={int(k): str(v) for k, v in (d.get("assets_by_year") or {}).items()},
-        all_bands=tuple(d.get("all_bands", ())), source_file=src,
+        all_bands=tuple(d.get("all_bands", ())), source_file=src, coverage_start=cov_start, coverage_end=cov_end,
     )
+
+
+def _coverage(t: Any, src: str, name: str) -> tuple[date | None, date | None]:
+    if not isinstance(t, dict) or set(t) - {"start", "end"}:
+        raise _bad(src, name, "coverage", 'must be a table { start = "YYYY-MM-DD", end = "YYYY-MM-DD" } (end optional)')
+    out: list[date | None] = []
+    for key in ("start", "end"):
+        v = t.get(key)
+        if v is None or isinstance(v, date):
+            out.append(v)
+            continue
+        try:
+            out.append(date.fromisoformat(str(v)))
+        except ValueError:
+            raise _bad(src, name, "coverage", f"{key} {v!r} is not a YYYY-MM-DD date") from None
+    if out[0] and out[1] and out[1] <= out[0]:
+        raise _bad(src, name, "coverage", "end must follow start")
+    return out[0], out[1]
+
+
+def check_coverage(recipes: Sequence[Recipe], periods: Sequence[Period], today: date | None = None) -> None:
+    """Refuse, before any request, a period no composite of a recipe can have data in (PeriodError)."""
+    for recipe in recipes:
+        for period in periods:
+            if not any(recipe.covers(comp, today) for comp in recipe.periods(period)):
+                raise PeriodError(
+                    f"collection {recipe.name!r} has no data in period {period.label} ({period.start} to "
+                    f"{period.end}): {recipe.asset} covers {recipe.coverage_text()}; choose a period inside it")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -47,6 +47,22 @@ def _reduce(coll: ee.ImageCollection, reducer: str) -> ee.Image:
                           "mosaic or first")
 
 
+def _placeholder(bands: list[str]) -> ee.Image:
+    """A fully masked image with the given bands: what an empty composite becomes."""
+    return ee.Image.constant([0] * len(bands)).rename(bands).updateMask(0)
+
+
+def _composite(coll: ee.ImageCollection, bands: list[str], reducer: str) -> ee.Image:
+    """Reduce `coll` (already selected to `bands`) so that an empty collection still gives those bands.
+
+    The median of an empty collection has no bands, and everything after it (rename, select) fails
+    ("Image.rename: The number of names (2) must match the number of bands (0)"). Merging a fully masked
+    image with the right bands is Earth Engine's usual idiom: it adds nothing where there is data, and an
+    empty period composites to masked pixels (nodata chips with valid 0).
+    """
+    return _reduce(coll.merge(ee.ImageCollection([_placeholder(bands)])), reducer)
+
+
 def _s1(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
     opt = recipe.options
     start, end = period.iso()
@@ -62,8 +78,9 @@ def _s1(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
 
     parts = []
     for orbit, suffix in (("ASCENDING", "ASC"), ("DESCENDING", "DSC")):
+        # A season may have one orbit direction only over the AOI: that half composites to masked pixels.
         c = coll.filter(ee.Filter.eq("orbitProperties_pass", orbit)).map(edge_mask).select(["VV", "VH"])
-        parts.append(_reduce(c, recipe.reducer).rename([f"VV_{suffix}", f"VH_{suffix}"]))
+        parts.append(_composite(c, ["VV", "VH"], recipe.reducer).rename([f"VV_{suffix}", f"VH_{suffix}"]))
     img = parts[0].addBands(parts[1])
     if opt.get("scale", "db") == "linear":
         img = ee.Image.constant(10).pow(img.divide(10))
@@ -85,41 +102,61 @@ def _s2(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
     cs_band = str(opt.get("cs_band", "cs_cdf"))
     threshold = float(opt.get("cs_threshold", 0.6))
     cs = ee.ImageCollection(str(opt["cloud_score_asset"]))
-    coll = (ee.ImageCollection(recipe.asset).filterBounds(region).filterDate(start, end)
-            .linkCollection(cs, [cs_band]))
+    coll = ee.ImageCollection(recipe.asset).filterBounds(region).filterDate(start, end)
+    max_cloudy = float(opt.get("max_cloudy_pct", 100.0))
+    if max_cloudy < 100.0:  # granule pre-filter on the scene's own cloud estimate
+        coll = coll.filter(ee.Filter.lte("CLOUDY_PIXEL_PERCENTAGE", max_cloudy))
+    coll = coll.linkCollection(cs, [cs_band])
 
-    def cloud_mask(img: ee.Image) -> ee.Image:
-        # Cloud Score+: keep pixels whose clear-sky score is at least the threshold.
-        return img.updateMask(img.select(cs_band).gte(threshold))
+    def prepare(img: ee.Image) -> ee.Image:
+        # Cloud Score+: keep pixels whose clear-sky score is at least the threshold. Resampling is set on
+        # each scene: on a composite it does nothing (a composite has no fixed projection), so 20 m bands
+        # come to the 10 m chip grid bilinearly only if the scenes are told before compositing.
+        return img.updateMask(img.select(cs_band).gte(threshold)).resample("bilinear")
 
-    img = _reduce(coll.map(cloud_mask).select(_sources(recipe)), recipe.reducer)
-    # 20 m bands come to the 10 m chip grid bilinearly rather than by nearest neighbour.
-    img = img.resample("bilinear").rename(recipe.band_names)
-    return _finish(recipe, img)
+    img = _composite(coll.map(prepare).select(_sources(recipe)), _sources(recipe), recipe.reducer)
+    return _finish(recipe, img.rename(recipe.band_names))
 
 
 def _single_image_collection(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
     img = ee.ImageCollection(recipe.asset_for(period)).first()
-    return _finish(recipe, img.select(_sources(recipe), recipe.band_names))
+    return _finish(recipe, _resampled(recipe, img.select(_sources(recipe), recipe.band_names)))
+
+
+def _resampled(recipe: Recipe, img: ee.Image) -> ee.Image:
+    """A source image resampled as the recipe's kind says (continuous: bilinear; categorical: nearest)."""
+    return img if recipe.resampling == "nearest" else img.resample(recipe.resampling)
 
 
 def _ghsl_epoch(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
-    # GHSL epochs are every 5 years, 1975..2030: take the one nearest the period.
+    # GHSL epochs are every 5 years, 1975..2030: take the one nearest the period; 100 m, bilinear to the chip.
     epoch = min(range(1975, 2031, 5), key=lambda y: abs(y - period.year))
     img = ee.Image(f"{recipe.asset}/{epoch}")
-    return _finish(recipe, img.select(_sources(recipe), recipe.band_names))
+    return _finish(recipe, _resampled(recipe, img.select(_sources(recipe), recipe.band_names)))
 
 
 def _yearly_collection(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
     y = period.year
     coll = ee.ImageCollection(recipe.asset).filterDate(f"{y:04d}-01-01", f"{y + 1:04d}-01-01")
-    img = _reduce(coll.select(_sources(recipe)), recipe.reducer)
+    mask_values = [float(v) for v in recipe.options.get("mask_values", [])]
+
+    def prepare(img: ee.Image) -> ee.Image:
+        # e.g. MOD44B's percent bands carry 200 for water (MOD44B user guide): masked, not 200 %.
+        for v in mask_values:
+            img = img.updateMask(img.neq(v))
+        return img
+
+    c = coll.select(_sources(recipe))
+    if mask_values:
+        c = c.map(prepare)
+    img = _composite(c, _sources(recipe), recipe.reducer)  # a year not yet published composites to nodata
     return _finish(recipe, img.rename(recipe.band_names))
 
 
 def _dem(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
-    dem = (ee.ImageCollection(recipe.asset).filterBounds(region).select("DEM").mosaic()
-           .setDefaultProjection("EPSG:4326", None, recipe.native_resolution))
+    # Tiles over the region (none over open ocean: the composite is then masked, not band-less).
+    tiles = ee.ImageCollection(recipe.asset).filterBounds(region).select("DEM")
+    dem = _composite(tiles, ["DEM"], "mosaic").setDefaultProjection("EPSG:4326", None, recipe.native_resolution)
     img = (dem.rename("elevation").addBands(ee.Terrain.slope(dem).rename("slope"))
            .addBands(ee.Terrain.aspect(dem).rename("aspect")))
     return _finish(recipe, img.select(_band_order(recipe, ["elevation", "slope", "aspect"])))
@@ -128,7 +165,7 @@ def _dem(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
 def _collection_composite(recipe: Recipe, period: Period, region: ee.Geometry) -> ee.Image:
     start, end = period.iso()
     coll = ee.ImageCollection(recipe.asset).filterBounds(region).filterDate(start, end)
-    img = _reduce(coll.select(_sources(recipe)), recipe.reducer)
+    img = _composite(coll.select(_sources(recipe)), _sources(recipe), recipe.reducer)
     return _finish(recipe, img.rename(recipe.band_names))
 
 

@@ -63,8 +63,11 @@ _RETRYABLE = re.compile(
     r"internal error|service unavailable|backend error|unavailable|deadline|timed? ?out|"
     r"try again|50[0234]|connection (reset|aborted|refused)|server disconnected|temporar",
     re.IGNORECASE)
-_TOO_LARGE = re.compile(r"total request size|request payload size|too large|user memory limit|"
+_TOO_LARGE = re.compile(r"total request size|request payload size|too large|"
                         r"must be less than or equal to", re.IGNORECASE)
+# Earth Engine ran out of time or memory computing the request: the same request fails again; a smaller one
+# (fewer pixels, so less work per request) succeeds. Not retryable as is.
+_TOO_HEAVY = re.compile(r"computation timed out|user memory limit exceeded", re.IGNORECASE)
 
 
 def classify(exc: BaseException) -> EarthEngineError:
@@ -76,6 +79,8 @@ def classify(exc: BaseException) -> EarthEngineError:
         return EarthEngineError(f"connection problem: {msg}", retryable=True)
     if type(exc).__module__.startswith("httplib2") or "RemoteDisconnected" in type(exc).__name__:
         return EarthEngineError(f"connection problem: {msg}", retryable=True)
+    if _TOO_HEAVY.search(msg):
+        return EarthEngineError(msg, too_heavy=True)
     if _TOO_LARGE.search(msg):
         return EarthEngineError(msg, too_large=True)
     if re.search(r"too many concurrent|quota|rate limit|resource[_ ]exhausted|429", msg, re.IGNORECASE):

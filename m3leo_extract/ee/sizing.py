@@ -2,7 +2,10 @@
 
 Earth Engine rejects a computePixels/getPixels request whose uncompressed result exceeds 48 MiB
 ("Total request size (N bytes) must be less than or equal to 50331648 bytes"), whose grid is more than
-32768 pixels on a side, or that has more than 1024 bands. A work unit (the chips of one Zarr shard) is cut
+32768 pixels on a side, or that has more than 1024 bands. The size it counts includes one mask byte per
+band-pixel on top of the band's own bytes (EE server code `ImageUtils.enforceRequestedSizeLimits`, as cited
+in google/Xee issue 209 and PRs 210/211, "Account for mask byte in chunk size calculation"), so a uint8
+block holds half the pixels its raw size suggests. A work unit (the chips of one Zarr shard) is cut
 into rectangular blocks of neighbouring chips that each fit one request; each block is one request and
 is cut back into chips on arrival.
 """
@@ -25,9 +28,12 @@ MAX_BANDS = 1024  # bands per request
 MIN_BLOCK_FILL = 0.5
 
 
+MASK_BYTES = 1  # per band-pixel, counted by Earth Engine's size rule (see the module docstring)
+
+
 def request_bytes(width: int, height: int, n_bands: int, dtype: str | np.dtype) -> int:
-    """Uncompressed bytes of a (width x height x bands) result."""
-    return int(width) * int(height) * int(n_bands) * np.dtype(dtype).itemsize
+    """The bytes Earth Engine's size rule counts for a (width x height x bands) request: values + mask."""
+    return int(width) * int(height) * int(n_bands) * (np.dtype(dtype).itemsize + MASK_BYTES)
 
 
 def max_chips_per_request(chip_px: int, n_bands: int, dtype: str | np.dtype,

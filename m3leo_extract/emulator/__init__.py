@@ -46,9 +46,7 @@ class EmulatorHandle:
         return [r for r in self.request_log if r.get("method") == "computePixels"]
 
     def stop(self) -> None:
-        with self._state.lock:
-            self._state.stopping = True
-            self._state.cond.notify_all()
+        self._state.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._tmp is not None:

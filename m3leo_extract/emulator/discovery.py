@@ -1,8 +1,9 @@
 """The two documents the earthengine-api client needs before it can build any request.
 
-1. The REST discovery document (`GET /$discovery/rest`): the client builds its methods from it. Each method
-   needs `path`, `httpMethod`, `parameters`, `parameterOrder` and a `response` entry (without one,
-   googleapiclient hands raw bytes back and `getInfo()` fails; `{"type": "any"}` is enough for JSON).
+1. The REST discovery document (`GET /$discovery/rest`, built in routes.py from the routing table): the
+   client builds its methods from it. Each method needs `path`, `httpMethod`, `parameters`,
+   `parameterOrder` and a `response` entry (without one, googleapiclient hands raw bytes back and
+   `getInfo()` fails; `{"type": "any"}` is enough for JSON). The installed fixture's entries are reused.
 2. The algorithm signatures (`GET /v1/projects/P/algorithms`): `ee.Image.select`, `ee.Filter.eq`, ... are
    generated from them at `ee.Initialize()`.
 
@@ -13,24 +14,10 @@ a small built-in set covering everything m3leo's builders call is used instead.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from pathlib import Path
 from typing import Any
-
-# Methods the emulator serves: (resource path, method name) -> (HTTP method, path template, path params).
-_METHODS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
-    ("projects.algorithms", "list"): ("GET", "v1/{+project}/algorithms", ("project",)),
-    ("projects.value", "compute"): ("POST", "v1/{+project}/value:compute", ("project",)),
-    ("projects.image", "computePixels"): ("POST", "v1/{+project}/image:computePixels", ("project",)),
-    ("projects.image", "export"): ("POST", "v1/{+project}/image:export", ("project",)),
-    ("projects.operations", "list"): ("GET", "v1/{+name}/operations", ("name",)),
-    ("projects.operations", "get"): ("GET", "v1/{+name}", ("name",)),
-    ("projects.operations", "cancel"): ("POST", "v1/{+name}:cancel", ("name",)),
-    ("projects.operations", "delete"): ("DELETE", "v1/{+name}", ("name",)),
-    ("projects.operations", "wait"): ("POST", "v1/{+name}:wait", ("name",)),
-}
 
 
 def _ee_tests_dir() -> Path | None:
@@ -42,76 +29,25 @@ def _ee_tests_dir() -> Path | None:
     return d if d.is_dir() else None
 
 
-def _built_in_discovery() -> dict[str, Any]:
-    """A minimal discovery document with exactly the methods the emulator serves."""
-    resources: dict[str, Any] = {}
-    for (res_path, name), (http_method, path, params) in _METHODS.items():
-        node = {"resources": resources}
-        for part in res_path.split("."):
-            node = node["resources"].setdefault(part, {"methods": {}, "resources": {}})
-        node["methods"][name] = {
-            "id": f"earthengine.{res_path}.{name}",
-            "httpMethod": http_method,
-            "path": path,
-            "parameters": {p: {"location": "path", "required": True, "type": "string"} for p in params},
-            "parameterOrder": list(params),
-            "request": {"type": "any"} if http_method == "POST" else None,
-            "response": {"type": "any"},
-        }
-        if http_method != "POST":
-            del node["methods"][name]["request"]
-        if (res_path, name) in {("projects.algorithms", "list"), ("projects.operations", "list")}:
-            node["methods"][name]["parameters"].update({
-                "pageSize": {"location": "query", "type": "integer"},
-                "pageToken": {"location": "query", "type": "string"},
-                "filter": {"location": "query", "type": "string"},
-            })
-    return {
-        "kind": "discovery#restDescription", "discoveryVersion": "v1", "id": "earthengine:v1",
-        "name": "earthengine", "version": "v1", "title": "Google Earth Engine API (m3leo emulator)",
-        "protocol": "rest", "rootUrl": "", "servicePath": "", "batchPath": "batch",
-        "parameters": {
-            "prettyPrint": {"location": "query", "type": "boolean", "default": "true"},
-            "alt": {"location": "query", "type": "string", "default": "json"},
-            "fields": {"location": "query", "type": "string"},
-            "key": {"location": "query", "type": "string"},
-            "$.xgafv": {"location": "query", "type": "string"},
-        },
-        "schemas": {}, "resources": resources,
-    }
-
-
 @functools.lru_cache(maxsize=1)
-def _base_discovery(use_installed: bool) -> dict[str, Any]:
-    d = _ee_tests_dir() if use_installed else None
+def installed_methods() -> dict[str, Any]:
+    """The method entries of the discovery document the installed `ee` ships, by id without `earthengine.`
+    (empty when the fixture is absent: routes.py then builds minimal entries itself)."""
+    d = _ee_tests_dir()
     f = d / "cloud_api_discovery_document.json" if d else None
     if f is None or not f.is_file():
-        return _built_in_discovery()
+        return {}
     doc = json.loads(f.read_text())
-    # The shipped document describes v1alpha; the client asks for v1, and the paths must agree with it.
-    text = json.dumps(doc).replace("v1alpha/", "v1/")
-    doc = json.loads(text)
-    doc["version"] = "v1"
-    doc["id"] = "earthengine:v1"
-    return doc
-
-
-def discovery_document(base_url: str, use_installed: bool = True) -> dict[str, Any]:
-    """The discovery document, rooted at `base_url` (e.g. http://127.0.0.1:PORT/)."""
-    doc = copy.deepcopy(_base_discovery(use_installed))
-    root = base_url.rstrip("/") + "/"
-    doc.update(rootUrl=root, baseUrl=root, servicePath="")
-    doc["title"] = "Google Earth Engine API (m3leo emulator, synthetic data)"
-    # Make sure every served method has a JSON response model (see module docstring).
+    out: dict[str, Any] = {}
 
     def walk(node: dict[str, Any]) -> None:
         for m in node.get("methods", {}).values():
-            m.setdefault("response", {"type": "any"})
+            out[m["id"].removeprefix("earthengine.")] = m
         for r in node.get("resources", {}).values():
             walk(r)
 
     walk(doc)
-    return doc
+    return out
 
 
 def _sig(name: str, returns: str, *args: tuple[str, str] | tuple[str, str, Any]) -> dict[str, Any]:

@@ -19,19 +19,11 @@ from typing import Any
 import numpy as np
 
 from . import world
+from .errors import EEError
 from .world import M_PER_DEG
 
 Arr = np.ndarray
 BandFn = Callable[[Arr, Arr], tuple[Arr, Arr]]
-
-
-class EEError(Exception):
-    """An error Earth Engine would report (HTTP 400 unless `code` says otherwise)."""
-
-    def __init__(self, message: str, code: int = 400, status: str = "INVALID_ARGUMENT") -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
 
 
 @dataclass
@@ -78,6 +70,7 @@ class Img:
 class Coll:
     images: list[Img]
     asset: str = ""
+    props: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,6 +78,7 @@ class Func:
     arg_names: list[str]
     body: Any
     values: dict[str, Any]
+    env: dict[str, Any] = field(default_factory=dict)  # the enclosing function's arguments (closures)
 
 
 def constant_band(value: float, name: str = "constant") -> Band:
@@ -143,8 +137,13 @@ def binary(op: Callable[[Arr, Arr], Arr], out_dtype: str | None = None) -> Calla
                 return v, ma & mb & np.isfinite(v)
             dtype = out_dtype or ("float64" if "float" in x.dtype + y.dtype else x.dtype)
             bands.append(Band(name, fn, dtype))
-        return Img(bands, dict(a.props))
+        return Img(bands, computed_props(a.props))
     return f
+
+
+def computed_props(props: dict[str, Any]) -> dict[str, Any]:
+    """Properties of an image computed from another: not the asset any more (no id / version)."""
+    return {k: v for k, v in props.items() if k not in ("system:id", "system:version")}
 
 
 _CAST_RANGE = {"uint8": (0, 255), "uint16": (0, 65535), "int16": (-32768, 32767), "int32": (-2**31, 2**31 - 1),
@@ -163,7 +162,7 @@ def cast(dtype: str) -> Callable[..., Img]:
                     v = np.trunc(np.clip(np.nan_to_num(v), *rng))
                 return v, m
             return Band(b.name, fn, dtype)
-        return Img([wrap(b) for b in img.bands], dict(img.props))
+        return Img([wrap(b) for b in img.bands], computed_props(img.props))
     return f
 
 
@@ -222,15 +221,23 @@ def rename(input: Any, names: list[str]) -> Img:  # noqa: A002
     return Img([b.renamed(n) for b, n in zip(img.bands, names, strict=True)], dict(img.props))
 
 
-def add_bands(dstImg: Any, srcImg: Any, names: list[str] | None = None, overwrite: bool = False) -> Img:
+def add_bands(dstImg: Any, srcImg: Any, names: list[str] | None = None, overwrite: bool = False) -> Img:  # noqa: N803
+    """Image.addBands: a name already in dstImg is replaced (overwrite) or made unique (`B4_1`, `B4_2`, ...)."""
     dst, src = as_image(dstImg), as_image(srcImg)
     add = src.bands if names is None else [b for b in src.bands if b.name in names]
+    if overwrite:
+        kept = [b for b in dst.bands if b.name not in {a.name for a in add}]
+        return Img(kept + add, dict(dst.props))
     have = {b.name for b in dst.bands}
-    clash = [b.name for b in add if b.name in have]
-    if clash and not overwrite:
-        raise EEError(f"Image.addBands: Cannot add band '{clash[0]}' because it doesn't have a unique name.")
-    kept = [b for b in dst.bands if b.name not in {a.name for a in add}]
-    return Img(kept + add, dict(dst.props))
+    out = list(dst.bands)
+    for b in add:
+        name, k = b.name, 0
+        while name in have:
+            k += 1
+            name = f"{b.name}_{k}"
+        have.add(name)
+        out.append(b if name == b.name else b.renamed(name))
+    return Img(out, dict(dst.props))
 
 
 def _terrain(input: Any, kind: str) -> Img:  # noqa: A002
@@ -264,6 +271,9 @@ def reduce_collection(collection: Coll, how: str) -> Img:
     """
     if not collection.images:
         return Img([])
+    from . import limits
+
+    limits.composited(len(collection.images))  # the request's work: pixels x images composited
     imgs = sorted(collection.images, key=lambda i: i.props.get("system:time_start", 0))
     n = len(imgs)
     if how == "first":
@@ -329,11 +339,25 @@ def f_list_contains(leftField: str | None = None, rightValue: Any = None, **kw: 
 
 def f_date_range(leftValue: Any = None, rightField: str = "system:time_start", **kw: Any) -> Filter:
     start, end = leftValue
-    return lambda p: start <= p.get(rightField, -math.inf) < end
+
+    def f(p: dict[str, Any]) -> bool:
+        return start <= p.get(rightField, -math.inf) < end
+    if rightField == "system:time_start":
+        f.dates = (start, end)  # type: ignore[attr-defined]  # lazy collections narrow on it (assets.py)
+    return f
 
 
-def f_intersects(**kw: Any) -> Filter:
-    return lambda p: True  # every synthetic image covers the whole world
+def f_intersects(leftField: str | None = None, rightValue: Any = None, **kw: Any) -> Filter:
+    """filterBounds: the image's footprint box meets the geometry's box (images without one cover the world)."""
+    from .footprints import _box_overlap, footprint_box, region_box
+
+    box = region_box(rightValue)
+
+    def f(p: dict[str, Any]) -> bool:
+        fb = footprint_box(p)
+        return box is None or fb is None or _box_overlap(fb, box)
+    f.region = box  # type: ignore[attr-defined]  # lazy collections generate scenes for this box only
+    return f
 
 
 def f_and(filters: list[Filter]) -> Filter:

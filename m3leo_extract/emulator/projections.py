@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .graph import EEError, Img, as_image
+from .errors import EEError
+from .graph import Img, as_image
+from .values import Proj
 from .world import M_PER_DEG
 
 IDENTITY = [1.0, 0.0, 0.0, 0.0, -1.0, 0.0]
@@ -36,16 +38,19 @@ def _proj_arg(crs: Any, crs_transform: Any = None, scale: Any = None) -> dict[st
     return proj
 
 
+def _with_projection(img: Img, proj: dict[str, Any]) -> Img:
+    # A new projection drops the native footprint (`_dims`) and any earlier cut (`_grid`).
+    props = {k: v for k, v in img.props.items() if k not in ("_dims", "_grid")}
+    return Img(list(img.bands), {**props, "_projection": Proj(proj)})
+
+
 def reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803
-    img = as_image(image)
-    return Img(list(img.bands), {**img.props, "_projection": _proj_arg(crs, crsTransform, scale)})
+    return _with_projection(as_image(image), _proj_arg(crs, crsTransform, scale))
 
 
 def set_default_projection(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803
-    img = as_image(image)
-    if "_projection" in img.props:
-        return img
-    return Img(list(img.bands), {**img.props, "_projection": _proj_arg(crs, crsTransform, scale)})
+    """Image.setDefaultProjection: the projection later operations (clipToBoundsAndScale, exports) work in."""
+    return _with_projection(as_image(image), _proj_arg(crs, crsTransform, scale))
 
 
 def image_projection(image: Any) -> dict[str, Any]:
@@ -142,7 +147,7 @@ def _grid_over(geometry: dict[str, Any], proj: dict[str, Any], width: Any, heigh
     if max_dim is not None and scale is None:
         s = max(maxx - minx, maxy - miny) / float(max_dim)
         return _grid(crs, [s, 0.0, minx, 0.0, -s, maxy], math.ceil((maxx - minx) / s), math.ceil((maxy - miny) / s))
-    if scale is not None and (tr is None or tr == IDENTITY):
+    if scale is not None:  # an explicit scale wins over the projection's own
         s = float(scale) / (M_PER_DEG if _is_geographic(crs) else 1.0)
         tr = [s, 0.0, 0.0, 0.0, -s, 0.0]
     if tr is None:

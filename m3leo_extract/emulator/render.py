@@ -17,7 +17,6 @@ import numpy as np
 
 from . import world
 from .coords import affine_of, grid_coords
-from .evaluate import Evaluator, Trace
 from .graph import EEError, Img, as_image
 
 MAX_GRID_DIM = 32768
@@ -28,13 +27,17 @@ _CAST = {"uint8": (0, 255), "uint16": (0, 65535), "int8": (-128, 127), "int16": 
          "uint32": (0, 2**32 - 1), "int32": (-2**31, 2**31 - 1)}
 
 
-def render(expression: dict[str, Any] | Img, grid: dict[str, Any], byte_limit: int, trace: Trace,
+def render(expression: dict[str, Any] | Img, grid: dict[str, Any], byte_limit: int, trace: Any,
            band_ids: list[str] | None = None) -> tuple[np.ndarray, list[str], str, tuple[float, ...]]:
     """Evaluate `expression` on `grid`: a structured (h, w) array with one field per band.
 
     Masked pixels come out as 0 (computePixels' NPY carries no mask; recipes burn nodata in with unmask).
     """
-    img: Img = expression if isinstance(expression, Img) else as_image(Evaluator(trace).run(expression))
+    if not isinstance(expression, Img):
+        from .evaluate import Evaluator
+
+        expression = as_image(Evaluator(trace).run(expression))
+    img: Img = expression
     if band_ids:
         img = Img([img.band(b) for b in band_ids], img.props)
     dims = grid.get("dimensions", {})
@@ -120,3 +123,21 @@ def to_geotiff(arr: np.ndarray, names: list[str], crs: str, tr: tuple[float, ...
     with MemoryFile() as mem:
         write_geotiff(mem.name, arr, names, crs, tr)
         return mem.read()
+
+
+def sample_grid(img: Img, grid: dict[str, Any]) -> tuple[list[tuple[str, np.ndarray, np.ndarray]], np.ndarray,
+                                                         np.ndarray]:
+    """Values and masks of every band at the pixel centres of `grid` (small grids: reductions, thumbnails).
+
+    Returns ([(band, values (h, w) float64, mask (h, w) bool)], lon, lat).
+    """
+    lon, lat, _ = grid_coords(grid)
+    out = []
+    try:
+        for b in img.bands:
+            v, m = b.eval(lon, lat)
+            v = np.asarray(v, dtype=np.float64)
+            out.append((b.name, v, np.asarray(m, dtype=bool) & np.isfinite(v)))
+    finally:
+        world.clear_memo()
+    return out, lon, lat

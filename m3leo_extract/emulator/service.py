@@ -1,16 +1,14 @@
-"""The emulator's HTTP side: the REST methods earthengine-api calls, fault knobs, exports and operations.
+"""The emulator's HTTP layer: knobs, shared state, request log, faults and latency around the REST methods.
 
-Everything it answers is SYNTHETIC (`X-Synthetic-Data: true` on every response). Errors use Google's JSON
-error shape, so the unmodified client raises `ee.EEException` with Earth Engine's own message text.
+Routing is `routes.ROUTES`; the methods themselves are in `rest.py`. Everything it answers is SYNTHETIC
+(`X-Synthetic-Data: true` on every response). Errors use Google's JSON error shape (errors.py), so the
+unmodified client raises `ee.EEException` with Earth Engine's own message text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import json
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,23 +17,29 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import numpy as np
-
-from .discovery import algorithms, discovery_document
+from . import limits, routes
+from .errors import EEError
 from .evaluate import Evaluator, Trace
-from .graph import EEError, Img, as_image
-from .render import render, to_geotiff, to_npy, write_geotiff
+from .graph import as_image
+from .operations import Operation, Tasks, confined
+from .render import render, write_geotiff
 
 DEFAULT_BYTE_LIMIT = 48 * 1024 * 1024
-_STATUS = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-           503: "UNAVAILABLE"}
+_FAULT_TEXT = {429: "Too Many Requests: Request was rejected because the request rate or concurrency limit was "
+                    "exceeded.",
+               500: "An internal error has occurred (request: m3leo-emulator).",
+               503: "The service is currently unavailable."}
+# request-log names of the compute methods (what tests and benchmarks count)
+_LOG_NAME = {"projects.value.compute": "value:compute", "projects.image.computePixels": "computePixels",
+             "projects.image.export": "export", "projects.thumbnails.create": "thumbnails.create",
+             "projects.thumbnails.getPixels": "thumbnails.getPixels", "projects.assets.getPixels": "getPixels"}
 
 
 @dataclass
 class EmulatorKnobs:
     """Fault and latency settings; change them at any time (`handle.knobs.latency_ms = (200, 600)`)."""
 
-    latency_ms: tuple[float, float] = (0.0, 0.0)  # uniform per request (computePixels, value, export)
+    latency_ms: tuple[float, float] = (0.0, 0.0)  # uniform per compute request (pixels, value, export, ...)
     max_concurrent: int | None = None  # beyond this many requests in flight: 429, as Earth Engine does
     error_rate: float = 0.0  # fraction answered with a random 429 / 500 / 503 / dropped connection
     byte_limit: int = DEFAULT_BYTE_LIMIT  # computePixels results above this are refused (GEE: 48 MiB)
@@ -43,23 +47,7 @@ class EmulatorKnobs:
     export_duration_s: float = 0.3  # PENDING -> RUNNING -> done
     export_root: str = ""  # folder standing in for Cloud Storage: <export_root>/<bucket>/<prefix>.tif
     seed: int = 0
-
-
-@dataclass
-class Operation:
-    name: str
-    description: str
-    body: dict[str, Any]
-    created: float
-    fail: bool
-    state: str = "PENDING"
-    error: str | None = None
-    uris: list[str] = field(default_factory=list)
-    updated: float = 0.0
-
-
-def _ts(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    load: limits.Load = field(default_factory=limits.Load)  # work budget and work-driven latency (limits.py)
 
 
 class EmulatorState:
@@ -71,103 +59,61 @@ class EmulatorState:
         self.in_flight = 0
         self.rng = random.Random(knobs.seed)
         self.request_log: list[dict[str, Any]] = []
-        self.ops: dict[str, Operation] = {}
-        self._ids = itertools.count(1)
+        self.thumbnails: dict[str, dict[str, Any]] = {}
         self.base_url = ""
-        self.cond = threading.Condition(self.lock)
-        self.stopping = False
+        self.tasks = Tasks(knobs, write_export)
+
+    @property
+    def ops(self) -> dict[str, Operation]:
+        return self.tasks.ops
+
+    @property
+    def stopping(self) -> bool:
+        return self.tasks.stopping
 
     def log(self, rec: dict[str, Any]) -> None:
         with self.lock:
             self.request_log.append(rec)
 
-    # -- exports --------------------------------------------------------------------------------------------
-    def submit_export(self, project: str, body: dict[str, Any]) -> Operation:
-        with self.lock:
-            n = next(self._ids)
-            fail = self.rng.random() < self.knobs.export_failure_rate
-        name = f"{project}/operations/M3LEO{n:08d}"
-        op = Operation(name, body.get("description", f"export {n}"), body, time.time(), fail)
-        op.updated = op.created
-        with self.lock:
-            self.ops[name] = op
-            self.cond.notify_all()
-        return op
-
     def advance(self) -> None:
-        """Background thread: move tasks through their states and write the files."""
-        while True:
-            with self.lock:
-                if self.stopping:
-                    return
-                now = time.time()
-                due = [o for o in self.ops.values() if o.state in ("PENDING", "RUNNING")]
-            for op in due:
-                d = self.knobs.export_duration_s
-                if op.state == "PENDING" and now - op.created >= d / 3:
-                    self._set(op, "RUNNING")
-                elif op.state == "RUNNING" and now - op.created >= d:
-                    if op.fail:
-                        self._set(op, "FAILED", error="Export failed: an internal error occurred (injected by "
-                                                      "the m3leo emulator).")
-                    else:
-                        try:
-                            op.uris = self._write_export(op)
-                            self._set(op, "SUCCEEDED")
-                        except EEError as exc:
-                            self._set(op, "FAILED", error=str(exc))
-            with self.lock:
-                self.cond.wait(0.05)
+        self.tasks.advance()
 
-    def _set(self, op: Operation, state: str, error: str | None = None) -> None:
-        with self.lock:
-            if op.state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                return
-            op.state, op.error, op.updated = state, error, time.time()
+    def stop(self) -> None:
+        self.tasks.stop()
 
-    def _write_export(self, op: Operation) -> list[str]:
-        body = op.body
-        opts = body.get("fileExportOptions", {})
-        dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
-        bucket = dest.get("bucket") or dest.get("folder") or "drive"
-        prefix = dest.get("filenamePrefix") or op.description
-        img = as_image(Evaluator(Trace()).run(body["expression"]))
-        grid = body.get("grid") or img.props.get("_grid") or {}
-        # Exports are not bound by computePixels' request size (Earth Engine tiles them); only by memory.
-        arr, names, crs, tr = render(img, grid, self.knobs.byte_limit * 1024, Trace())
-        root = Path(self.knobs.export_root or ".")
-        path = root / bucket / f"{prefix}.tif"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_geotiff(path, arr, names, crs, tr)
-        return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
 
-    def op_json(self, op: Operation) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "@type": "type.googleapis.com/google.earthengine.v1alpha.OperationMetadata",
-            "state": op.state, "description": op.description, "type": "EXPORT_IMAGE",
-            "createTime": _ts(op.created), "updateTime": _ts(op.updated),
-            "progress": 1.0 if op.state == "SUCCEEDED" else 0.0,
-        }
-        if op.state != "PENDING":
-            meta["startTime"] = _ts(op.created)
-        out: dict[str, Any] = {"name": op.name, "metadata": meta}
-        if op.state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            out["done"] = True
-            meta["endTime"] = _ts(op.updated)
-        if op.state == "SUCCEEDED":
-            meta["destinationUris"] = op.uris
-            out["response"] = {"@type": "type.googleapis.com/google.protobuf.Empty"}
-        if op.state in ("FAILED", "CANCELLED"):
-            out["error"] = {"code": 1 if op.state == "CANCELLED" else 13,
-                            "message": op.error or "Cancelled."}
-        return out
+def write_export(op: Operation, root: Path) -> list[str]:
+    """Render an export task's image on its grid and write the GeoTIFF under `root` (confined to it)."""
+    body = op.body
+    if body.get("assetExportOptions"):
+        return _write_asset(op)
+    opts = body.get("fileExportOptions", {})
+    dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
+    bucket = dest.get("bucket") or dest.get("folder") or "drive"
+    prefix = dest.get("filenamePrefix") or op.description
+    img = as_image(Evaluator(Trace()).run(body["expression"]))
+    grid = body.get("grid") or img.props.get("_grid") or {}
+    # Exports are not bound by computePixels' request size (Earth Engine tiles them); only by memory.
+    arr, names, crs, tr = render(img, grid, DEFAULT_BYTE_LIMIT * 1024, Trace())
+    path = confined(root, bucket, f"{prefix}.tif")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_geotiff(path, arr, names, crs, tr)
+    return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
+
+
+def _write_asset(op: Operation) -> list[str]:
+    """Export.image.toAsset: the rendered image becomes an asset that assets.get / Image.load then read."""
+    from .catalogue import store_user_image
+
+    dest = op.body["assetExportOptions"]["earthEngineDestination"]
+    img = as_image(Evaluator(Trace()).run(op.body["expression"]))
+    arr, names, crs, tr = render(img, op.body.get("grid") or img.props.get("_grid") or {},
+                                 DEFAULT_BYTE_LIMIT * 1024, Trace())
+    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")))
+    return [f"https://code.earthengine.google.com/?asset={dest['name']}"]
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------------
-class DropConnection(Exception):
-    pass
-
-
 def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -178,7 +124,6 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: tests read the log
             return
 
-        # -- plumbing ---------------------------------------------------------------------------------------
         def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
             self.send_response(code)
             self.send_header("Content-Type", ctype)
@@ -190,21 +135,16 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
         def _json(self, code: int, obj: Any) -> None:
             self._send(code, json.dumps(obj).encode())
 
-        def _error(self, code: int, message: str) -> None:
-            self._json(code, {"error": {"code": code, "message": message, "status": _STATUS.get(code, "UNKNOWN")}})
-
-        def _body(self) -> dict[str, Any]:
-            return self._parsed
-
-        def _read_body(self) -> None:
+        def _read_body(self) -> dict[str, Any]:
             # Always consume the body: on a keep-alive connection unread bytes would be taken for the next
             # request line.
             n = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(n) if n else b""
             try:
-                self._parsed = json.loads(raw) if raw else {}
+                parsed = json.loads(raw) if raw else {}
             except json.JSONDecodeError:
-                self._parsed = {}
+                raise EEError("Invalid JSON payload received.") from None
+            return parsed if isinstance(parsed, dict) else {}
 
         def do_GET(self) -> None:
             self._route("GET")
@@ -215,39 +155,46 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self) -> None:
             self._route("DELETE")
 
-        # -- routing ----------------------------------------------------------------------------------------
         def _route(self, verb: str) -> None:
-            self._read_body()
             url = urlparse(self.path)
-            path = url.path
+            rec: dict[str, Any] = {"time": time.time()}
             try:
-                if path.startswith("/$discovery/rest") or path.startswith("/discovery"):
-                    return self._json(200, discovery_document(state.base_url))
-                m = re.fullmatch(r"/v1(?:alpha|beta)?/(projects/[^/]+)/(.+)", path)
-                if not m:
-                    return self._error(404, f"Method not found: {verb} {path}")
-                project, rest = m.groups()
-                if verb == "GET" and rest == "algorithms":
-                    return self._json(200, algorithms())
-                if verb == "GET" and rest == "operations":
-                    return self._list_ops(project, parse_qs(url.query))
-                om = re.fullmatch(r"operations/([^/:]+)(:cancel|:wait)?", rest)
-                if om:
-                    return self._op(f"{project}/operations/{om.group(1)}", verb, om.group(2))
-                if verb == "POST" and rest in ("value:compute", "image:computePixels", "image:export"):
-                    return self._compute(project, rest)
-                return self._error(404, f"Method not found: {verb} {path}")
+                body = self._read_body()
+                if url.path.startswith(("/$discovery/rest", "/discovery")):
+                    return self._json(200, routes.discovery_document(state.base_url))
+                hit = routes.match(verb, url.path)
+                if hit is None:
+                    raise EEError(f"Method not found: {verb} {url.path}", code=404)
+                route, groups = hit
+                rec["method"] = _LOG_NAME.get(route.method, route.method.removeprefix("projects."))
+                query = parse_qs(url.query)
+                reply = (self._compute(route, groups, body, query, rec) if route.compute
+                         else route.handler(state, groups, body, query))
+                if reply is None:  # a dropped connection
+                    return state.log(rec)
+                rec.update(status=reply.code, seconds=time.time() - rec["time"], **reply.log)  # server-side time
+                state.log(rec)  # before the answer: a client reading the log after its reply sees its request
+                self._reply(reply)
             except EEError as exc:
-                return self._error(exc.code, str(exc))
+                self._fail(rec, exc)
             except Exception as exc:  # a bug in the emulator: say so rather than drop the connection
-                return self._error(500, f"m3leo emulator internal error: {type(exc).__name__}: {exc}")
+                self._fail(rec, EEError(f"m3leo emulator internal error: {type(exc).__name__}: {exc}", 500))
 
-        def _compute(self, project: str, method: str) -> None:
-            short = {"value:compute": "value:compute", "image:computePixels": "computePixels",
-                     "image:export": "export"}[method]
-            body = self._body()
+        def _fail(self, rec: dict[str, Any], exc: EEError) -> None:
+            rec.update(status=exc.code, error=str(exc), seconds=time.time() - rec["time"])
+            if "method" in rec:
+                state.log(rec)
+            self._json(exc.code, exc.body())
+
+        def _reply(self, reply: Any) -> None:
+            if isinstance(reply.body, (bytes, bytearray)):
+                return self._send(reply.code, bytes(reply.body), reply.ctype)
+            return self._json(reply.code, reply.body)
+
+        def _compute(self, route: routes.Route, groups: dict[str, str], body: dict[str, Any],
+                     query: dict[str, list[str]], rec: dict[str, Any]) -> Any:
+            """Latency, the concurrency cap and injected faults around a compute method."""
             k = state.knobs
-            rec: dict[str, Any] = {"method": short, "time": time.time()}
             with state.lock:
                 over = k.max_concurrent is not None and state.in_flight >= k.max_concurrent
                 if not over:
@@ -256,104 +203,23 @@ def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
                 fault = state.rng.choice((429, 500, 503, "drop")) if roll < k.error_rate else None
                 lat = state.rng.uniform(*k.latency_ms) / 1000.0 if k.latency_ms[1] > 0 else 0.0
             if over:
-                rec["status"] = 429
-                state.log(rec)
-                return self._error(429, "Too many concurrent requests.")
+                raise EEError(limits.CONCURRENCY_TEXT, code=429)
             try:
                 if lat:
                     time.sleep(lat)
                 if fault == "drop":
                     rec["status"] = "dropped"
-                    state.log(rec)
                     self.close_connection = True
                     self.connection.shutdown(2)
-                    return
+                    return None
                 if fault is not None:
-                    rec["status"] = fault
-                    state.log(rec)
-                    msg = {429: "Too Many Requests: Request was rejected because the request rate or concurrency "
-                                "limit was exceeded.",
-                           500: "An internal error has occurred (request: m3leo-emulator).",
-                           503: "The service is currently unavailable."}[fault]  # type: ignore[index]
-                    return self._error(int(fault), msg)
-                trace = Trace()
-                try:
-                    if short == "value:compute":
-                        result = Evaluator(trace).run(body["expression"])
-                        rec.update(status=200, assets=trace.assets, dates=trace.dates)
-                        state.log(rec)
-                        return self._json(200, {"result": _plain(result)})
-                    if short == "export":
-                        op = state.submit_export(project, body)
-                        rec.update(status=200, operation=op.name)
-                        state.log(rec)
-                        return self._json(200, state.op_json(op))
-                    grid = body.get("grid", {})
-                    img = as_image(Evaluator(trace).run(body["expression"]))  # asset / band errors first
-                    fmt = str(body.get("fileFormat") or "NUMPY_NDARRAY").upper()
-                    if fmt not in ("NUMPY_NDARRAY", "NPY", "GEO_TIFF"):
-                        raise EEError(f"Unsupported file format '{fmt}' (the m3leo emulator serves NUMPY_NDARRAY "
-                                      "and GEO_TIFF).")
-                    arr, names, crs, tr = render(img, grid, k.byte_limit, trace, body.get("bandIds"))
-                    rec.update(status=200, assets=trace.assets, dates=trace.dates, crs=crs, bands=names,
-                               width=arr.shape[1], height=arr.shape[0], format=fmt)
-                    state.log(rec)
-                    if fmt == "GEO_TIFF":
-                        return self._send(200, to_geotiff(arr, names, crs, tr), "image/tiff")
-                    return self._send(200, to_npy(arr), "application/octet-stream")
-                except EEError as exc:
-                    rec.update(status=exc.code, error=str(exc), assets=trace.assets, dates=trace.dates)
-                    state.log(rec)
-                    return self._error(exc.code, str(exc))
-                except Exception as exc:  # an emulator bug: a 500 that says so, never a silent drop
-                    rec.update(status=500, error=repr(exc))
-                    state.log(rec)
-                    return self._error(500, f"m3leo emulator internal error: {type(exc).__name__}: {exc}")
+                    raise EEError(_FAULT_TEXT[int(fault)], code=int(fault))
+                return route.handler(state, groups, body, query)
             finally:
                 with state.lock:
                     state.in_flight -= 1
 
-        def _list_ops(self, project: str, q: dict[str, list[str]]) -> None:
-            size = int(q.get("pageSize", ["500"])[0])
-            start = int(q.get("pageToken", ["0"])[0] or 0)
-            with state.lock:
-                ops = [o for o in state.ops.values() if o.name.startswith(project + "/")]
-            ops.sort(key=lambda o: -o.created)
-            page = ops[start:start + size]
-            out: dict[str, Any] = {"operations": [state.op_json(o) for o in page]}
-            if start + size < len(ops):
-                out["nextPageToken"] = str(start + size)
-            state.log({"method": "operations.list", "time": time.time(), "status": 200})
-            self._json(200, out)
-
-        def _op(self, name: str, verb: str, action: str | None) -> None:
-            with state.lock:
-                op = state.ops.get(name)
-            if op is None:
-                return self._error(404, f"Operation {name} not found.")
-            if action == ":cancel":
-                state._set(op, "CANCELLED", error="Cancelled by the user.")
-                state.log({"method": "operations.cancel", "time": time.time(), "status": 200})
-                return self._json(200, {})
-            state.log({"method": "operations.get", "time": time.time(), "status": 200})
-            return self._json(200, state.op_json(op))
-
     return Handler
-
-
-def _plain(x: Any) -> Any:
-    if isinstance(x, Img):
-        return {"type": "Image", "bands": [{"id": b.name, "data_type": {"type": "PixelType", "precision":
-                                            b.dtype}} for b in x.bands], "properties": x.props}
-    if isinstance(x, (np.generic,)):
-        return x.item()
-    if isinstance(x, (list, tuple)):
-        return [_plain(v) for v in x]
-    if isinstance(x, dict):
-        return {k: _plain(v) for k, v in x.items()}
-    if callable(x):
-        return str(x)
-    return x
 
 
 class EmulatorServer(ThreadingHTTPServer):

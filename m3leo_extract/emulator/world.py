@@ -300,14 +300,14 @@ def season(period_mid_month: int) -> float:
 # ------------------------------------------------------------------------------------------ layers
 
 
-def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "") -> np.ndarray:
-    """Sentinel-1 GRD backscatter in dB (float64), speckle-like noise per 10 m cell and composite."""
+def s1(lon: np.ndarray, lat: np.ndarray, band: str, month: int, orbit: str = "", scene: int = 0) -> np.ndarray:
+    """Sentinel-1 GRD backscatter in dB (float64), speckle-like noise per 10 m cell and scene."""
     i, j, clon, clat = _snap10(lon, lat)
     lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     pol = 0 if band in ("VV", "HH") else 1
     mean = _lut({k: v[pol] for k, v in S1_MEANS.items()}, "float64")[lc]
     osalt = 0 if orbit == "DESCENDING" else 1
-    noise = 1.6 * gauss2(i, j, 100 + 10 * pol + osalt + 3 * (month % 12))
+    noise = 1.6 * gauss2(i, j, 100 + 10 * pol + osalt + 3 * (month % 12) + 1009 * scene)
     texture = 2.0 * (_memoised("s1tex", lon, lat, (pol,), lambda: fbm(clon, clat, (600.0, 150.0), (0.6, 0.4),
                                                                       9 + pol)) - 0.5)
     veg = _VEG_LUT[lc]
@@ -338,14 +338,50 @@ def _cloud_score(lon: np.ndarray, lat: np.ndarray, month: int, year: int) -> np.
     return np.clip(clear * 0.97 + 0.03 + jitter, 0.0, 1.0)
 
 
+_SKY_CELLS = ((2000.0, 700.0, 200.0), (0.5, 0.35, 0.15))
+
+
+@functools.lru_cache(maxsize=1)
+def _sky_quantiles() -> np.ndarray:
+    """Quantiles (0..100 %) of the cloud field, sampled once: a granule's cloud fraction sets its threshold."""
+    rng = np.random.default_rng(SEED + 7)
+    lon, lat = rng.uniform(-180, 180, 100_000), rng.uniform(-60, 70, 100_000)
+    return np.quantile(fbm(lon, lat, *_SKY_CELLS, 777), np.linspace(0, 1, 101))
+
+
+def sky(lon: np.ndarray, lat: np.ndarray, salt: int, cloud_fraction: float) -> np.ndarray:
+    """Clear-sky probability in [0, 1] of one acquisition (Cloud Score+'s cs): about `cloud_fraction` cloudy."""
+    return _memoised("sky", lon, lat, (salt, cloud_fraction), lambda: _sky(lon, lat, salt, cloud_fraction))
+
+
+def _sky(lon: np.ndarray, lat: np.ndarray, salt: int, cloud_fraction: float) -> np.ndarray:
+    i, j, clon, clat = _snap10(lon, lat)
+    c = fbm(clon, clat, *_SKY_CELLS, 2000 + salt)
+    q = _sky_quantiles()
+    thr = float(np.interp(100.0 * (1.0 - cloud_fraction), np.arange(101), q))
+    clear = np.clip(0.6 - (c - thr) * 6.0, 0.0, 1.0)  # at the threshold: 0.6, where masking begins
+    jitter = 0.04 * (hash2(i, j, 2000 + salt) - 0.5)
+    return np.clip(clear + 0.4 * (clear > 0.6) + jitter, 0.0, 1.0)
+
+
+def s2_scene(lon: np.ndarray, lat: np.ndarray, band: str, month: int, sky_salt: int,
+             cloud_fraction: float) -> np.ndarray:
+    """One Sentinel-2 granule's surface reflectance x 10000 (uint16) under its own clouds (`sky`)."""
+    return _s2(lon, lat, band, month, lambda: sky(lon, lat, sky_salt, cloud_fraction))
+
+
 def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np.ndarray:
     """Sentinel-2 L2A surface reflectance x 10000 (uint16); bright where the period's clouds are."""
+    return _s2(lon, lat, band, month, lambda: cloud_score(lon, lat, month, year))
+
+
+def _s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, clear_sky) -> np.ndarray:  # type: ignore[no-untyped-def]
     i, j, clon, clat = _snap10(lon, lat)
     lc = _memoised("lc10", lon, lat, (), lambda: _landcover_at(clon, clat))
     if band == "SCL":
         return _lut(_SCL, "uint8")[lc].astype(np.uint16)
     if band == "QA60":
-        cs = cloud_score(lon, lat, month, year)
+        cs = clear_sky()
         return np.where(cs < 0.3, 1024, 0).astype(np.uint16)
     k = S2_BANDS.index(band)
     base = _lut({c: s[k] for c, s in S2_SPECTRA.items()}, "float64")[lc]
@@ -359,7 +395,7 @@ def s2(lon: np.ndarray, lat: np.ndarray, band: str, month: int, year: int) -> np
                     lambda: 1.0 + 0.12 * (fbm(clon, clat, (500.0, 120.0), (0.6, 0.4), 40) - 0.5))
     noise = 1.0 + 0.04 * gauss2(i, j, 200 + k)
     refl = base * tex * noise
-    cs = cloud_score(lon, lat, month, year)
+    cs = clear_sky()
     cloud = np.clip((0.6 - cs) / 0.6, 0.0, 1.0)
     refl = refl * (1.0 - cloud) + (6500.0 + 200.0 * k) * cloud
     return np.clip(np.rint(refl), 1, 10000).astype(np.uint16)

@@ -130,6 +130,13 @@ def test_every_recipe_asset_and_band_exists_in_the_emulated_catalogue_with_its_r
     assert "deprecated" in assets.deprecation("COPERNICUS/DEM/GLO30")
 
 
+def test_the_deprecated_dem_is_flagged_in_its_asset_record(emulator):
+    rec = ee.data.getAsset("COPERNICUS/DEM/GLO30")
+    assert rec["title"].endswith("[deprecated]") and rec["properties"]["gee:status"] == "deprecated"
+    assert rec["properties"]["successor"] == "COPERNICUS/DEM/GLO30_2024_1"
+    assert "[deprecated]" not in ee.data.getAsset("COPERNICUS/DEM/GLO30_2024_1")["title"]
+
+
 def test_impossible_periods_are_refused_before_any_request(emulator, tmp_path):
     cat = load_catalog()
     n0 = len(emulator.request_log)
@@ -186,6 +193,11 @@ def test_an_empty_composite_writes_nodata_chips_and_the_unit_ends_done_and_empty
     st = dataset_status(tmp_path)
     assert st["totals"]["empty"] == st["totals"]["done"] == rep.plan.chips
     assert json.loads(json.dumps(st))["collections"][0]["empty"] == rep.plan.chips
+    if name == "modis_vcf":  # the installed CLI shows it too
+        proc = subprocess.run([sys.executable, "-m", "m3leo_extract", "status", "--store", str(tmp_path)],
+                              capture_output=True, text=True, timeout=120)
+        header, row = proc.stdout.splitlines()[:2]
+        assert proc.returncode == 0 and header.split()[-1] == "empty" and row.split()[-1] == str(rep.plan.chips)
 
 
 def test_modis_water_is_masked_not_200_percent(emulator, tmp_path):

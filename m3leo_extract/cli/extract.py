@@ -191,10 +191,11 @@ def status(store: StoreOpt = Path("m3leo-data"),
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return
-    typer.echo(f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7}")
+    typer.echo(f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7} "
+               f"{'empty':>6}")  # empty: done, but no images in the period (nodata chips)
     for row in st["collections"]:
         typer.echo(f"{row['collection']:16} {row['period']:24} {row['done']:>6} {row['pending']:>8} "
-                   f"{row['running']:>8} {row['failed']:>7}")
+                   f"{row['running']:>8} {row['failed']:>7} {row.get('empty', 0):>6}")
         for err in row["top_errors"]:
             typer.echo(f"    {err['units']} unit(s): {err['error']}")
     typer.echo(f"last run: {st['last_run'] or 'never'}")

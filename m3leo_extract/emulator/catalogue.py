@@ -160,6 +160,9 @@ def asset_record(asset_id: str) -> dict[str, Any]:
                                "properties": {"synthetic": True}}
         if times:
             out["startTime"], out["endTime"] = _iso(min(times)), _iso(max(times))
+        if info is not None and info.deprecated:  # as the catalogue flags it: title and gee:status
+            out["title"] += " [deprecated]"
+            out["properties"].update({"gee:status": "deprecated", "successor": info.successor})
         return out
     try:
         return image_record(load_image(asset_id))

@@ -93,7 +93,7 @@ def composited(n_images: int) -> None:
 class Load:
     """The work budget and latency model. Defaults: no budget and no latency (fast tests).
 
-    `realistic()` gives figures in the range Earth Engine shows for computePixels: ~0.3 s for a small
+    `realistic()` gives figures in the range Earth Engine shows for computePixels: ~0.4 s for a small
     request, about a second per 100 M pixel-images of composite work, 1 % of requests 4x slower.
     """
 
@@ -107,7 +107,7 @@ class Load:
 
     @classmethod
     def realistic(cls) -> Load:
-        return cls(work_budget=5e8, memory_budget=2e9, base_ms=250.0, ms_per_mwork=10.0, sigma=0.25,
+        return cls(work_budget=5e8, memory_budget=2e9, base_ms=400.0, ms_per_mwork=10.0, sigma=0.25,
                    tail_p=0.01, tail_factor=4.0)
 
     def latency_s(self, work: float, rng: random.Random) -> float:

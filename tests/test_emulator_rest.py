@@ -335,12 +335,20 @@ def test_operation_metadata_wait_cancelling_and_delete(emulator):
 
 
 def test_export_destination_cannot_leave_the_export_root(emulator, tmp_path):
-    t = ee.batch.Export.image.toCloudStorage(image=ee.Image(ee.ImageCollection(WC).first()), description="esc",
-                                             bucket="../../escape", fileNamePrefix="x", crs=UTM,
-                                             crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="4x4")
-    t.start()
-    op = _poll(t.name)
-    assert op["metadata"]["state"] == "FAILED" and "export root" in op["error"]["message"]
+    wc = ee.Image(ee.ImageCollection(WC).first())
+    grid = dict(crs=UTM, crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="4x4")
+    with pytest.raises(ee.EEException, match="Invalid bucket name '../../escape'"):
+        ee.batch.Export.image.toCloudStorage(image=wc, description="esc", bucket="../../escape",
+                                             fileNamePrefix="x", **grid).start()
+    with pytest.raises(ee.EEException, match="must not contain '..'"):
+        ee.batch.Export.image.toCloudStorage(image=wc, description="esc2", bucket="bkt",
+                                             fileNamePrefix="../../../escaped", **grid).start()
+    from m3leo_extract.emulator.errors import EEError
+    from m3leo_extract.emulator.operations import confined
+
+    assert confined(tmp_path, "bkt", "a/b.tif") == tmp_path.resolve() / "bkt" / "a" / "b.tif"
+    with pytest.raises(EEError, match="export root"):
+        confined(tmp_path, "bkt", "../../x.tif")
 
 
 # -- discovery --------------------------------------------------------------------------------------------

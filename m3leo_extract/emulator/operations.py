@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -66,6 +67,23 @@ def too_large(pixels: int, max_pixels: int) -> str:
     """Earth Engine's text for an export over its maxPixels."""
     return (f"Export too large: specified {pixels} pixels (max: {max_pixels}). Specify higher maxPixels value "
             "if you intend to export a large area.")
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+
+
+def check_destination(body: dict[str, Any]) -> None:
+    """Refuse at submit a Cloud Storage bucket Earth Engine would not take, or a folder / prefix with '..'
+    (any local user can reach the emulator's HTTP API: nothing may be written outside the export root)."""
+    opts = body.get("fileExportOptions") or {}
+    dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
+    bucket = dest.get("bucket")
+    if bucket is not None and (not _BUCKET.fullmatch(str(bucket)) or ".." in str(bucket)):
+        raise EEError(f"Invalid bucket name '{bucket}'.")
+    for part in (dest.get("folder"), dest.get("filenamePrefix")):
+        if part and ".." in Path(str(part)).parts:
+            raise EEError(f"Invalid export destination '{part}': folder and file name prefix must not contain "
+                          "'..' or leave the bucket.")
 
 
 def confined(root: Path, *parts: str) -> Path:

@@ -18,7 +18,7 @@ from .errors import EEError
 from .evaluate import Evaluator, Trace
 from .graph import as_image
 from .metadata import to_info
-from .operations import FILE_FORMATS, export_pixels
+from .operations import FILE_FORMATS, check_destination, export_pixels
 from .pixels import default_grid, encode, file_format
 
 
@@ -109,6 +109,7 @@ def image_export(state: Any, g: dict[str, str], body: dict[str, Any], query: Any
     dest = (body.get("assetExportOptions") or {}).get("earthEngineDestination") or {}
     if body.get("assetExportOptions") and not catalogue.is_user_asset(str(dest.get("name", ""))):
         raise EEError(f"Invalid asset name '{dest.get('name')}': exports write to projects/PROJECT/assets/NAME.")
+    check_destination(body)
     opts = body.get("fileExportOptions") or {}
     fmt = str(opts.get("fileFormat") or "GEO_TIFF").upper()
     if fmt not in FILE_FORMATS:

@@ -194,10 +194,16 @@ class StateDB:
             "attempts=attempts+?, task_id=COALESCE(?, task_id), updated_at=? WHERE id=?",
             (status, error, error_kind, retries, requests, 1 if attempt else 0, task_id, time.time(), unit_id))
 
-    def reset_running(self) -> int:
-        """Units left `running` by a crashed run go back to `planned` (export units keep their task id)."""
-        return self.conn.execute("UPDATE units SET status='planned' WHERE status='running' AND mode='pixels'"
-                                 ).rowcount
+    def reset_running(self, *, keep_tasks: bool = True) -> int:
+        """Units left `running` by a crashed or interrupted run go back to `planned`.
+
+        With `keep_tasks`, export units whose tasks were submitted stay `running` (the next export run
+        reattaches to their tasks); without, every running unit is planned again and forgets its tasks.
+        """
+        if keep_tasks:
+            return self.conn.execute("UPDATE units SET status='planned' WHERE status='running' AND "
+                                     "(mode='pixels' OR task_id IS NULL)").rowcount
+        return self.conn.execute("UPDATE units SET status='planned', task_id=NULL WHERE status='running'").rowcount
 
     def retry_failed(self, *, only_retryable: bool = False) -> int:
         sql = "UPDATE units SET status='planned', task_id=NULL WHERE status='failed'"

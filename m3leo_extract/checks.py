@@ -89,3 +89,14 @@ def check_coverage(recipes: Sequence[Any], periods: Sequence[Any], today: dt.dat
 def check_positive(name: str, value: float | None) -> None:
     if value is not None and not value > 0:
         raise UsageError(f"{name} {value:g} must be greater than 0")
+
+
+def check_output_file(flag: str, path: Path | None) -> None:
+    """An output file can be made: its folder exists and is a folder, and the path is not a folder."""
+    if path is None:
+        return
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: the folder {parent} does not exist (or is a file); create it first")
+    if path.is_dir():
+        raise UsageError(f"{flag} {path} is a folder; give a file name")

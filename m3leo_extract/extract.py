@@ -84,10 +84,13 @@ class ExtractReport:
     bytes_fetched: int = 0  # raw pixel bytes of the units done
     max_concurrency: int = 0
     max_rps: float = 0.0
+    # Units of the run's collections and periods still failed when it ended (this run's or older ones).
+    left_failed: int = 0
+    left_failed_permanent: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.units_failed == 0
+        return self.units_failed == 0 and self.left_failed == 0
 
     @property
     def exit_code(self) -> int:
@@ -96,7 +99,7 @@ class ExtractReport:
 
         if self.ok:
             return EXIT_OK
-        return EXIT_FAILED_UNITS if self.units_failed_permanent else EXIT_TEMPFAIL
+        return EXIT_FAILED_UNITS if (self.units_failed_permanent or self.left_failed_permanent) else EXIT_TEMPFAIL
 
     def as_dict(self) -> dict[str, Any]:
         return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
@@ -106,7 +109,8 @@ class ExtractReport:
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
                 "request_seconds": round(self.request_seconds, 3), "bytes_fetched": self.bytes_fetched,
-                "max_concurrency": self.max_concurrency, "max_rps": self.max_rps}
+                "max_concurrency": self.max_concurrency, "max_rps": self.max_rps, "left_failed": self.left_failed,
+                "left_failed_permanent": self.left_failed_permanent}
 
 
 # -- geometry helpers ------------------------------------------------------------------------------------
@@ -415,6 +419,9 @@ def _run(store: ChipStore, state: StateDB, chips: Sequence[Chip], recipes: Seque
             run_units(store, state, units, by_name, getter or _no_getter, options, report, progress)
             report.fetch_seconds = time.monotonic() - t_fetch
             report.fetch_cpu_seconds = time.process_time() - cpu_fetch
+        left = [u for u in state.units(status="failed") if (u.collection, u.period) in labels]
+        report.left_failed = len(left)
+        report.left_failed_permanent = sum(u.error_kind == "permanent" for u in left)
         outcome = "ok" if report.ok else "failed"
         record_provenance(store, state, units, by_name, endpoint, mode)
         return report

@@ -89,19 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         # Without standalone mode click returns (not raises) a typer.Exit's code: keep it.
         rv = app(args=args, prog_name="m3leo", standalone_mode=False)
         if isinstance(rv, int) and not isinstance(rv, bool):
-            return rv
+            return _interrupted(debug) if rv == EXIT_INTERRUPTED else rv  # typer turns Ctrl-C into exit 130
     except M3leoError as exc:
         if debug:
             traceback.print_exc()
         print(f"m3leo: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except typer.Exit as exc:
-        return exc.exit_code
+        return _interrupted(debug) if exc.exit_code == EXIT_INTERRUPTED else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        if debug:
-            traceback.print_exc()
-        print("m3leo: interrupted; rerun the same command to resume (done units are kept)", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(debug)
     except Exception as exc:
         # Click's usage errors (typer vendors click) arrive here in non-standalone mode: duck-typed on purpose.
         if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
@@ -123,6 +120,15 @@ def main(argv: list[str] | None = None) -> int:
               "the traceback and report it", file=sys.stderr)
         return EXIT_INTERNAL
     return 0
+
+
+def _interrupted(debug: bool) -> int:
+    from ..errors import EXIT_INTERRUPTED
+
+    if debug:
+        traceback.print_exc()
+    print("m3leo: interrupted; rerun the same command to resume (done units are kept)", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -90,14 +90,15 @@ def summary_line(command: str, report: Any, where: Path) -> str:
 
 def failed_units_line(report: Any) -> str:
     """What a run that left failed units tells stderr (one line), with what to do."""
-    perm = report.units_failed_permanent
+    perm = max(report.units_failed_permanent, report.left_failed_permanent)
+    n = max(report.units_failed, report.left_failed)
     top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else ""
+    eg = f" (e.g. {top[:160]})" if top else ""
     if perm:
-        what = (f"{report.units_failed} unit(s) failed, {perm} permanently (e.g. {top[:160]}): fix the cause, "
-                "then `m3leo retry --store DIR`")
+        what = (f"{n} unit(s) left failed, {perm} permanently{eg}: fix the cause, then `m3leo retry --store DIR` "
+                "or rerun with --retry-failed")
     else:
-        what = (f"{report.units_failed} unit(s) failed with transient errors (e.g. {top[:160]}): rerun the same "
-                "command to retry them")
+        what = f"{n} unit(s) left failed with transient errors{eg}: rerun the same command to retry them"
     return f"m3leo: {what}; `m3leo status` lists them"
 
 
@@ -125,6 +126,8 @@ def extract(
     destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
     max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
     dask: Annotated[str | None, typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
+    max_attempts: Annotated[int, typer.Option(min=1, max=100, help="Tries per request before its unit fails "
+                                                                   "(429 / 5xx / dropped, with back-off).")] = 8,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume.
 
@@ -136,6 +139,7 @@ def extract(
     from ..extract import ExtractOptions
     from ..extract import extract as run_extract
     from ..grid import check_latitudes
+    from ..runner import RetryPolicy
 
     # Validate every input before anything is written.
     from . import fail
@@ -171,18 +175,18 @@ def extract(
 
             backend = _export_backend(str(bucket), destination, bucket_url, emu)
             export_opts = ExportOptions(max_queued=max_queued)
+        if not (store / "m3leo.toml").exists():
+            # Written before fetching, so `refresh` / `retry` work even after a first run that failed.
+            # A file AOI is stored as an absolute path so cron can run refresh from any directory.
+            aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
+            DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
+                          catalog=[str(Path(c).resolve()) for c in catalog or ()],
+                          ee_url="local" if ee_url == "local" else (url or ""), project=project or "").save(store)
         report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
                              progress=progress, mode=mode, export_backend=backend, export_options=export_opts,
                              options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
                                                     shard_chips=shard_chips, retry_failed=retry_failed,
-                                                    dask=dask))
-    cfg_path = store / "m3leo.toml"
-    if not cfg_path.exists():
-        # A file AOI is stored as an absolute path so cron can run refresh from any directory.
-        aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
-        DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                      catalog=[str(Path(c).resolve()) for c in catalog or ()],
-                      ee_url="local" if ee_url == "local" else (url or ""), project=project or "").save(store)
+                                                    dask=dask, retry=RetryPolicy(max_attempts=max_attempts)))
     typer.echo(json.dumps(report.as_dict()) if as_json else summary_line("extract", report, store))
     if not report.ok:
         typer.echo(failed_units_line(report), err=True)
@@ -229,19 +233,14 @@ def plan(
 def status(store: StoreOpt = Path("m3leo-data"),
            as_json: Annotated[bool, typer.Option("--json", help="Stable JSON for monitoring.")] = False) -> None:
     """What is done, pending, running and failed, per collection and period."""
-    from ..status import dataset_status
+    from ..status import dataset_status, status_lines
 
     st = dataset_status(store)
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return
-    typer.echo(f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7}")
-    for row in st["collections"]:
-        typer.echo(f"{row['collection']:16} {row['period']:24} {row['done']:>6} {row['pending']:>8} "
-                   f"{row['running']:>8} {row['failed']:>7}")
-        for err in row["top_errors"]:
-            typer.echo(f"    {err['units']} unit(s): {err['error']}")
-    typer.echo(f"last run: {st['last_run'] or 'never'}")
+    for line in status_lines(st):
+        typer.echo(line)
 
 
 @app.command()

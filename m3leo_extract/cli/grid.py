@@ -42,6 +42,10 @@ def grid(
 
         raise fail("give --aoi NAME|FILE (or --from-m3leo FILE)")
 
+    from ..checks import check_output_file
+
+    check_output_file("--out", out)
+    check_output_file("--png", png)
     area = load_aoi(aoi)
     chips = chip_arrays(area.geometry)
     if out is not None:

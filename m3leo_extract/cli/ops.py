@@ -67,10 +67,12 @@ def init(
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
+    from ..checks import check_collection_list
     from ..config import CONFIG_FILE, DatasetConfig
     from ..refresh import due_periods
 
     load_aoi(aoi)
+    check_collection_list(collections)
     recipes = parse_collections(collections)
     periods = [p.label for p in parse_periods(period)] if period else []
     cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,

@@ -66,10 +66,12 @@ def tile(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
+    from ..checks import check_positive
     from ..errors import UsageError
     from ..tile import RESAMPLINGS
     from ..tile import tile as run_tile
 
+    check_positive("--resolution", resolution)
     if resampling is not None and resampling not in RESAMPLINGS:
         raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
     if kind is not None and kind not in ("categorical", "continuous"):

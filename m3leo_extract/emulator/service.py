@@ -83,6 +83,7 @@ class EmulatorState:
 
     # -- exports --------------------------------------------------------------------------------------------
     def submit_export(self, project: str, body: dict[str, Any]) -> Operation:
+        export_path(self.knobs.export_root, body)  # refuse a bucket or prefix that leaves the export root
         with self.lock:
             n = next(self._ids)
             fail = self.rng.random() < self.knobs.export_failure_rate
@@ -127,16 +128,13 @@ class EmulatorState:
 
     def _write_export(self, op: Operation) -> list[str]:
         body = op.body
-        opts = body.get("fileExportOptions", {})
-        dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
+        dest, path = export_path(self.knobs.export_root, body, op.description)
         bucket = dest.get("bucket") or dest.get("folder") or "drive"
         prefix = dest.get("filenamePrefix") or op.description
         img = as_image(Evaluator(Trace()).run(body["expression"]))
         grid = body.get("grid") or img.props.get("_grid") or {}
         # Exports are not bound by computePixels' request size (Earth Engine tiles them); only by memory.
         arr, names, crs, tr = render(img, grid, self.knobs.byte_limit * 1024, Trace())
-        root = Path(self.knobs.export_root or ".")
-        path = root / bucket / f"{prefix}.tif"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_geotiff(path, arr, names, crs, tr)
         return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
@@ -161,6 +159,28 @@ class EmulatorState:
             out["error"] = {"code": 1 if op.state == "CANCELLED" else 13,
                             "message": op.error or "Cancelled."}
         return out
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]")
+
+
+def export_path(export_root: str, body: dict[str, Any], description: str = "export") -> tuple[dict[str, Any], Path]:
+    """(destination, file path) of an export, confined to the export root; EEError as Earth Engine words it.
+
+    Any local user can reach the emulator's HTTP API: a bucket or prefix must never leave the root.
+    """
+    opts = body.get("fileExportOptions", {})
+    dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
+    if "bucket" in dest and not (_BUCKET.fullmatch(str(dest["bucket"])) and ".." not in str(dest["bucket"])):
+        raise EEError(f"Invalid bucket name '{dest['bucket']}'.")
+    bucket = str(dest.get("bucket") or dest.get("folder") or "drive")
+    prefix = str(dest.get("filenamePrefix") or description)
+    root = Path(export_root or ".").resolve()
+    path = (root / bucket / f"{prefix}.tif").resolve()
+    if root not in path.parents or ".." in Path(bucket).parts or ".." in Path(prefix).parts:
+        raise EEError(f"Invalid export destination '{bucket}/{prefix}': folder and file name prefix must not "
+                      "contain '..' or leave the bucket.")
+    return dest, path
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------------

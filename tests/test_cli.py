@@ -243,23 +243,37 @@ BAD_INPUT: dict[str, tuple[list[str], str]] = {
 }
 
 
-@pytest.fixture
-def inputs(tmp_path: Path, work: Path) -> dict[str, str]:
-    (tmp_path / "bad.geojson").write_text('{"type": "FeatureCollection", "features": [')
-    (tmp_path / "bad.toml").write_text("[s9\nasset = ")
-    (tmp_path / "emptydir").mkdir()
-    (tmp_path / "afile").write_text("not a folder")
-    return {"tmp": str(tmp_path), "out": str(tmp_path / "out"), "small": str(work / "small.geojson"),
+def _inputs(d: Path, work: Path) -> dict[str, str]:
+    (d / "bad.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    (d / "bad.toml").write_text("[s9\nasset = ")
+    (d / "emptydir").mkdir()
+    (d / "afile").write_text("not a folder")
+    return {"tmp": str(d), "out": str(d / "out"), "small": str(work / "small.geojson"),
             "polar": str(work / "polar.geojson")}
 
 
+@pytest.fixture(scope="module")
+def bad_results(tmp_path_factory: pytest.TempPathFactory, work: Path) -> dict[str, tuple]:
+    """Every BAD_INPUT case run once, a few at a time (each is its own process in its own folder)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(case: str) -> tuple:
+        d = tmp_path_factory.mktemp("bad")
+        fmt = _inputs(d, work)
+        args, pattern = BAD_INPUT[case]
+        before = _listing(d)
+        res = m3leo(*[a.format(**fmt) for a in args], cwd=d, timeout=120)
+        return res, pattern.format(**fmt), before, _listing(d)
+
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        return dict(zip(sorted(BAD_INPUT), pool.map(one, sorted(BAD_INPUT)), strict=True))
+
+
 @pytest.mark.parametrize("case", sorted(BAD_INPUT))
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(case: str, tmp_path: Path, inputs: dict[str, str]) -> None:
-    args, pattern = BAD_INPUT[case]
-    before = _listing(tmp_path)
-    res = m3leo(*[a.format(**inputs) for a in args], cwd=tmp_path, timeout=60)
-    one_line(res, USAGE, pattern.format(**inputs))
-    assert _listing(tmp_path) == before  # no skeleton store, no lock file, no empty --out folder
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(case: str, bad_results: dict[str, tuple]) -> None:
+    res, pattern, before, after = bad_results[case]
+    one_line(res, USAGE, pattern)
+    assert after == before  # no skeleton store, no lock file, no empty --out folder
 
 
 # -- good use of the read-only commands -------------------------------------------------------------------------

@@ -20,7 +20,9 @@ class TileProgress:
         self.bar: Any = None
 
     def __call__(self, ev: dict[str, Any]) -> None:
-        if ev["event"] == "input_failed":
+        if ev["event"] == "warning":
+            typer.echo(f"m3leo: warning: {ev['message']}", err=True)
+        elif ev["event"] == "input_failed":
             line = f"m3leo: tile: skipped {ev['error']}"
             if self.bar is not None:
                 self.bar.write(line, file=sys.stderr)

@@ -80,8 +80,9 @@ class RefreshResult:
         if self.report is None:
             return f"refresh: {self.message}"
         r = self.report.as_dict()
-        return (f"refresh: {r['units_run']} units run ({r['chips_done']} chips written, {r['chips_failed']} failed,"
-                f" {r['requests']} requests) over {len(self.periods)} periods; {self.message}".rstrip("; "))
+        return (f"refresh: {r['units_run']} units run ({r['chips']} chips; {r['chips_done']} chip-periods written, "
+                f"{r['chips_failed']} failed, {r['requests']} requests) over {len(self.periods)} periods; "
+                f"{self.message}").rstrip("; ")
 
 
 def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | None = None,

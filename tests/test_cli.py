@@ -581,7 +581,7 @@ def test_init_refresh_retry_cancel_and_tile(tmp_path: Path, work: Path, emu: Emu
                 "--period", "2020", "--ee-url", emu.url, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     res = m3leo("refresh", "--store", store, cwd=tmp_path)
-    assert res.returncode == 0 and "2 chips written" in res.stdout, (res.stdout, res.stderr)
+    assert res.returncode == 0 and "2 chip-periods written" in res.stdout, (res.stdout, res.stderr)
     st = _status(store, tmp_path)
     assert st["last_run"]["command"] == "refresh" and st["totals"]["done"] == 2
     res = m3leo("retry", "--store", store, "--no-failed", cwd=tmp_path)
@@ -606,3 +606,27 @@ def test_emulator_keeps_exports_inside_its_root(tmp_path: Path, work: Path, emu:
     one_line(res, FAILED, "bucket")
     assert not escape.exists()
     assert not [p for p in emu.exports.parent.rglob("*.tif") if emu.exports not in p.parents]
+
+
+def test_tile_warns_in_one_line_when_it_upsamples_a_coarse_raster(tmp_path: Path, shared_data: Path) -> None:
+    aoi = _write_aoi(tmp_path / "inside.geojson", [[-77.6, 24.4], [-77.55, 24.4], [-77.55, 24.45],
+                                                    [-77.6, 24.45], [-77.6, 24.4]])
+    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb", "--store", tmp_path / "t", "--aoi",
+                aoi, cwd=tmp_path)  # a 300 m Landsat scene into 10 m chips
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "upsampled 30x" in res.stderr
+    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb300", "--store", tmp_path / "t",
+                "--aoi", aoi, "--resolution", "300", cwd=tmp_path)
+    assert res.returncode == 0 and not res.stderr.strip(), res.stderr
+
+
+@pytest.mark.slow
+def test_quickstart_store_can_be_refreshed_and_retried(tmp_path: Path) -> None:
+    res = m3leo("quickstart", "--out", tmp_path / "qs", "--epochs", "1", cwd=tmp_path, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    store = tmp_path / "qs" / "data"
+    assert 'ee_url = "local"' in (store / "m3leo.toml").read_text()
+    res = m3leo("refresh", "--store", store, cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.startswith("refresh: 0 units run"), (res.stdout, res.stderr)
+    res = m3leo("retry", "--store", store, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr

@@ -102,9 +102,9 @@ class StateDB:
     def _init_schema(self) -> None:
         cur = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
         if cur.fetchone() is None:
-            # executescript commits on its own; the schema is IF NOT EXISTS, so a crash here is harmless.
-            self.conn.executescript(_SCHEMA)
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            # One transaction: a process killed here leaves no database without its schema version.
+            self.conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nINSERT OR IGNORE INTO meta VALUES "
+                                    f"('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;")
             return
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         version = int(row["value"]) if row else 0

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import ee
-
 from ..errors import CredentialsError, EndpointUnavailableError
 
 HIGH_VOLUME_URL = "https://earthengine-highvolume.googleapis.com"
@@ -43,10 +41,19 @@ class Endpoint:
 
     def provenance(self) -> dict[str, Any]:
         out: dict[str, Any] = {"endpoint": self.kind, "ee_url": self.url, "project": self.project,
-                               "client": f"earthengine-api {ee.__version__}"}
+                               "client": f"earthengine-api {_client_version()}"}
         if self.kind != "custom":  # an injected pixel getter (tests): where its pixels come from is unknown
             out["synthetic"] = self.synthetic
         return out
+
+
+def _client_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("earthengine-api")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def endpoint_for(url: str | None, project: str | None) -> Endpoint:
@@ -101,6 +108,8 @@ def initialize(url: str | None = None, project: str | None = None) -> str:
     (GOOGLE_APPLICATION_CREDENTIALS), on the high-volume endpoint meant for computePixels.
     """
     global _current
+    import ee  # here, not at import time: the client costs ~1 s to import and most commands never need it
+
     url = resolve_url(url)
     project = project or os.environ.get("M3LEO_EE_PROJECT") or os.environ.get("EE_PROJECT")
     with _lock:

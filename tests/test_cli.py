@@ -237,6 +237,8 @@ BAD_INPUT: dict[str, tuple[list[str], str]] = {
                                "weekly", "--rolling-start", "2024-01"], "weekly"),
     "init: duplicated collection": (["init", "--store", "{out}", "--aoi", "demo", "--collections", "s2,s2",
                                      "--period", "2020"], "twice"),
+    "init: period in the future": (["init", "--store", "{out}", "--aoi", "demo", "--collections", "s2",
+                                    "--period", "3000"], "3000"),
     "quickstart: epochs 0": (["quickstart", "--out", "{out}", "--epochs", "0"], "--epochs"),
     "quickstart: out is a file": (["quickstart", "--out", "{tmp}/afile"], "is a file"),
     "unknown command": (["frobnicate"], "frobnicate"),

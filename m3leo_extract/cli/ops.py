@@ -67,14 +67,16 @@ def init(
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
-    from ..checks import check_collection_list
+    from ..checks import check_collection_list, check_coverage
     from ..config import CONFIG_FILE, DatasetConfig
     from ..refresh import due_periods
 
     load_aoi(aoi)
     check_collection_list(collections)
     recipes = parse_collections(collections)
-    periods = [p.label for p in parse_periods(period)] if period else []
+    parsed = parse_periods(period) if period else []
+    check_coverage(recipes, parsed)
+    periods = [p.label for p in parsed]
     cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,
                         collections=[r.name for r in recipes], periods=periods, rolling=rolling,
                         rolling_start=rolling_start, ee_url=ee_url or "", project=project or "")

@@ -725,9 +725,11 @@ def _warn_upsampling(inputs: Sequence[RasterInput], resolution: float, progress:
     coarse = max(inputs, key=input_resolution_m)
     native = input_resolution_m(coarse)
     if native / resolution >= UPSAMPLE_WARN:
+        fits = [d for d in range(1, int(CHIP_SIZE_M) + 1) if CHIP_SIZE_M % d == 0]  # resolutions chips allow
+        near = min(fits, key=lambda d: abs(math.log(d / native)))
         progress({"event": "warning", "message": f"{coarse.name} has ~{native:.0f} m pixels but the chips are "
-                  f"{resolution:g} m: upsampled {native / resolution:.0f}x; pass --resolution {native:.0f} (or "
-                  "near it) unless you mean to"})
+                  f"{resolution:g} m: upsampled {native / resolution:.0f}x; pass --resolution {near} unless you "
+                  "mean to"})
 
 
 def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, collection: str, *, aoi: Any = None,

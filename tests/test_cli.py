@@ -617,8 +617,9 @@ def test_tile_warns_in_one_line_when_it_upsamples_a_coarse_raster(tmp_path: Path
                 aoi, cwd=tmp_path)  # a 300 m Landsat scene into 10 m chips
     assert res.returncode == 0, res.stderr
     assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "upsampled 30x" in res.stderr
-    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb300", "--store", tmp_path / "t",
-                "--aoi", aoi, "--resolution", "300", cwd=tmp_path)
+    assert "--resolution 250" in res.stderr  # the nearest that divides the 4 km chip
+    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb250", "--store", tmp_path / "t",
+                "--aoi", aoi, "--resolution", "250", cwd=tmp_path)
     assert res.returncode == 0 and not res.stderr.strip(), res.stderr
 
 

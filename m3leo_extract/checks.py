@@ -1,8 +1,9 @@
 """Input checks the commands run before anything is written or requested (each raises a `UsageError`).
 
-`recipe_coverage` is the hook for a recipe's temporal coverage: it reads `coverage_start` / `coverage_end`
-(or `start` / `end`) from the recipe, or from its options, when the catalog provides them, and otherwise
-falls back to the satellite era (no recipe here has imagery before Landsat 1) and to today.
+`check_coverage` refuses periods that have not begun, then defers to the catalog's own `check_coverage`
+(each asset's real dates) when the catalog has one. Without it, `recipe_coverage` reads `coverage_start` /
+`coverage_end` (or `start` / `end`) from the recipe or its options, and falls back to the satellite era (no
+recipe here has imagery before Landsat 1).
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def check_coverage(recipes: Sequence[Any], periods: Sequence[Any], today: dt.dat
     for p in periods:
         if p.start > today:
             raise PeriodError(f"period {p.label} has not begun yet (today is {today}); give a past period")
+    from . import catalog
+
+    catalog_check = getattr(catalog, "check_coverage", None)  # the catalog's own, with each asset's real dates
+    if catalog_check is not None:
+        catalog_check(recipes, periods, today)
+        return
     for r in recipes:
         if not getattr(r, "remote", True):
             continue

@@ -71,3 +71,41 @@ class LockedError(StoreError):
     """Another run holds the dataset's lock."""
 
     exit_code = 75  # EX_TEMPFAIL: cron should simply try again next time
+
+
+class NotInStoreError(UsageError, StoreError):
+    """A store, collection, chip or period the user named is not there (exit 2: bad input)."""
+
+
+class MixedSourcesError(UsageError, StoreError):
+    """Synthetic (emulator) and real Earth Engine chips would end up in one store."""
+
+
+class DependencyError(UsageError):
+    """An optional package a chosen feature needs is not installed; the message says what to install."""
+
+
+class EndpointUnavailableError(M3leoError):
+    """The Earth Engine endpoint cannot be reached (down, wrong URL, no network). Nothing was lost."""
+
+    exit_code = 69  # EX_UNAVAILABLE
+
+
+class LocalIOError(M3leoError):
+    """The local file system refused a write (disk full, read-only, permission, a file where a folder goes).
+
+    Units in flight are back to planned: fix the cause and rerun the same command.
+    """
+
+    exit_code = 74  # EX_IOERR
+
+
+EXIT_OK = 0
+EXIT_FAILED_UNITS = 1  # the run ended with units failed permanently: a person must look (`m3leo status`)
+EXIT_USAGE = UsageError.exit_code
+EXIT_CREDENTIALS = CredentialsError.exit_code
+EXIT_UNAVAILABLE = EndpointUnavailableError.exit_code
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug; rerun with --debug and report the traceback
+EXIT_IO = LocalIOError.exit_code
+EXIT_TEMPFAIL = LockedError.exit_code  # lock held, or only transient failures left: the next run retries them
+EXIT_INTERRUPTED = 130

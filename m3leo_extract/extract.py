@@ -22,7 +22,7 @@ import numpy as np
 from pyproj import Transformer
 
 from .catalog import Period, Recipe, check_coverage, parse_label
-from .errors import EarthEngineError, M3leoError
+from .errors import EarthEngineError, M3leoError, UsageError
 from .grid import CHIP_SIZE_M, Chip, chips_for_geometry
 from .runner import (
     DEFAULT_MAX_CONCURRENCY,
@@ -87,10 +87,22 @@ class ExtractReport:
     bytes_fetched: int = 0  # raw pixel bytes of the units done
     max_concurrency: int = 0
     max_rps: float = 0.0
+    # Units of the run's collections and periods still failed when it ended (this run's or older ones).
+    left_failed: int = 0
+    left_failed_permanent: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.units_failed == 0
+        return self.units_failed == 0 and self.left_failed == 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done; 1 units failed permanently (a person must look); 75 only transient failures (rerun)."""
+        from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
+
+        if self.ok:
+            return EXIT_OK
+        return EXIT_FAILED_UNITS if (self.units_failed_permanent or self.left_failed_permanent) else EXIT_TEMPFAIL
 
     def as_dict(self) -> dict[str, Any]:
         return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
@@ -101,7 +113,8 @@ class ExtractReport:
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
                 "request_seconds": round(self.request_seconds, 3), "bytes_fetched": self.bytes_fetched,
-                "max_concurrency": self.max_concurrency, "max_rps": self.max_rps}
+                "max_concurrency": self.max_concurrency, "max_rps": self.max_rps, "left_failed": self.left_failed,
+                "left_failed_permanent": self.left_failed_permanent}
 
 
 # -- geometry helpers ------------------------------------------------------------------------------------
@@ -367,71 +380,129 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
             getter: Callable[[Any], np.ndarray] | None = None, options: ExtractOptions | None = None,
             ee_url: str | None = None, project: str | None = None, progress: ProgressFn | None = None,
             lock: bool = True, mode: str = "pixels", export_backend: Any = None,
-            export_options: Any = None) -> ExtractReport:
+            export_options: Any = None, command: str = "extract") -> ExtractReport:
     """Plan and run an extraction into `store_dir`. Resumable: rerunning fetches only what is not done.
 
     mode "pixels": computePixels straight into the store. mode "export": Earth Engine export tasks through
     `export_backend` (an `ee.export.ExportBackend`), reattaching to tasks a previous run submitted.
+    A rerun also retries units that failed with a transient error; `options.retry_failed` adds permanent ones.
+    The run is recorded in the state's run table as `command`, with its true outcome (ok, failed,
+    interrupted, crashed).
     """
+    from .ee.session import Endpoint, endpoint_for
+
     if mode not in ("pixels", "export"):
-        raise M3leoError(f"mode {mode!r} is not known; use pixels or export")
+        raise UsageError(f"mode {mode!r} is not known; use pixels or export")
+    if mode == "export" and export_backend is None:
+        raise UsageError("export mode needs a bucket: pass --bucket NAME")
     options = options or ExtractOptions()
     check_coverage(recipes, periods)  # impossible periods: refused before any request or write
     store_dir = Path(store_dir)
     started = time.monotonic()
+    chips = chips_for_geometry(geometry)  # ground the grid cannot cover fails here, before anything is written
+    # An injected getter without an endpoint is a test double: where its pixels come from is unknown.
+    endpoint = (Endpoint("custom", "", "") if getter is not None and ee_url is None
+                else endpoint_for(ee_url, project))
     run_lock = RunLock(store_dir).acquire() if lock else None
     try:
-        chips = chips_for_geometry(geometry)
         store = ChipStore.open(store_dir, create=True)
+        if endpoint.kind != "custom":
+            store.check_source(endpoint.synthetic)  # never synthetic and real chips in one store
+        store.remove_partial_files()  # a killed run's half-written shard files
         state = StateDB(store_dir / STATE_FILE)
         try:
-            state.reset_running()
-            if options.retry_failed:
-                state.retry_failed()
-            summary = plan(store, state, chips, recipes, periods, options.shard_chips, mode)
-            report = ExtractReport(plan=summary)
-            wanted = {r.name for r in recipes}
-            labels = {(r.name, c.label) for r in recipes for p in periods for c in r.periods(p)}
-            statuses = ["planned", "running"] if mode == "export" else ["planned"]
-            units = [u for u in state.units(status=statuses)
-                     if u.collection in wanted and (u.collection, u.period) in labels]
-            if progress:
-                progress({"event": "plan", "chips": summary.chips, "units": summary.units,
-                          "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units)})
-            if units and any(recipes_by_name(recipes)[u.collection].remote for u in units):
-                if (getter is None and mode == "pixels") or (export_backend is None and mode == "export"):
-                    from .ee.session import initialize
-
-                    initialize(ee_url, project)
-                if getter is None and mode == "pixels":
-                    from .ee.pixels import EEPixelsGetter
-
-                    getter = EEPixelsGetter()
-            run_id = state.start_run("extract")
-            try:
-                if mode == "export":
-                    from .exporting import ExportOptions, run_export_units
-
-                    if export_backend is None:
-                        raise M3leoError("export mode needs a bucket: pass --bucket NAME")
-                    run_export_units(store, state, units, recipes_by_name(recipes), export_backend, options,
-                                     export_options or ExportOptions(), report, progress)
-                else:
-                    t_fetch, cpu_fetch = time.monotonic(), time.process_time()
-                    report.max_concurrency, report.max_rps = options.max_concurrency, options.max_rps
-                    run_units(store, state, units, recipes_by_name(recipes), getter or _no_getter, options,
-                              report, progress)
-                    report.fetch_seconds = time.monotonic() - t_fetch
-                    report.fetch_cpu_seconds = time.process_time() - cpu_fetch
-            finally:
-                report.seconds = time.monotonic() - started
-                state.finish_run(run_id, "ok" if report.ok else "failed", report.as_dict())
-            return report
+            return _run(store, state, chips, recipes, periods, getter=getter, options=options, endpoint=endpoint,
+                        progress=progress, mode=mode, export_backend=export_backend,
+                        export_options=export_options, command=command, started=started)
         finally:
             state.close()
     finally:
         if run_lock:
             run_lock.release()
+
+
+def _run(store: ChipStore, state: StateDB, chips: Sequence[Chip], recipes: Sequence[Recipe],
+         periods: Sequence[Period], *, getter: Callable[[Any], np.ndarray] | None, options: ExtractOptions,
+         endpoint: Any, progress: ProgressFn | None, mode: str, export_backend: Any, export_options: Any,
+         command: str, started: float) -> ExtractReport:
+    state.reset_running(keep_tasks=mode == "export")
+    state.retry_failed(only_retryable=not options.retry_failed)  # transient failures always come back
+    summary = plan(store, state, chips, recipes, periods, options.shard_chips, mode)
+    if endpoint.kind != "custom":
+        for r in recipes:
+            store.mark_source(r.name, endpoint.synthetic)
+    report = ExtractReport(plan=summary)
+    by_name = recipes_by_name(recipes)
+    labels = {(r.name, c.label) for r in recipes for p in periods for c in r.periods(p)}
+    statuses = ["planned", "running"] if mode == "export" else ["planned"]
+    units = [u for u in state.units(status=statuses) if (u.collection, u.period) in labels]
+    if progress:
+        progress({"event": "plan", "chips": summary.chips, "units": summary.units,
+                  "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units),
+                  "periods": len({lab for _, lab in labels})})
+    if units and any(by_name[u.collection].remote for u in units) and (getter is None or mode == "export"):
+        from .ee.session import initialize
+
+        initialize(endpoint.address or None, endpoint.project or None)
+        if getter is None and mode == "pixels":
+            from .ee.pixels import EEPixelsGetter
+
+            getter = EEPixelsGetter()
+    run_id = state.start_run(command)
+    outcome, error = "crashed", ""
+    try:
+        if mode == "export":
+            from .exporting import ExportOptions, run_export_units
+
+            run_export_units(store, state, units, by_name, export_backend, options,
+                             export_options or ExportOptions(), report, progress)
+        else:
+            t_fetch, cpu_fetch = time.monotonic(), time.process_time()
+            report.max_concurrency, report.max_rps = options.max_concurrency, options.max_rps
+            run_units(store, state, units, by_name, getter or _no_getter, options, report, progress)
+            report.fetch_seconds = time.monotonic() - t_fetch
+            report.fetch_cpu_seconds = time.process_time() - cpu_fetch
+        left = [u for u in state.units(status="failed") if (u.collection, u.period) in labels]
+        report.left_failed = len(left)
+        report.left_failed_permanent = sum(u.error_kind == "permanent" for u in left)
+        outcome = "ok" if report.ok else "failed"
+        record_provenance(store, state, units, by_name, endpoint, mode)
+        return report
+    except KeyboardInterrupt:
+        outcome, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
+        raise
+    except BaseException as exc:
+        error = f"{type(exc).__name__}: {str(exc)[:300]}"
+        raise
+    finally:
+        report.seconds = time.monotonic() - started
+        _close_run(state, run_id, outcome, {**report.as_dict(), **({"error": error} if error else {})},
+                   keep_tasks=mode == "export")
+
+
+def _close_run(state: StateDB, run_id: int, outcome: str, summary: dict[str, Any], keep_tasks: bool) -> None:
+    """Record the run's outcome; units a failed run left in flight go back to planned. Never masks the cause."""
+    import sqlite3
+
+    try:
+        if outcome not in ("ok", "failed"):
+            state.reset_running(keep_tasks=keep_tasks)
+        state.finish_run(run_id, outcome, summary)
+    except sqlite3.Error:
+        pass  # e.g. the disk is full: the next run finds the units `running` and redoes them
+
+
+def record_provenance(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
+                      endpoint: Any, mode: str) -> None:
+    """Per collection and period this run completed: endpoint, project, client, assets, recipe version, when."""
+    done = {(u.collection, u.period) for u in state.units(status="done")}
+    for coll, label in sorted({(u.collection, u.period) for u in units} & done):
+        recipe = recipes[coll]
+        period = parse_label(label)
+        assets = {recipe.asset_for(period)} | {str(v) for k, v in recipe.options.items() if k.endswith("_asset")}
+        store.record_period(coll, label, tool="m3leo extract", recipe=recipe.name, recipe_version=recipe.version,
+                            assets=sorted(a for a in assets if a), mode=mode,
+                            **endpoint.provenance())
 
 
 def _dask_client(dask: Any) -> Any:

@@ -12,11 +12,16 @@ QUICKSTART_PERIOD = "2020"
 
 
 def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
-                   log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
-    """Run the whole pipeline on the emulator and return where everything went and the metrics."""
+                   log: Callable[[str], None] = lambda m: None,
+                   progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the whole pipeline on the emulator and return where everything went and the metrics.
+
+    The store gets an m3leo.toml (`ee_url = "local"`), so `m3leo refresh` / `retry` work on it afterwards.
+    """
     from .aoi import load_aoi
     from .catalog import parse_collections, parse_periods
-    from .emulator import start_emulator
+    from .config import CONFIG_FILE, DatasetConfig
+    from .ee.session import LOCAL, local_endpoint
     from .extract import extract
     from .train import TrainConfig, train
 
@@ -31,12 +36,16 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
 
     apply_split(store, default_for_aoi("demo")[0])
     log(DEMO_SPLIT_WHY)
-    with start_emulator() as emu:
-        log(f"emulator (synthetic data) on {emu.url}")
+    with local_endpoint(LOCAL) as (url, _emu):
+        log(f"emulator (synthetic data) on {url}")
         log(f"extracting {QUICKSTART_COLLECTIONS} for AOI 'demo', period {QUICKSTART_PERIOD} -> {store}")
-        report = extract(store, aoi.geometry, recipes, periods, ee_url=emu.url)
-    log(f"extract: {report.chips_done} chips written in {report.requests} requests "
-        f"({report.units_failed} units failed) in {report.seconds:.1f}s")
+        report = extract(store, aoi.geometry, recipes, periods, ee_url=url, progress=progress)
+    if not (store / CONFIG_FILE).exists():
+        DatasetConfig(aoi="demo", collections=[r.name for r in recipes], periods=[p.label for p in periods],
+                      ee_url=LOCAL).save(store)
+    per = sum(len(c["periods"]) for c in report.plan.by_collection.values())
+    log(f"extract: {report.plan.chips} chips x {per} collection-periods: {report.chips_done} written in "
+        f"{report.requests} requests ({report.units_failed} units failed) in {report.seconds:.1f}s")
     run_dir = out / "run"
     log(f"training s1 -> esa_worldcover for {epochs} epochs -> {run_dir}")
     result = train(TrainConfig(store=store, inputs=["s1"], target="esa_worldcover", epochs=epochs,

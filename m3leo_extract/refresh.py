@@ -18,7 +18,7 @@ from .catalog import Period, load_catalog, parse_collections, parse_periods
 from .catalog.period import month, season, year
 from .config import DatasetConfig
 from .errors import UsageError
-from .extract import ExtractOptions, ExtractReport, extract
+from .extract import ExtractOptions, ExtractReport, ProgressFn, extract
 
 EXIT_OK = 0
 EXIT_NEEDS_PERSON = 1  # permanent failures: a bad band, a bad geometry... a person must look
@@ -80,15 +80,25 @@ class RefreshResult:
         if self.report is None:
             return f"refresh: {self.message}"
         r = self.report.as_dict()
-        return (f"refresh: {r['units_run']} units run ({r['chips_done']} chips written, {r['chips_failed']} failed,"
-                f" {r['requests']} requests) over {len(self.periods)} periods; {self.message}".rstrip("; "))
+        return (f"refresh: {r['units_run']} units run ({r['chips']} chips; {r['chips_done']} chip-periods written, "
+                f"{r['chips_failed']} failed, {r['requests']} requests) over {len(self.periods)} periods; "
+                f"{self.message}").rstrip("; ")
 
 
 def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | None = None,
             project: str | None = None, getter: Callable[[Any], np.ndarray] | None = None,
             retry_permanent: bool = False, new_periods: bool = True,
-            options: ExtractOptions | None = None) -> RefreshResult:
+            options: ExtractOptions | None = None, progress: ProgressFn | None = None,
+            command: str = "refresh") -> RefreshResult:
+    """Run what is due for the dataset in `store_dir` (its m3leo.toml); recorded in the run table as `command`.
+
+    Units that failed transiently always come back; permanent failures only with `retry_permanent`.
+    Exit code: 0 all done, 1 permanent failures left, 75 only transient failures left (the next run retries).
+    """
+    from dataclasses import replace
+
     from .aoi import load_aoi
+    from .ee.session import local_endpoint
 
     store_dir = Path(store_dir)
     cfg = DatasetConfig.load(store_dir)
@@ -97,28 +107,17 @@ def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | N
     periods = due_periods(cfg, today) if new_periods else parse_periods(",".join(cfg.periods) or "2020")
     area = load_aoi(cfg.aoi)
     base = options or ExtractOptions(**_run_options(cfg))
-    from dataclasses import replace
-
-    from .state import StateDB
-
-    # Failed units: transient ones always come back; permanent ones only when asked (`m3leo retry --failed`).
-    state_path = store_dir / "state.sqlite"
-    if state_path.exists():
-        db = StateDB(state_path)
-        try:
-            db.retry_failed(only_retryable=not retry_permanent)
-        finally:
-            db.close()
     if cfg.split:  # the dataset file says which split scheme: a changed one re-labels the chips first
         from .splits import apply_split
 
         apply_split(store_dir, cfg.split)
-    report = extract(store_dir, area.geometry, recipes, periods, getter=getter,
-                     options=replace(base, retry_failed=False), ee_url=ee_url or cfg.ee_url or None,
-                     project=project or cfg.project or None)
+    with local_endpoint(ee_url or cfg.ee_url or None) as (url, _emu):
+        report = extract(store_dir, area.geometry, recipes, periods, getter=getter,
+                         options=replace(base, retry_failed=retry_permanent), ee_url=url,
+                         project=project or cfg.project or None, progress=progress, command=command)
     res = RefreshResult(report, [p.label for p in periods])
     if report.units_failed:
-        # Transient failures come back by themselves next run; permanent ones need a person.
-        res.message = "some units failed; `m3leo status` lists why"
-        res.exit_code = EXIT_NEEDS_PERSON if report.units_failed_permanent else EXIT_OK
+        res.message = ("some units failed permanently; `m3leo status` lists why" if report.units_failed_permanent
+                       else "some units failed with transient errors; the next run retries them")
+        res.exit_code = report.exit_code
     return res

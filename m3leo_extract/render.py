@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import StoreError
+from .errors import NotInStoreError
 from .grid import Chip, chip_outline_4326, split_of
 from .store import ChipStore
 
@@ -54,7 +54,7 @@ def chip_info(store_dir: str | Path, chip_id: str) -> dict[str, Any]:
     store = ChipStore.open(store_dir)
     names = _collections_with(store, chip_id)
     if not names:
-        raise StoreError(f"chip {chip_id} is in none of the collections of {store_dir} "
+        raise NotInStoreError(f"chip {chip_id} is in none of the collections of {store_dir} "
                          f"({', '.join(store.collections()) or 'none yet'}); list chips with xarray or tile/extract "
                          "its ground first")
     lon0, lat0, lon1, lat1 = chip_outline_4326(chip).bounds
@@ -219,7 +219,7 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
     store = ChipStore.open(store_dir)
     names = collections or _collections_with(store, chip_id)
     if not names:
-        raise StoreError(f"chip {chip_id} is in none of the collections of {store_dir}; nothing to render")
+        raise NotInStoreError(f"chip {chip_id} is in none of the collections of {store_dir}; nothing to render")
     fig = Figure(figsize=(4.6 * len(names), 4.6), dpi=dpi, layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):

@@ -117,27 +117,28 @@ def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
     """Run fn over work items on a thread pool, at most `2 * workers` queued, calling on_done in this thread.
 
     Keeping on_done in the calling thread lets it own non-thread-safe things (the SQLite state, progress).
-    Ctrl-C cancels what has not started and lets running items finish their current request.
+    Ctrl-C (or any error) cancels what has not started and returns at once, without waiting for the requests
+    in flight: their items are not reported, so the caller's state still has them in flight.
     """
     it = iter(work)
     pending: dict[Future[R], T] = {}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo") as pool:
-        try:
-            while True:
-                while len(pending) < 2 * workers:
-                    try:
-                        item = next(it)
-                    except StopIteration:
-                        break
-                    pending[pool.submit(fn, item)] = item
-                if not pending:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo")
+    clean = False
+    try:
+        while True:
+            while len(pending) < 2 * workers:
+                try:
+                    item = next(it)
+                except StopIteration:
                     break
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    item = pending.pop(fut)
-                    exc = fut.exception()
-                    on_done(item, None if exc else fut.result(), exc)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+                pending[pool.submit(fn, item)] = item
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                item = pending.pop(fut)
+                exc = fut.exception()
+                on_done(item, None if exc else fut.result(), exc)
+        clean = True
+    finally:
+        pool.shutdown(wait=clean, cancel_futures=not clean)

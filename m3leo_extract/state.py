@@ -165,9 +165,9 @@ class StateDB:
     def _init_schema(self) -> None:
         cur = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'")
         if cur.fetchone() is None:
-            # executescript commits on its own; the schema is IF NOT EXISTS, so a crash here is harmless.
-            self.conn.executescript(_SCHEMA)
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            # One transaction: a process killed here leaves no database without its schema version.
+            self.conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nINSERT OR IGNORE INTO meta VALUES "
+                                    f"('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;")
             return
         row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         version = int(row["value"]) if row else 0
@@ -257,10 +257,16 @@ class StateDB:
             "attempts=attempts+?, task_id=COALESCE(?, task_id), updated_at=? WHERE id=?",
             (status, error, error_kind, retries, requests, 1 if attempt else 0, task_id, time.time(), unit_id))
 
-    def reset_running(self) -> int:
-        """Units left `running` by a crashed run go back to `planned` (export units keep their task id)."""
-        return self.conn.execute("UPDATE units SET status='planned' WHERE status='running' AND mode='pixels'"
-                                 ).rowcount
+    def reset_running(self, *, keep_tasks: bool = True) -> int:
+        """Units left `running` by a crashed or interrupted run go back to `planned`.
+
+        With `keep_tasks`, export units whose tasks were submitted stay `running` (the next export run
+        reattaches to their tasks); without, every running unit is planned again and forgets its tasks.
+        """
+        if keep_tasks:
+            return self.conn.execute("UPDATE units SET status='planned' WHERE status='running' AND "
+                                     "(mode='pixels' OR task_id IS NULL)").rowcount
+        return self.conn.execute("UPDATE units SET status='planned', task_id=NULL WHERE status='running'").rowcount
 
     def retry_failed(self, *, only_retryable: bool = False) -> int:
         sql = "UPDATE units SET status='planned', task_id=NULL WHERE status='failed'"

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
+from .errors import NotInStoreError
 from .extract import STATE_FILE
 from .state import StateDB
 
@@ -17,7 +17,7 @@ STATUS_SCHEMA = 1  # bump when the JSON below changes shape (monitoring parses i
 def dataset_status(store_dir: str | Path) -> dict[str, Any]:
     path = Path(store_dir) / STATE_FILE
     if not path.exists():
-        raise StoreError(f"{store_dir} has no state database: run `m3leo extract --store {store_dir} ...` first")
+        raise NotInStoreError(f"{store_dir} has no state database: run `m3leo extract --store {store_dir} ...` first")
     db = StateDB(path)
     try:
         table: dict[tuple[str, str], dict[str, Any]] = {}
@@ -51,3 +51,27 @@ def dataset_status(store_dir: str | Path) -> dict[str, Any]:
                 "last_run": last_info}
     finally:
         db.close()
+
+
+def status_lines(st: dict[str, Any]) -> list[str]:
+    """The human table of `dataset_status`, ending with one line about the last run."""
+    # empty: done, but the period had no images (nodata chips)
+    lines = [f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7} {'empty':>6}"]
+    for row in st["collections"]:
+        lines.append(f"{row['collection']:16} {row['period']:24} {row['done']:>6} {row['pending']:>8} "
+                     f"{row['running']:>8} {row['failed']:>7} {row.get('empty', 0):>6}")
+        for err in row["top_errors"]:
+            lines.append(f"    {err['units']} unit(s): {err['error']}")
+    last = st["last_run"]
+    if not last:
+        lines.append("last run: never")
+        return lines
+    s = last["summary"]
+    text = f"last run: {last['command']} {last['status']} at {last['finished']}"
+    if "chips_done" in s:
+        text += (f": {s['chips_done']} chip-periods written, {s.get('chips_failed', 0)} failed, "
+                 f"{s.get('requests', 0)} requests in {float(s.get('seconds', 0)):.1f}s")
+    if s.get("error"):
+        text += f" ({s['error']})"
+    lines.append(text)
+    return lines

@@ -30,7 +30,7 @@ import numpy as np
 import zarr
 from zarr.codecs import BloscCodec, Crc32cCodec
 
-from .errors import StoreError
+from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
 
 STORE_NAME = "chips.zarr"
@@ -98,7 +98,7 @@ class ChipStore:
         remote = "://" in text
         path = f"{text.rstrip('/')}/{STORE_NAME}" if remote else str(Path(directory) / STORE_NAME)
         if not remote and not create and not Path(path).exists():
-            raise StoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
+            raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:
             # Our own handles read each node's zarr.json, never the consolidated copy (that is for readers).
@@ -129,7 +129,7 @@ class ChipStore:
         try:
             g = self.group[name]
         except KeyError:
-            raise StoreError(f"collection {name!r} is not in the store {self.root}; it has "
+            raise NotInStoreError(f"collection {name!r} is not in the store {self.root}; it has "
                              f"{', '.join(self.collections()) or 'nothing yet'}") from None
         assert isinstance(g, zarr.Group)
         self._groups[name] = g
@@ -307,6 +307,40 @@ class ChipStore:
             self.consolidate()
         return out
 
+    # -- where the chips came from: synthetic (emulator) or real Earth Engine (planning process) -----------------
+    def synthetic_flags(self) -> dict[str, bool]:
+        """Collections that record their source: True synthetic (emulator), False real Earth Engine."""
+        out = {}
+        for name in self.collections():
+            flag = self._coll(name).attrs.get("synthetic")
+            if isinstance(flag, bool):
+                out[name] = flag
+        return out
+
+    def check_source(self, synthetic: bool) -> None:
+        """Refuse (exit 2) to add synthetic chips to a store of real ones, or the other way round."""
+        clash = sorted(n for n, flag in self.synthetic_flags().items() if flag != synthetic)
+        if clash:
+            have = "synthetic chips from the emulator" if not synthetic else "real Earth Engine chips"
+            want = "synthetic (emulator)" if synthetic else "real Earth Engine"
+            raise MixedSourcesError(f"{self.root} holds {have} ({', '.join(clash)}); refusing to add {want} chips "
+                                    "to it: use another --store")
+
+    def mark_source(self, name: str, synthetic: bool) -> None:
+        if self._coll(name).attrs.get("synthetic") is None:
+            self._coll(name).attrs["synthetic"] = synthetic
+            self.consolidate()
+
+    def remove_partial_files(self) -> int:
+        """Delete `*.partial` files a killed writer left (zarr writes a shard there, then renames it)."""
+        if "://" in str(self.root):
+            return 0
+        n = 0
+        for path in Path(self.root, STORE_NAME).rglob("*.partial"):
+            path.unlink(missing_ok=True)
+            n += 1
+        return n
+
     # -- reading --------------------------------------------------------------------------------------------
     def _chip_index(self, name: str) -> dict[str, int]:
         if name not in self._index:
@@ -334,7 +368,7 @@ class ChipStore:
         try:
             return self._chip_index(name)[chip_id]
         except KeyError:
-            raise StoreError(f"chip {chip_id} is not in collection {name!r} of {self.root}") from None
+            raise NotInStoreError(f"chip {chip_id} is not in collection {name!r} of {self.root}") from None
 
     def time_of(self, name: str, period: str | None) -> int:
         labels = self.periods(name)
@@ -343,7 +377,7 @@ class ChipStore:
         if period is None:
             return len(labels) - 1
         if period not in labels:
-            raise StoreError(f"collection {name!r} has no period {period!r}; it has {', '.join(labels)}")
+            raise NotInStoreError(f"collection {name!r} has no period {period!r}; it has {', '.join(labels)}")
         return labels.index(period)
 
     def read_chip(self, name: str, chip_id: str, period: str | None = None) -> np.ndarray:

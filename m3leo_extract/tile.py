@@ -731,6 +731,36 @@ def _chip_cover(chips: Sequence[Chip], usable: Sequence[RasterInput], feet: Sequ
     return chip_inputs, np.minimum(area, CHIP_SIZE_M ** 2)
 
 
+UPSAMPLE_WARN = 4.0  # warn when chips have this many times finer pixels than an input
+
+
+def input_resolution_m(inp: RasterInput) -> float:
+    """An input's pixel size in metres (geographic CRSs: degrees at the raster's centre latitude)."""
+    from pyproj import CRS
+
+    a = inp.affine
+    size = (abs(a.a * a.e - a.b * a.d)) ** 0.5
+    crs = CRS.from_wkt(inp.crs_wkt) if inp.crs_wkt else None
+    if crs is not None and crs.is_geographic:
+        lat = a.f + a.e * inp.height / 2
+        return size * 111_320.0 * max(0.05, math.cos(math.radians(lat)) ** 0.5)
+    return size * (crs.axis_info[0].unit_conversion_factor if crs is not None and crs.axis_info else 1.0)
+
+
+def _warn_upsampling(inputs: Sequence[RasterInput], resolution: float, progress: ProgressFn | None) -> None:
+    """A progress `warning` event when the chips upsample the coarsest input a lot (blocky, mostly empty)."""
+    if not progress or not inputs:
+        return
+    coarse = max(inputs, key=input_resolution_m)
+    native = input_resolution_m(coarse)
+    if native / resolution >= UPSAMPLE_WARN:
+        fits = [d for d in range(1, int(CHIP_SIZE_M) + 1) if CHIP_SIZE_M % d == 0]  # resolutions chips allow
+        near = min(fits, key=lambda d: abs(math.log(d / native)))
+        progress({"event": "warning", "message": f"{coarse.name} has ~{native:.0f} m pixels but the chips are "
+                  f"{resolution:g} m: upsampled {native / resolution:.0f}x; pass --resolution {near} unless you "
+                  "mean to"})
+
+
 def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, collection: str, *, aoi: Any = None,
          resolution: float | None = None, resampling: str | None = None, period: str = "static",
          bands: Sequence[int | str] | None = None, nodata: float | None = None, min_valid: float = 0.0,
@@ -816,6 +846,7 @@ def tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, colle
                               "pick the bands with --bands or tile into a new collection name")
         report.inputs_ok = len(usable)
         rs = resampling or ("nearest" if spec.kind == "categorical" else "bilinear")
+        _warn_upsampling(usable, spec.resolution, progress)
 
         # Chips: the inputs' footprints (clipped to the AOI), and for each chip the inputs that touch it.
         feet = [footprint_4326(i) for i in usable]

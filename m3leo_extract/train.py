@@ -378,7 +378,7 @@ class _Run:
             "epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
             "scaler": self.scaler.state_dict(), "history": history, "best": best, "config": self.cfg.to_json(),
             "task": self.task, "classes": self.train_ds.classes, "class_names": self.train_ds.class_names,
-            "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate(),
+            "rng": {"torch": torch.get_rng_state(), "numpy": _numpy_rng_plain(), "python": random.getstate(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
         }
 
@@ -388,10 +388,35 @@ class _Run:
         self.scaler.load_state_dict(ck["scaler"])
         rng = ck["rng"]
         torch.set_rng_state(rng["torch"])
-        np.random.set_state(rng["numpy"])
+        np.random.set_state(_numpy_rng_restore(rng["numpy"]))
         random.setstate(rng["python"])
         if rng.get("cuda") is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
+
+
+def _numpy_rng_plain() -> dict[str, Any]:
+    """numpy's global RNG state as tensors and plain values: loadable with torch.load(weights_only=True)."""
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"name": str(name), "keys": torch.from_numpy(np.asarray(keys).astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+
+
+def _numpy_rng_restore(st: Any) -> Any:
+    if isinstance(st, dict):
+        return (st["name"], st["keys"].numpy().astype(np.uint32), st["pos"], st["has_gauss"], st["cached_gaussian"])
+    return st
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint with tensors and plain data only (weights_only): a crafted file cannot run code."""
+    import pickle
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError, TypeError, ValueError) as exc:
+        first = (str(exc).splitlines() or [""])[0][:160]
+        raise UsageError(f"{path} is not a checkpoint m3leo can load safely ({type(exc).__name__}: {first}); it "
+                         "holds more than tensors and plain data, or is damaged: start a new run with --out") from None
 
 
 _RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", "crop", "crops_per_chip",
@@ -416,7 +441,7 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
         last = run_dir / "last.pt"
         if not last.is_file():
             raise UsageError(f"{run_dir} has no last.pt to resume from; start a new run with --out")
-        ck = torch.load(last, map_location="cpu", weights_only=False)
+        ck = load_checkpoint(last)
         saved = ck["config"]
         mine = cfg.to_json()
         diff = [k for k in _RESUME_KEYS if str(saved.get(k)) != str(mine.get(k))]
@@ -458,7 +483,7 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
         emit(ev)
     # Test with the best checkpoint.
     test: dict[str, Any] = {}
-    best_ck = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=False)
+    best_ck = load_checkpoint(run_dir / "best.pt")
     run.model.load_state_dict(best_ck["model"])
     if len(run.test_ds):
         test, kept = run.evaluate(run.test_ds, keep=cfg.preview_chips)

@@ -20,7 +20,9 @@ CatalogOpt = Annotated[list[Path] | None, typer.Option("--catalog", help="Extra 
 def list_cmd(catalog: CatalogOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Name, asset, bands, resolution, kind and temporal rule of every recipe."""
     from ..catalog import load_catalog
+    from ..checks import check_catalog_paths
 
+    check_catalog_paths(catalog or ())
     recipes = load_catalog(catalog or ())
     if as_json:
         from ..sources import SOURCES
@@ -55,8 +57,10 @@ def show_cmd(
         typer.echo(json.dumps(SOURCES[name].describe(), indent=2))
         return
     from ..catalog import get_recipe, load_catalog, parse_periods
+    from ..checks import check_catalog_paths
     from ..expression_preview import preview
 
+    check_catalog_paths(catalog or ())
     recipe = get_recipe(name, load_catalog(catalog or ()))
     periods = parse_periods(period)
     typer.echo(json.dumps(preview(recipe, periods[0], aoi, ee_url), indent=2))

@@ -28,7 +28,7 @@ def _pair(text: str) -> tuple[float, float]:
 def emulator(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")] = 8765,
     latency_ms: Annotated[str, typer.Option(help="Per-request latency LO,HI (uniform, ms).")] = "0,0",
-    max_concurrent: Annotated[int | None, typer.Option(help="Answer 429 beyond this many in flight.")] = None,
+    max_concurrent: Annotated[int | None, typer.Option(min=1, help="Answer 429 beyond this many in flight.")] = None,
     error_rate: Annotated[float, typer.Option(min=0, max=1, help="Fraction of 429/500/503/dropped.")] = 0.0,
     export_failure_rate: Annotated[float, typer.Option(min=0, max=1, help="Fraction of FAILED exports.")] = 0.0,
     export_root: Annotated[str | None, typer.Option(help="Folder standing in for the bucket.")] = None,

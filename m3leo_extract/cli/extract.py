@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,14 +41,65 @@ class Progress:
             self.bar.close()
 
 
-def _ee_url(value: str | None) -> tuple[str | None, Any]:
-    """`--ee-url local` starts an in-process emulator for this run."""
-    if value == "local":
-        from ..emulator import start_emulator
+def _ee_url(value: str | None, stack: ExitStack) -> tuple[str | None, Any]:
+    """(url, emulator or None): `--ee-url local` starts an in-process emulator until `stack` closes."""
+    from ..ee.session import local_endpoint
 
-        emu = start_emulator()
-        return emu.url, emu
-    return value, None
+    return stack.enter_context(local_endpoint(value))
+
+
+def validate_request(collections: str, catalog: list[Path] | None, period: str) -> tuple[Any, Any]:
+    """Recipes and periods from the command line, every check done before anything is written."""
+    from ..catalog import load_catalog, parse_collections, parse_periods
+    from ..checks import check_catalog_paths, check_collection_list, check_coverage
+
+    check_collection_list(collections)
+    check_catalog_paths(catalog or ())
+    recipes = parse_collections(collections, load_catalog(catalog or ()))
+    periods = parse_periods(period)
+    check_coverage(recipes, periods)
+    return recipes, periods
+
+
+def _export_backend(bucket: str, destination: str, bucket_url: str | None, emu: Any) -> Any:
+    from ..ee.export import EEExportBackend
+
+    if bucket_url is None and emu is not None:
+        bucket_url = str(Path(emu.knobs.export_root) / bucket)
+    backend = EEExportBackend(bucket, destination, bucket_url)
+    if backend.bucket_url.startswith("gs://"):
+        import importlib.util
+
+        if importlib.util.find_spec("gcsfs") is None:
+            from ..errors import DependencyError
+
+            raise DependencyError(f"reading exports back from {backend.bucket_url} needs gcsfs: pip install "
+                                  "'m3leo-extract[gcs]' (or give --bucket-url a folder the bucket is synced to)")
+    return backend
+
+
+def summary_line(command: str, report: Any, where: Path) -> str:
+    """`36 chips x 6 collection-periods (s1 4, s2 1, esa_worldcover 1): 216 written`: one line, true arithmetic."""
+    r = report.as_dict()
+    per = {name: len(c["periods"]) for name, c in report.plan.by_collection.items()}
+    detail = ", ".join(f"{n} {k}" for n, k in per.items())
+    return (f"{command}: {r['chips']} chips x {sum(per.values())} collection-periods ({detail}): "
+            f"{r['chips_done']} written, {r['chips_failed']} failed; {r['requests']} requests ({r['retries']} "
+            f"retried) in {r['seconds']:.1f}s -> {where}")
+
+
+def failed_units_line(report: Any) -> str:
+    """What a run that left failed units tells stderr (one line), with what to do."""
+    perm = max(report.units_failed_permanent, report.left_failed_permanent)
+    n = max(report.units_failed, report.left_failed)
+    top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else ""
+    eg = f" (e.g. {top[:160]})" if top else ""
+    if perm:
+        what = (f"{n} unit(s) left failed, {perm} permanently{eg}: fix the cause, then `m3leo retry --store DIR` "
+                "or rerun with --retry-failed")
+    else:
+        what = f"{n} unit(s) left failed with transient errors{eg}: rerun the same command to retry them"
+    return f"m3leo: {what}; `m3leo status` lists them"
 
 
 @app.command()
@@ -63,7 +115,8 @@ def extract(
     max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
     max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
     shard_chips: Annotated[int, typer.Option(min=1, max=4096, help="Chips per Zarr shard (a work unit).")] = 16,
-    retry_failed: Annotated[bool, typer.Option(help="Also retry units that failed before.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        help="Also retry units that failed permanently (transient failures are always retried).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a large run.")] = False,
     mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (Export.image tasks).")] = "pixels",
@@ -76,19 +129,36 @@ def extract(
     split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`); "
                                               "default: the store's, else bands:width=50km,angle=30,guard=1.")]
     = None,
+    max_attempts: Annotated[int, typer.Option(min=1, max=100, help="Tries per request before its unit fails "
+                                                                   "(429 / 5xx / dropped, with back-off).")] = 8,
 ) -> None:
-    """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume."""
+    """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume.
+
+    Exit status: 0 done; 1 units failed permanently; 75 only transient failures left (rerun); 2 bad input;
+    3 credentials; 69 endpoint unreachable; 74 local disk / permission; 130 interrupted (docs/operations.md).
+    """
     from ..aoi import load_aoi
-    from ..catalog import load_catalog, parse_collections, parse_periods
     from ..config import DatasetConfig
     from ..extract import ExtractOptions
     from ..extract import extract as run_extract
+    from ..grid import check_latitudes
+    from ..runner import RetryPolicy
 
     # Validate every input before anything is written.
+    from . import fail
+
+    if mode not in ("pixels", "export"):
+        raise fail(f"--mode {mode!r} is not known; use pixels or export")
+    if destination not in ("gcs", "drive"):
+        raise fail(f"--destination {destination!r} is not known; use gcs or drive")
+    if mode == "export" and not bucket:
+        raise fail("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
+                   "--destination drive)")
+    if store.exists() and not store.is_dir():
+        raise fail(f"--store {store} is a file; give a folder (it is created if missing)")
     area = load_aoi(aoi)
-    cat = load_catalog(catalog or ())
-    recipes = parse_collections(collections, cat)
-    periods = parse_periods(period)
+    check_latitudes(area.geometry)
+    recipes, periods = validate_request(collections, catalog, period)
     from ..splits import apply_split, default_for_aoi, resolve
 
     why = ""
@@ -105,57 +175,36 @@ def extract(
             typer.echo(line, err=True)
         if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
             raise typer.Exit(1)
-    if mode not in ("pixels", "export"):
-        from . import fail
-
-        raise fail(f"--mode {mode!r} is not known; use pixels or export")
-    if mode == "export" and not bucket:
-        from . import fail
-
-        raise fail("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
-                   "--destination drive)")
-    url, emu = _ee_url(ee_url)
-    scheme = apply_split(store, split)
-    if why or scheme.changed:
-        typer.echo(f"extract: {why or scheme.line()}", err=True)
     progress = Progress()
-    backend = export_opts = None
-    if mode == "export":
-        from ..ee.export import EEExportBackend
-        from ..exporting import ExportOptions
+    with ExitStack() as stack:
+        stack.callback(progress.close)
+        url, emu = _ee_url(ee_url, stack)
+        backend = export_opts = None
+        if mode == "export":
+            from ..exporting import ExportOptions
 
-        if bucket_url is None and emu is not None:
-            bucket_url = str(Path(emu.knobs.export_root) / str(bucket))
-        backend = EEExportBackend(str(bucket), destination, bucket_url)
-        export_opts = ExportOptions(max_queued=max_queued)
-    try:
+            backend = _export_backend(str(bucket), destination, bucket_url, emu)
+            export_opts = ExportOptions(max_queued=max_queued)
+        scheme = apply_split(store, split)
+        if why or scheme.changed:
+            typer.echo(f"extract: {why or scheme.line()}", err=True)
+        if not (store / "m3leo.toml").exists():
+            # Written before fetching, so `refresh` / `retry` work even after a first run that failed.
+            # A file AOI is stored as an absolute path so cron can run refresh from any directory.
+            aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
+            DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
+                          catalog=[str(Path(c).resolve()) for c in catalog or ()],
+                          ee_url="local" if ee_url == "local" else (url or ""), project=project or "",
+                          split=scheme.after).save(store)
         report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
                              progress=progress, mode=mode, export_backend=backend, export_options=export_opts,
                              options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
                                                     shard_chips=shard_chips, retry_failed=retry_failed,
-                                                    dask=dask))
-    finally:
-        progress.close()
-        if emu is not None:
-            emu.stop()
-    cfg_path = store / "m3leo.toml"
-    if not cfg_path.exists():
-        # A file AOI is stored as an absolute path so cron can run refresh from any directory.
-        aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
-        DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                      catalog=[str(c) for c in catalog or ()], ee_url="" if ee_url == "local" else (url or ""),
-                      project=project or "", split=scheme.after).save(store)
-    summary = report.as_dict()
-    if as_json:
-        typer.echo(json.dumps(summary))
-    else:
-        typer.echo(f"extract: {summary['chips_done']} chips written, {summary['chips_failed']} failed, "
-                   f"{summary['requests']} requests ({summary['retries']} retried) in {summary['seconds']:.1f}s "
-                   f"-> {store}")
-        for msg, n in sorted(report.errors.items(), key=lambda kv: -kv[1])[:5]:
-            typer.echo(f"  failed x{n}: {msg}", err=True)
+                                                    dask=dask, retry=RetryPolicy(max_attempts=max_attempts)))
+    typer.echo(json.dumps(report.as_dict()) if as_json else summary_line("extract", report, store))
     if not report.ok:
-        raise typer.Exit(1)
+        typer.echo(failed_units_line(report), err=True)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -203,7 +252,7 @@ def status(store: StoreOpt = Path("m3leo-data"),
            png: Annotated[Path | None, typer.Option(
                "--png", help="Write a map of the chips by status (done/empty/failed/pending).")] = None) -> None:
     """What is done, pending, running and failed, per collection and period."""
-    from ..status import dataset_status
+    from ..status import dataset_status, status_lines
 
     st = dataset_status(store)
     if out is not None or png is not None:  # the chip index and its map (m3leo_extract.chipindex)
@@ -215,31 +264,28 @@ def status(store: StoreOpt = Path("m3leo-data"),
     if as_json:
         typer.echo(json.dumps(st, indent=2))
         return
-    typer.echo(f"{'collection':16} {'period':24} {'done':>6} {'pending':>8} {'running':>8} {'failed':>7} "
-               f"{'empty':>6}")  # empty: done, but no images in the period (nodata chips)
-    for row in st["collections"]:
-        typer.echo(f"{row['collection']:16} {row['period']:24} {row['done']:>6} {row['pending']:>8} "
-                   f"{row['running']:>8} {row['failed']:>7} {row.get('empty', 0):>6}")
-        for err in row["top_errors"]:
-            typer.echo(f"    {err['units']} unit(s): {err['error']}")
-    typer.echo(f"last run: {st['last_run'] or 'never'}")
+    for line in status_lines(st):
+        typer.echo(line)
 
 
 @app.command()
 def retry(store: StoreOpt = Path("m3leo-data"),
-          failed: Annotated[bool, typer.Option("--failed", help="Retry failed units, permanent ones too.")] = True,
+          failed: Annotated[bool, typer.Option(
+              "--failed/--transient-only", help="Retry permanent failures too, or only transient ones.")] = True,
           ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
           project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
-    """Mark failed units for another try and run them."""
+    """Mark failed units for another try and run them (exit codes as for extract)."""
     from ..refresh import refresh as run_refresh
 
-    url, emu = _ee_url(ee_url)
+    progress = Progress()
     try:
-        result = run_refresh(store, ee_url=url, project=project, retry_permanent=failed, new_periods=False)
+        result = run_refresh(store, ee_url=ee_url, project=project, retry_permanent=failed, new_periods=False,
+                             progress=progress, command="retry")
     finally:
-        if emu is not None:
-            emu.stop()
-    typer.echo(result.summary_line())
+        progress.close()
+    typer.echo(result.summary_line().replace("refresh:", "retry:", 1))
+    if result.report is not None and not result.report.ok:
+        typer.echo(failed_units_line(result.report), err=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -259,10 +305,11 @@ def cancel(store: StoreOpt = Path("m3leo-data"),
         from . import fail
 
         raise fail(f"{store} has no state database; nothing to cancel")
-    initialize(ee_url, project)
-    db = StateDB(store / STATE_FILE)
-    try:
+    with ExitStack() as stack:
+        url, _ = _ee_url(ee_url, stack)
+        db = StateDB(store / STATE_FILE)
+        stack.callback(db.close)
+        if any(u.task_id for u in db.units(status="running")):
+            initialize(url, project)
         n = cancel_tasks(db, EEExportBackend(bucket or "unused"))
-    finally:
-        db.close()
     typer.echo(f"cancel: {n} export task(s) cancelled")

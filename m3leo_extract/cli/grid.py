@@ -50,6 +50,10 @@ def grid(
 
         raise fail("give --aoi NAME|FILE (or --from-m3leo FILE)")
 
+    from ..checks import check_output_file
+
+    check_output_file("--out", out)
+    check_output_file("--png", png)
     area = load_aoi(aoi)
     if store is not None:  # the chip index with a store's status (m3leo_extract.chipindex)
         from ..store import ChipStore

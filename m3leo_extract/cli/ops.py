@@ -22,12 +22,14 @@ def refresh(
 ) -> None:
     """Cron-safe incremental run: only new periods, retryable failures and recipe-version bumps.
 
-    Exit codes: 0 done (transient failures are retried next time), 1 failures that need a person,
-    75 another run holds the lock (nothing was done), 2 bad configuration.
+    Exit codes: 0 done, 1 permanent failures that need a person, 75 another run holds the lock or only
+    transient failures are left (the next run retries them), 2 bad configuration, 69 endpoint unreachable,
+    74 local disk / permission (docs/operations.md).
     """
     from ..errors import LockedError
     from ..refresh import EXIT_LOCKED
     from ..refresh import refresh as run_refresh
+    from .extract import Progress, failed_units_line
 
     day = None
     if today:
@@ -37,12 +39,17 @@ def refresh(
             from . import fail
 
             raise fail(f"--today {today!r} is not a date; use YYYY-MM-DD") from None
+    progress = Progress()
     try:
-        result = run_refresh(store, today=day, ee_url=ee_url, project=project)
+        result = run_refresh(store, today=day, ee_url=ee_url, project=project, progress=progress)
     except LockedError as exc:
         typer.echo(f"m3leo: {exc}", err=True)
         raise typer.Exit(EXIT_LOCKED) from None
+    finally:
+        progress.close()
     typer.echo(json.dumps(result.report.as_dict()) if as_json and result.report else result.summary_line())
+    if result.report is not None and not result.report.ok:
+        typer.echo(failed_units_line(result.report), err=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -61,12 +68,16 @@ def init(
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
+    from ..checks import check_collection_list, check_coverage
     from ..config import CONFIG_FILE, DatasetConfig
     from ..refresh import due_periods
 
     load_aoi(aoi)
+    check_collection_list(collections)
     recipes = parse_collections(collections)
-    periods = [p.label for p in parse_periods(period)] if period else []
+    parsed = parse_periods(period) if period else []
+    check_coverage(recipes, parsed)
+    periods = [p.label for p in parsed]
     from ..splits import default_for_aoi, resolve
 
     scheme = str(resolve(split if split is not None else default_for_aoi(load_aoi(aoi).name)[0]))
@@ -93,5 +104,15 @@ def quickstart(
     def say(msg: str) -> None:
         typer.echo(msg)
 
-    result = run_quickstart(out, epochs=epochs, device=device, log=say)
+    from .extract import Progress
+
+    if out.exists() and not out.is_dir():
+        from . import fail
+
+        raise fail(f"--out {out} is a file; give a folder")
+    progress = Progress()
+    try:
+        result = run_quickstart(out, epochs=epochs, device=device, log=say, progress=progress)
+    finally:
+        progress.close()
     typer.echo(json.dumps(result, indent=2))

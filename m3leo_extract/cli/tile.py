@@ -20,7 +20,9 @@ class TileProgress:
         self.bar: Any = None
 
     def __call__(self, ev: dict[str, Any]) -> None:
-        if ev["event"] == "input_failed":
+        if ev["event"] == "warning":
+            typer.echo(f"m3leo: warning: {ev['message']}", err=True)
+        elif ev["event"] == "input_failed":
             line = f"m3leo: tile: skipped {ev['error']}"
             if self.bar is not None:
                 self.bar.write(line, file=sys.stderr)
@@ -88,10 +90,12 @@ def tile(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
+    from ..checks import check_positive
     from ..errors import UsageError
     from ..tile import RESAMPLINGS
     from ..tile import tile as run_tile
 
+    check_positive("--resolution", resolution)
     if resampling is not None and resampling not in RESAMPLINGS:
         raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
     if kind is not None and kind not in ("categorical", "continuous"):

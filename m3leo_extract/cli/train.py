@@ -41,6 +41,19 @@ def _print_event(ev: dict[str, Any]) -> None:
             typer.echo("test: no test chips in the store; predictions.png shows val chips")
 
 
+def _check_collections(cfg: Any) -> None:
+    """The store and every input/target collection exist: exit 2 before a run directory is made."""
+    from ..errors import NotInStoreError
+    from ..store import ChipStore
+
+    have = set(ChipStore.open(cfg.store).collections())
+    for name in [*cfg.inputs, cfg.target]:
+        if name not in have:
+            listed = ", ".join(sorted(have)) or "nothing yet"
+            raise NotInStoreError(f"collection {name!r} is not in {cfg.store} (it has {listed}); extract or tile it "
+                                  "first, or pick another --input/--target")
+
+
 @app.command()
 def train(
     store: Annotated[list[Path] | None, typer.Option("--store", help="Dataset directory (Zarr store + state); "
@@ -53,21 +66,21 @@ def train(
                                                  "chips, train and validate on the others.")] = None,
     target: Annotated[str | None, typer.Option(help="Target collection (default: esa_worldcover).")] = None,
     model: Annotated[str | None, typer.Option(help="Model (default: unet).")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Epochs (default: 6).")] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Batch size (default: 8).")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Epochs (default: 6).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Batch size (default: 8).")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate (AdamW, cosine) (default: 3e-3).")]
     = None,
     device: Annotated[str | None, typer.Option(help="auto | cpu | cuda (default: auto).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Run directory (default: ./m3leo-run).")] = None,
     resume: Annotated[Path | None, typer.Option("--resume", help="Continue the run in this directory.")]
     = None,
-    workers: Annotated[int | None, typer.Option(help="DataLoader workers (default: 0 on CPU, up to 8 on CUDA).")]
+    workers: Annotated[int | None, typer.Option(min=0, help="DataLoader workers (default: 0 on CPU, up to 8 on CUDA).")]
     = None,
     pin_memory: Annotated[bool | None, typer.Option("--pin-memory/--no-pin-memory",
                                                        help="Pin host memory (default: on with CUDA).")] = None,
-    prefetch_factor: Annotated[int | None, typer.Option("--prefetch-factor", help="Batches per worker ahead.")]
+    prefetch_factor: Annotated[int | None, typer.Option("--prefetch-factor", min=1, help="Batches per worker ahead.")]
     = None,
-    crop: Annotated[int | None, typer.Option(help="Training crop size in px, 0 = whole chips (default: 128).")]
+    crop: Annotated[int | None, typer.Option(min=0, help="Training crop size in px, 0 = whole chips (default: 128).")]
     = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: 0).")] = None,
     period: Annotated[str | None, typer.Option(help="Period to train on (default: each collection's latest).")]
@@ -102,6 +115,7 @@ def train(
         if (run_dir / "last.pt").exists() and not overwrite:
             raise UsageError(f"{run_dir} already holds a run; continue it with --resume {run_dir}, or pass "
                              "--overwrite (or another --out) to start over")
+    _check_collections(cfg)
     result = run_train(cfg, progress=None if as_json else _print_event)
     if as_json:
         d = {k: v for k, v in result.__dict__.items() if k != "history"}
@@ -116,7 +130,7 @@ def stats(
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")] = Path(
         "m3leo-data"),
     collection: Annotated[str | None, typer.Option(help="Collections, comma-separated (default: all).")] = None,
-    max_chips: Annotated[int | None, typer.Option("--max-chips", help="Sample whole shards up to this many "
+    max_chips: Annotated[int | None, typer.Option("--max-chips", min=1, help="Sample whole shards up to this many "
                                                      "train chips (default: every train chip).")] = None,
 ) -> None:
     """Recompute per-band normalisation stats (train split, nodata ignored), save them in the store, print JSON."""

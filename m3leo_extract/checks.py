@@ -1,9 +1,7 @@
 """Input checks the commands run before anything is written or requested (each raises a `UsageError`).
 
-`check_coverage` refuses periods that have not begun, then defers to the catalog's own `check_coverage`
-(each asset's real dates) when the catalog has one. Without it, `recipe_coverage` reads `coverage_start` /
-`coverage_end` (or `start` / `end`) from the recipe or its options, and falls back to the satellite era (no
-recipe here has imagery before Landsat 1).
+`check_coverage` refuses periods that have not begun, then defers to the catalog's `check_coverage` (each
+asset's real dates, `Recipe.covers`).
 """
 
 from __future__ import annotations
@@ -14,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CollectionError, PeriodError, UsageError
-
-SATELLITE_ERA_START = dt.date(1972, 7, 23)  # Landsat 1: the oldest imagery in Earth Engine's catalog
 
 
 def check_collection_list(text: str) -> None:
@@ -42,55 +38,15 @@ def check_catalog_paths(paths: Iterable[Path]) -> None:
             raise CollectionError(f"--catalog {p} does not exist; give a recipe TOML file or a folder of them")
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value)
-    try:
-        return dt.date.fromisoformat(text if len(text) > 4 else f"{text}-01-01")
-    except ValueError:
-        return None
-
-
-def recipe_coverage(recipe: Any) -> tuple[dt.date | None, dt.date | None]:
-    """(first, last) day a recipe has data for, when its catalog entry says (None: not recorded)."""
-    opts = getattr(recipe, "options", None) or {}
-    coverage = getattr(recipe, "coverage", None)
-    if isinstance(coverage, (tuple, list)) and len(coverage) == 2:
-        return _as_date(coverage[0]), _as_date(coverage[1])
-    start = (getattr(recipe, "coverage_start", None) or getattr(recipe, "start", None) or opts.get("coverage_start")
-             or opts.get("start"))
-    end = getattr(recipe, "coverage_end", None) or getattr(recipe, "end", None) or opts.get("coverage_end") or \
-        opts.get("end")
-    return _as_date(start), _as_date(end)
-
-
 def check_coverage(recipes: Sequence[Any], periods: Sequence[Any], today: dt.date | None = None) -> None:
-    """Refuse periods a recipe has no data for, before any request is sent."""
+    """Refuse periods that have not begun, then periods a recipe has no data for (its asset's catalogue dates)."""
+    from .catalog import check_coverage as catalog_check
+
     today = today or dt.date.today()
     for p in periods:
         if p.start > today:
             raise PeriodError(f"period {p.label} has not begun yet (today is {today}); give a past period")
-    from . import catalog
-
-    catalog_check = getattr(catalog, "check_coverage", None)  # the catalog's own, with each asset's real dates
-    if catalog_check is not None:
-        catalog_check(recipes, periods, today)
-        return
-    for r in recipes:
-        if not getattr(r, "remote", True):
-            continue
-        first, last = recipe_coverage(r)
-        first = first or SATELLITE_ERA_START
-        for p in periods:
-            if p.end <= first or (last is not None and p.start > last):
-                span = f"{first}..{last or 'today'}"
-                raise PeriodError(f"{r.name} has no data for period {p.label} (it covers {span}); give a period "
-                                  "inside that range (`m3leo catalog show " + r.name + "`)")
+    catalog_check(recipes, periods, today)
 
 
 def check_positive(name: str, value: float | None) -> None:

@@ -146,7 +146,8 @@ def test_impossible_periods_are_refused_before_any_request(emulator, tmp_path):
         extract(tmp_path / "s", LYON, [cat["s1"]], parse_periods("2013"), ee_url=emulator.url)
     assert len(emulator.request_log) == n0 and not (tmp_path / "s").exists()
     assert cat["s1"].covers(parse_periods("2014-SON")[0]) and not cat["s1"].covers(parse_periods("2014-JJA")[0])
-    assert cat["dem"].covers(parse_periods("2030")[0])  # one static image serves any period
+    assert cat["dem"].covers(parse_periods("2005")[0])  # one static image serves any period since imagery began
+    assert not cat["dem"].covers(parse_periods("1900")[0])  # ... but none before any satellite flew
     # A year partly covered is allowed (its uncovered seasons composite to nodata).
     extract(tmp_path / "ok", LYON, [cat["s1"]], parse_periods("2014"), ee_url=emulator.url)
 

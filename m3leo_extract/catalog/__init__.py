@@ -27,6 +27,7 @@ TEMPORAL = ("single", "yearly", "seasonal", "monthly")
 DTYPES = ("uint8", "uint16", "int16", "int32", "float32", "float64")
 BUILDERS = ("s1", "s2", "single_image_collection", "ghsl_epoch", "yearly_collection", "dem", "lonlat",
             "collection_composite")
+EARLIEST_IMAGERY = date(1972, 7, 23)  # Landsat 1: nothing in Earth Engine's catalogue is older
 REDUCERS = ("median", "mean", "min", "max", "mosaic", "first", "none")
 
 
@@ -97,14 +98,17 @@ class Recipe:
     def covers(self, period: Period, today: date | None = None) -> bool:
         """Whether the asset can have data in `period`: it overlaps the asset's coverage and has begun.
 
-        Single-image recipes (a DEM, a land-cover map) serve any period from their one image (or the version
-        nearest it), so only time series are judged. Without a recorded coverage, anything may hold data.
+        Single-image recipes (a DEM, a land-cover map) serve any period since the first satellite imagery from
+        their one image (or the version nearest it), so only time series are judged by their asset's dates.
+        Without a recorded coverage, anything since then may hold data.
         """
-        if self.temporal == "single" or not self.remote:
+        if not self.remote:
             return True
         today = today or date.today()
         if period.start > today:
             return False
+        if self.temporal == "single":  # served from the version nearest the period, but never before any imagery
+            return period.end > EARLIEST_IMAGERY
         if self.coverage_start is not None and period.end <= self.coverage_start:
             return False
         return self.coverage_end is None or period.start < self.coverage_end

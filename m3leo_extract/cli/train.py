@@ -44,14 +44,18 @@ def _print_event(ev: dict[str, Any]) -> None:
 def _check_collections(cfg: Any) -> None:
     """The store and every input/target collection exist: exit 2 before a run directory is made."""
     from ..errors import NotInStoreError
+    from ..inputs import parse_inputs
     from ..store import ChipStore
 
-    have = set(ChipStore.open(cfg.store).collections())
-    for name in [*cfg.inputs, cfg.target]:
-        if name not in have:
-            listed = ", ".join(sorted(have)) or "nothing yet"
-            raise NotInStoreError(f"collection {name!r} is not in {cfg.store} (it has {listed}); extract or tile it "
-                                  "first, or pick another --input/--target")
+    stores = cfg.store if isinstance(cfg.store, (list, tuple)) else [cfg.store]
+    names = [spec.collection for spec in parse_inputs(cfg.inputs)] + [cfg.target]
+    for store in stores:
+        have = set(ChipStore.open(store).collections())
+        for name in names:
+            if name not in have:
+                listed = ", ".join(sorted(have)) or "nothing yet"
+                raise NotInStoreError(f"collection {name!r} is not in {store} (it has {listed}); extract or tile it "
+                                      "first, or pick another --input/--target")
 
 
 @app.command()

@@ -263,20 +263,22 @@ def _cs_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:
     return [_cs_image(g) for g in s2_granules(box, start, end)]
 
 
-def _s2_find(index: str) -> Img | None:
+def _granule_find(index: str, global_image: Callable[[dt.date], Img],
+                  granule_image: Callable[[Granule], Img]) -> Img | None:
+    """The scene `system:index` names: a monthly global fallback image, or a generated granule (S2 and its CS+)."""
     if index.endswith("_GLOBAL"):
-        return _s2_global(dt.datetime.strptime(index[:8], "%Y%m%d").date())
+        return global_image(dt.datetime.strptime(index[:8], "%Y%m%d").date())
     with _granule_lock:
         g = _granules.get(index)
-    return _s2_image(g) if g is not None else None
+    return granule_image(g) if g is not None else None
+
+
+def _s2_find(index: str) -> Img | None:
+    return _granule_find(index, _s2_global, _s2_image)
 
 
 def _cs_find(index: str) -> Img | None:
-    if index.endswith("_GLOBAL"):
-        return _cs_global(dt.datetime.strptime(index[:8], "%Y%m%d").date())
-    with _granule_lock:
-        g = _granules.get(index)
-    return _cs_image(g) if g is not None else None
+    return _granule_find(index, _cs_global, _cs_image)
 
 
 # -- Sentinel-1 -----------------------------------------------------------------------------------------------

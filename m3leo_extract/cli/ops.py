@@ -71,16 +71,15 @@ def init(
     from ..checks import check_collection_list, check_coverage
     from ..config import CONFIG_FILE, DatasetConfig
     from ..refresh import due_periods
+    from ..splits import default_for_aoi, resolve
 
-    load_aoi(aoi)
+    area = load_aoi(aoi)
     check_collection_list(collections)
     recipes = parse_collections(collections)
     parsed = parse_periods(period) if period else []
     check_coverage(recipes, parsed)
     periods = [p.label for p in parsed]
-    from ..splits import default_for_aoi, resolve
-
-    scheme = str(resolve(split if split is not None else default_for_aoi(load_aoi(aoi).name)[0]))
+    scheme = str(resolve(split if split is not None else default_for_aoi(area.name)[0]))
     cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,
                         collections=[r.name for r in recipes], periods=periods, rolling=rolling,
                         rolling_start=rolling_start, ee_url=ee_url or "", project=project or "", split=scheme)

@@ -5,7 +5,6 @@ No Earth Engine here: the expression for a recipe is built by `m3leo_extract.ee.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -16,10 +15,12 @@ import numpy as np
 import tomllib
 
 from ..errors import CollectionError, PeriodError
+from ..nodata import is_nan
+from .entry import CatalogEntry
 from .period import Period, expand, parse_label, parse_periods
 
-__all__ = ["Band", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections", "parse_periods",
-           "parse_label", "check_coverage", "BUILTIN_CATALOG"]
+__all__ = ["Band", "CatalogEntry", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections",
+           "parse_periods", "parse_label", "check_coverage", "BUILTIN_CATALOG"]
 
 BUILTIN_CATALOG = Path(__file__).with_name("recipes.toml")
 KINDS = ("categorical", "continuous")
@@ -40,10 +41,10 @@ class Band:
     offset: float = 0.0
 
 
-@dataclass(frozen=True)
-class Recipe:
-    name: str
-    title: str
+@dataclass(frozen=True, kw_only=True)
+class Recipe(CatalogEntry):
+    """An Earth Engine collection recipe (name, title, temporal rule, M3LEO component, options: `CatalogEntry`)."""
+
     asset: str
     builder: str
     kind: str
@@ -51,13 +52,10 @@ class Recipe:
     nodata: float
     resolution: float
     native_resolution: float
-    temporal: str
     reducer: str
     version: int
     bands: tuple[Band, ...]
-    m3leo: str = ""
     remote: bool = True
-    options: Mapping[str, Any] = field(default_factory=dict)
     classes: Mapping[int, str] = field(default_factory=dict)
     assets_by_year: Mapping[int, str] = field(default_factory=dict)
     all_bands: tuple[str, ...] = ()
@@ -153,7 +151,7 @@ class Recipe:
         return {
             "name": self.name, "title": self.title, "asset": self.asset, "builder": self.builder,
             "kind": self.kind, "dtype": self.dtype,
-            "nodata": None if isinstance(self.nodata, float) and math.isnan(self.nodata) else self.nodata,
+            "nodata": None if is_nan(self.nodata) else self.nodata,
             "resolution_m": self.resolution, "native_resolution_m": self.native_resolution,
             "chip_px": self.chip_px, "temporal": self.temporal, "reducer": self.reducer, "version": self.version,
             "remote": self.remote, "m3leo": self.m3leo, "options": dict(self.options),
@@ -171,35 +169,73 @@ def _bad(src: str, name: str, fld: str, msg: str) -> CollectionError:
     return CollectionError(f"{src}: recipe [{name}] field '{fld}': {msg}")
 
 
+_KNOWN_FIELDS = frozenset({"title", "asset", "builder", "kind", "dtype", "nodata", "resolution", "native_resolution",
+                           "temporal", "reducer", "version", "bands", "m3leo", "remote", "options", "classes",
+                           "assets_by_year", "all_bands", "coverage"})
+_BAND_KEYS = ("name", "source", "units", "scale", "offset")
+
+
 def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe | None) -> Recipe:
     """Validate one TOML table into a Recipe. A table that names an existing recipe overrides its fields."""
-    known = {"title", "asset", "builder", "kind", "dtype", "nodata", "resolution", "native_resolution",
-             "temporal", "reducer", "version", "bands", "m3leo", "remote", "options", "classes",
-             "assets_by_year", "all_bands", "coverage"}
     for key in t:
-        if key not in known:
-            raise _bad(src, name, key, f"unknown field; allowed: {', '.join(sorted(known))}")
-    d: dict[str, Any] = base.describe() if base else {}
-    d.pop("source_file", None)
-    d.pop("chip_px", None)
-    if base:
-        d["resolution"] = d.pop("resolution_m")
-        d["native_resolution"] = d.pop("native_resolution_m")
-        d["nodata"] = base.nodata
-        d["bands"] = [{"name": b.name, "source": b.source, "units": b.units, "scale": b.scale,
-                       "offset": b.offset} for b in base.bands]
-        d["all_bands"] = list(base.all_bands)
-    d.update(t)
+        if key not in _KNOWN_FIELDS:
+            raise _bad(src, name, key, f"unknown field; allowed: {', '.join(sorted(_KNOWN_FIELDS))}")
+    d = {**_base_fields(base), **t}
     for req in ("asset", "kind", "dtype", "resolution", "bands"):
         if req not in d:
             raise _bad(src, name, req, "is required")
-    choices = {"kind": KINDS, "temporal": TEMPORAL, "dtype": DTYPES, "builder": BUILDERS, "reducer": REDUCERS}
+    _check_choices(d, src, name)
+    _check_resolutions(d, src, name)
+    bands = _bands(d["bands"], src, name)  # checked in this order: the first error met is the one reported
+    dt = np.dtype(d["dtype"])
+    nodata = _nodata(d.get("nodata", 0), dt, src, name)
+    version = d.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise _bad(src, name, "version", f"must be a positive integer, got {version!r}")
+    classes = _classes(d, src, name)
+    options = d.get("options", {}) or {}
+    if not isinstance(options, dict):
+        raise _bad(src, name, "options", "must be a table")
+    cov_start, cov_end = _coverage(d.get("coverage") or {}, src, name)
+    return Recipe(
+        name=name, title=str(d.get("title", name)), asset=str(d["asset"]), builder=d["builder"],
+        kind=d["kind"], dtype=str(dt), nodata=nodata,
+        resolution=d["resolution"], native_resolution=d["native_resolution"], temporal=d["temporal"],
+        reducer=d["reducer"], version=version, bands=bands, m3leo=str(d.get("m3leo", "")),
+        remote=bool(d.get("remote", d["builder"] != "lonlat")), options=options, classes=classes,
+        assets_by_year={int(k): str(v) for k, v in (d.get("assets_by_year") or {}).items()},
+        all_bands=tuple(d.get("all_bands", ())), source_file=src, coverage_start=cov_start, coverage_end=cov_end,
+    )
+
+
+def _base_fields(base: Recipe | None) -> dict[str, Any]:
+    """The TOML-shaped fields of the recipe a table overrides (nothing for a new recipe)."""
+    if base is None:
+        return {}
+    d = base.describe()
+    for key in ("source_file", "chip_px"):
+        d.pop(key, None)
+    d["resolution"] = d.pop("resolution_m")
+    d["native_resolution"] = d.pop("native_resolution_m")
+    d["nodata"] = base.nodata
+    d["bands"] = [{k: getattr(b, k) for k in _BAND_KEYS} for b in base.bands]
+    d["all_bands"] = list(base.all_bands)
+    return d
+
+
+def _check_choices(d: dict[str, Any], src: str, name: str) -> None:
+    """Fill the defaulted choices (temporal, builder, reducer) and check every choice field."""
     d.setdefault("temporal", "single")
     d.setdefault("builder", "collection_composite")
     d.setdefault("reducer", "median")
+    choices = {"kind": KINDS, "temporal": TEMPORAL, "dtype": DTYPES, "builder": BUILDERS, "reducer": REDUCERS}
     for fld, allowed in choices.items():
         if d[fld] not in allowed:
             raise _bad(src, name, fld, f"{d[fld]!r} is not allowed; use one of {', '.join(allowed)}")
+
+
+def _check_resolutions(d: dict[str, Any], src: str, name: str) -> None:
+    """Resolution and native resolution as positive floats (native defaults to the chip resolution)."""
     for fld in ("resolution", "native_resolution"):
         v = d.get(fld, d["resolution"])
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
@@ -208,7 +244,9 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
     if 4000 % d["resolution"] != 0:
         raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the 4000 m chip; "
                    "use e.g. 5, 10, 20, 40, 50, 100")
-    bands_raw = d["bands"]
+
+
+def _bands(bands_raw: Any, src: str, name: str) -> tuple[Band, ...]:
     if not isinstance(bands_raw, list) or not bands_raw:
         raise _bad(src, name, "bands", "must be a non-empty list of {name, source, units, scale, offset}")
     bands = []
@@ -217,29 +255,31 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
             b = {"name": b, "source": b}
         if not isinstance(b, dict) or "name" not in b:
             raise _bad(src, name, f"bands[{i}]", "must be a table with at least 'name' (and 'source')")
-        extra = set(b) - {"name", "source", "units", "scale", "offset"}
+        extra = set(b) - set(_BAND_KEYS)
         if extra:
             raise _bad(src, name, f"bands[{i}]", f"unknown keys {sorted(extra)}; allowed: name, source, units, "
                        "scale, offset")
         bands.append(Band(str(b["name"]), str(b.get("source", b["name"])), str(b.get("units", "")),
                           float(b.get("scale", 1.0)), float(b.get("offset", 0.0))))
-    nodata = d.get("nodata", 0)
+    return tuple(bands)
+
+
+def _nodata(nodata: Any, dt: np.dtype, src: str, name: str) -> float | int:
+    """The recipe's nodata in its dtype: an integer in range, or a float (TOML has no NaN literal: None)."""
     if nodata is None:
         nodata = float("nan")
     if not isinstance(nodata, (int, float)) or isinstance(nodata, bool):
         raise _bad(src, name, "nodata", f"must be a number (or nan for floats), got {nodata!r}")
-    dt = np.dtype(d["dtype"])
-    if dt.kind in "ui":
-        info = np.iinfo(dt)
-        if isinstance(nodata, float) and (math.isnan(nodata) or not nodata.is_integer()) \
-                or not info.min <= nodata <= info.max:
-            raise _bad(src, name, "nodata", f"{nodata!r} does not fit dtype {dt} ({info.min}..{info.max})")
-        nodata = int(nodata)
-    else:
-        nodata = float(nodata)
-    version = d.get("version", 1)
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise _bad(src, name, "version", f"must be a positive integer, got {version!r}")
+    if dt.kind not in "ui":
+        return float(nodata)
+    info = np.iinfo(dt)
+    if is_nan(nodata) or (isinstance(nodata, float) and not nodata.is_integer()) \
+            or not info.min <= nodata <= info.max:
+        raise _bad(src, name, "nodata", f"{nodata!r} does not fit dtype {dt} ({info.min}..{info.max})")
+    return int(nodata)
+
+
+def _classes(d: Mapping[str, Any], src: str, name: str) -> dict[int, str]:
     classes = d.get("classes", {}) or {}
     try:
         classes = {int(k): str(v) for k, v in classes.items()}
@@ -247,19 +287,7 @@ def _recipe_from_table(name: str, t: Mapping[str, Any], src: str, base: Recipe |
         raise _bad(src, name, "classes", "must map integer class codes to labels") from None
     if d["kind"] == "categorical" and not classes:
         raise _bad(src, name, "classes", "a categorical recipe needs its class codes and labels")
-    options = d.get("options", {}) or {}
-    if not isinstance(options, dict):
-        raise _bad(src, name, "options", "must be a table")
-    cov_start, cov_end = _coverage(d.get("coverage") or {}, src, name)
-    return Recipe(
-        name=name, title=str(d.get("title", name)), asset=str(d["asset"]), builder=d["builder"],
-        kind=d["kind"], dtype=str(dt), nodata=nodata, resolution=d["resolution"],
-        native_resolution=d["native_resolution"], temporal=d["temporal"], reducer=d["reducer"],
-        version=version, bands=tuple(bands), m3leo=str(d.get("m3leo", "")),
-        remote=bool(d.get("remote", d["builder"] != "lonlat")), options=options, classes=classes,
-        assets_by_year={int(k): str(v) for k, v in (d.get("assets_by_year") or {}).items()},
-        all_bands=tuple(d.get("all_bands", ())), source_file=src, coverage_start=cov_start, coverage_end=cov_end,
-    )
+    return classes
 
 
 def _coverage(t: Any, src: str, name: str) -> tuple[date | None, date | None]:

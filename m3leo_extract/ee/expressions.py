@@ -7,7 +7,6 @@ NPY output carries no mask, so nodata has to be burnt in server-side).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ import ee
 
 from ..catalog import Period, Recipe
 from ..errors import CollectionError
+from ..nodata import is_nan
 
 # JSON has no NaN, so float recipes burn this sentinel in server-side and the client turns it back into NaN.
 FLOAT_SENTINEL = -9999.0
@@ -26,7 +26,7 @@ _CAST = {"uint8": "toUint8", "uint16": "toUint16", "int16": "toInt16", "int32": 
 def server_nodata(recipe: Recipe) -> float:
     """The value masked pixels carry on the wire for this recipe."""
     nd = recipe.nodata
-    return FLOAT_SENTINEL if isinstance(nd, float) and math.isnan(nd) else nd
+    return FLOAT_SENTINEL if is_nan(nd) else nd
 
 
 def _finish(recipe: Recipe, img: ee.Image) -> ee.Image:

@@ -125,19 +125,33 @@ def _pairs(a: Img, b: Img) -> list[tuple[Band, Band, str]]:
                   f"Got {len(a.bands)} and {len(b.bands)}.")
 
 
+Combine = Callable[[Arr, Arr, Arr, Arr], tuple[Arr, Arr]]  # (values a, mask a, values b, mask b) -> (v, m)
+
+
+def pairwise(a: Img, b: Img, combine: Combine, dtype: Callable[[Band, Band], str],
+             keep_names: bool = False) -> list[Band]:
+    """Bands combining a's and b's band by band (`_pairs`: equal counts, or one band against each)."""
+    out = []
+    for x, y, name in _pairs(a, b):
+        def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
+            (va, ma), (vb, mb) = x.eval(lon, lat), y.eval(lon, lat)
+            return combine(va, ma, vb, mb)
+        out.append(Band(x.name if keep_names else name, fn, dtype(x, y)))
+    return out
+
+
 def binary(op: Callable[[Arr, Arr], Arr], out_dtype: str | None = None) -> Callable[..., Img]:
+    def combine(va: Arr, ma: Arr, vb: Arr, mb: Arr) -> tuple[Arr, Arr]:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            v = op(va, vb)
+        return v, ma & mb & np.isfinite(v)
+
+    def dtype(x: Band, y: Band) -> str:
+        return out_dtype or ("float64" if "float" in x.dtype + y.dtype else x.dtype)
+
     def f(image1: Any, image2: Any) -> Img:
         a, b = as_image(image1), as_image(image2)
-        bands = []
-        for x, y, name in _pairs(a, b):
-            def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
-                (va, ma), (vb, mb) = x.eval(lon, lat), y.eval(lon, lat)
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    v = op(va, vb)
-                return v, ma & mb & np.isfinite(v)
-            dtype = out_dtype or ("float64" if "float" in x.dtype + y.dtype else x.dtype)
-            bands.append(Band(name, fn, dtype))
-        return Img(bands, computed_props(a.props))
+        return Img(pairwise(a, b, combine, dtype), computed_props(a.props))
     return f
 
 
@@ -166,15 +180,13 @@ def cast(dtype: str) -> Callable[..., Img]:
     return f
 
 
+def _masked_by(v: Arr, m: Arr, mv: Arr, mm: Arr) -> tuple[Arr, Arr]:
+    return v, m & mm & (mv != 0)
+
+
 def update_mask(image: Any, mask: Any) -> Img:
     img, msk = as_image(image), as_image(mask)
-    out = []
-    for x, y, _ in _pairs(img, msk):
-        def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
-            (v, m), (mv, mm) = x.eval(lon, lat), y.eval(lon, lat)
-            return v, m & mm & (mv != 0)
-        out.append(Band(x.name, fn, x.dtype))
-    return Img(out, dict(img.props))
+    return Img(pairwise(img, msk, _masked_by, lambda x, y: x.dtype, keep_names=True), dict(img.props))
 
 
 def unmask(input: Any, value: Any = 0, sameFootprint: bool = True) -> Img:  # noqa: A002 - EE's argument name

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .graph import EEError
+from .errors import EEError
 
 REQUEST_BYTE_LIMIT = 48 * 1024 * 1024
 MAX_GRID_DIM = 32768

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from .errors import EEError
-from .evaluate import Trace
 from .graph import Img
 from .images import visualize
 from .metadata import band_grid
@@ -74,7 +73,7 @@ def vis_options(img: Img, options: dict[str, Any] | None) -> Img:
     return visualize(img, **kw)
 
 
-def encode(img: Img, grid: dict[str, Any], fmt: str, byte_limit: int, trace: Trace,
+def encode(img: Img, grid: dict[str, Any], fmt: str, byte_limit: int,
            band_ids: list[str] | None = None, vis: dict[str, Any] | None = None, prefix: str = "download",
            ) -> tuple[bytes, str, dict[str, Any]]:
     """(body, content type, log fields) of a rendered image."""
@@ -83,7 +82,7 @@ def encode(img: Img, grid: dict[str, Any], fmt: str, byte_limit: int, trace: Tra
         band_ids = None
     if fmt in IMAGE_FORMATS or vis:
         img = vis_options(img, vis)
-    arr, names, crs, tr = render(img, grid, byte_limit, trace, band_ids)
+    arr, names, crs, tr = render(img, grid, byte_limit, band_ids)
     log = {"crs": crs, "bands": names, "width": arr.shape[1], "height": arr.shape[0], "format": fmt}
     if fmt in NPY_FORMATS:
         return to_npy(arr), CTYPE[fmt], log

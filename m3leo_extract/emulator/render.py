@@ -27,17 +27,15 @@ _CAST = {"uint8": (0, 255), "uint16": (0, 65535), "int8": (-128, 127), "int16": 
          "uint32": (0, 2**32 - 1), "int32": (-2**31, 2**31 - 1)}
 
 
-def render(expression: dict[str, Any] | Img, grid: dict[str, Any], byte_limit: int, trace: Any,
-           band_ids: list[str] | None = None) -> tuple[np.ndarray, list[str], str, tuple[float, ...]]:
-    """Evaluate `expression` on `grid`: a structured (h, w) array with one field per band.
+def render(img: Img, grid: dict[str, Any], byte_limit: int, band_ids: list[str] | None = None,
+           ) -> tuple[np.ndarray, list[str], str, tuple[float, ...]]:
+    """Rasterise an evaluated image on `grid`: a structured (h, w) array with one field per band.
 
-    Masked pixels come out as 0 (computePixels' NPY carries no mask; recipes burn nodata in with unmask).
+    The caller evaluates the expression first (`evaluate.Evaluator`): this module stays below the evaluator,
+    so the algorithm families (regions) can sample grids without an import cycle. Masked pixels come out
+    as 0 (computePixels' NPY carries no mask; recipes burn nodata in with unmask).
     """
-    if not isinstance(expression, Img):
-        from .evaluate import Evaluator
-
-        expression = as_image(Evaluator(trace).run(expression))
-    img: Img = expression
+    img = as_image(img)
     if band_ids:
         img = Img([img.band(b) for b in band_ids], img.props)
     dims = grid.get("dimensions", {})

@@ -54,7 +54,7 @@ def compute_pixels(state: Any, g: dict[str, str], body: dict[str, Any], query: A
     # Earth Engine's size rule (mask bytes included), work budget and work-driven latency (limits.py).
     time.sleep(limits.admit_pixels(img, grid, body.get("bandIds"), state.knobs.byte_limit, state.knobs.load,
                                    meter, state.rng, state.lock))
-    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, trace, body.get("bandIds"),
+    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, body.get("bandIds"),
                               body.get("visualizationOptions"))
     return Reply(body=data, ctype=ctype, log={"assets": trace.assets, "dates": trace.dates, **log})
 
@@ -70,7 +70,7 @@ def asset_get_pixels(state: Any, g: dict[str, str], body: dict[str, Any], query:
         img = clip(img, body["region"])
     fmt = file_format(body)
     grid = default_grid(img, body.get("grid"))
-    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, trace, body.get("bandIds"),
+    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, body.get("bandIds"),
                               body.get("visualizationOptions"))
     return Reply(body=data, ctype=ctype, log={"assets": trace.assets, **log})
 
@@ -98,7 +98,7 @@ def thumbnails_get_pixels(state: Any, g: dict[str, str], body: dict[str, Any], q
     if fmt == "AUTO_JPEG_PNG":
         fmt = "PNG"
     grid = default_grid(img, req.get("grid"))
-    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, trace, req.get("bandIds"),
+    data, ctype, log = encode(img, grid, fmt, state.knobs.byte_limit, req.get("bandIds"),
                               req.get("visualizationOptions"), req.get("filenamePrefix") or "download")
     return Reply(body=data, ctype=ctype, log={"assets": trace.assets, "dates": trace.dates, **log})
 
@@ -178,10 +178,4 @@ def operations_wait(state: Any, g: dict[str, str], body: dict[str, Any], query: 
     timeout = float(m.group(1)) if m else 10.0
     op = state.tasks.wait(g["name"], min(timeout, 60.0))
     return Reply(body=state.tasks.to_json(op))
-
-
-def discovery(state: Any, g: dict[str, str], body: Any, query: Any) -> Reply:
-    from .routes import discovery_document
-
-    return Reply(body=discovery_document(state.base_url))
 

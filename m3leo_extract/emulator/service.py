@@ -94,7 +94,7 @@ def write_export(op: Operation, root: Path) -> list[str]:
     img = as_image(Evaluator(Trace()).run(body["expression"]))
     grid = body.get("grid") or img.props.get("_grid") or {}
     # Exports are not bound by computePixels' request size (Earth Engine tiles them); only by memory.
-    arr, names, crs, tr = render(img, grid, DEFAULT_BYTE_LIMIT * 1024, Trace())
+    arr, names, crs, tr = render(img, grid, DEFAULT_BYTE_LIMIT * 1024)
     path = confined(root, bucket, f"{prefix}.tif")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_geotiff(path, arr, names, crs, tr)
@@ -108,118 +108,133 @@ def _write_asset(op: Operation) -> list[str]:
     dest = op.body["assetExportOptions"]["earthEngineDestination"]
     img = as_image(Evaluator(Trace()).run(op.body["expression"]))
     arr, names, crs, tr = render(img, op.body.get("grid") or img.props.get("_grid") or {},
-                                 DEFAULT_BYTE_LIMIT * 1024, Trace())
+                                 DEFAULT_BYTE_LIMIT * 1024)
     store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")))
     return [f"https://code.earthengine.google.com/?asset={dest['name']}"]
 
 
 # -- HTTP -------------------------------------------------------------------------------------------------------
-def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds ~40 ms to every
-        # response. Earth Engine's latency is a knob, not an accident of the socket options.
-        disable_nagle_algorithm = True
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP request: route it, wrap compute methods in the knobs, log it, answer in Google's shapes.
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: tests read the log
-            return
+    `make_handler(state)` binds a subclass to one emulator's shared state.
+    """
 
-        def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("X-Synthetic-Data", "true")
-            self.end_headers()
-            self.wfile.write(body)
+    state: EmulatorState
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds ~40 ms to every
+    # response. Earth Engine's latency is a knob, not an accident of the socket options.
+    disable_nagle_algorithm = True
 
-        def _json(self, code: int, obj: Any) -> None:
-            self._send(code, json.dumps(obj).encode())
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: tests read the log
+        return
 
-        def _read_body(self) -> dict[str, Any]:
-            # Always consume the body: on a keep-alive connection unread bytes would be taken for the next
-            # request line.
-            n = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(n) if n else b""
-            try:
-                parsed = json.loads(raw) if raw else {}
-            except json.JSONDecodeError:
-                raise EEError("Invalid JSON payload received.") from None
-            return parsed if isinstance(parsed, dict) else {}
+    def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Synthetic-Data", "true")
+        self.end_headers()
+        self.wfile.write(body)
 
-        def do_GET(self) -> None:
-            self._route("GET")
+    def _json(self, code: int, obj: Any) -> None:
+        self._send(code, json.dumps(obj).encode())
 
-        def do_POST(self) -> None:
-            self._route("POST")
+    def _read_body(self) -> dict[str, Any]:
+        # Always consume the body: on a keep-alive connection unread bytes would be taken for the next
+        # request line.
+        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(n) if n else b""
+        try:
+            parsed = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            raise EEError("Invalid JSON payload received.") from None
+        return parsed if isinstance(parsed, dict) else {}
 
-        def do_DELETE(self) -> None:
-            self._route("DELETE")
+    def do_GET(self) -> None:
+        self._route("GET")
 
-        def _route(self, verb: str) -> None:
-            url = urlparse(self.path)
-            rec: dict[str, Any] = {"time": time.time()}
-            try:
-                body = self._read_body()
-                if url.path.startswith(("/$discovery/rest", "/discovery")):
-                    return self._json(200, routes.discovery_document(state.base_url))
-                hit = routes.match(verb, url.path)
-                if hit is None:
-                    raise EEError(f"Method not found: {verb} {url.path}", code=404)
-                route, groups = hit
-                rec["method"] = _LOG_NAME.get(route.method, route.method.removeprefix("projects."))
-                query = parse_qs(url.query)
-                reply = (self._compute(route, groups, body, query, rec) if route.compute
-                         else route.handler(state, groups, body, query))
-                if reply is None:  # a dropped connection
-                    return state.log(rec)
-                rec.update(status=reply.code, seconds=time.time() - rec["time"], **reply.log)  # server-side time
-                state.log(rec)  # before the answer: a client reading the log after its reply sees its request
-                self._reply(reply)
-            except EEError as exc:
-                self._fail(rec, exc)
-            except Exception as exc:  # a bug in the emulator: say so rather than drop the connection
-                self._fail(rec, EEError(f"m3leo emulator internal error: {type(exc).__name__}: {exc}", 500))
+    def do_POST(self) -> None:
+        self._route("POST")
 
-        def _fail(self, rec: dict[str, Any], exc: EEError) -> None:
-            rec.update(status=exc.code, error=str(exc), seconds=time.time() - rec["time"])
-            if "method" in rec:
-                state.log(rec)
-            self._json(exc.code, exc.body())
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
 
-        def _reply(self, reply: Any) -> None:
-            if isinstance(reply.body, (bytes, bytearray)):
-                return self._send(reply.code, bytes(reply.body), reply.ctype)
-            return self._json(reply.code, reply.body)
+    def _route(self, verb: str) -> None:
+        state = self.state
+        url = urlparse(self.path)
+        rec: dict[str, Any] = {"time": time.time()}
+        try:
+            body = self._read_body()
+            if url.path.startswith(("/$discovery/rest", "/discovery")):
+                return self._json(200, routes.discovery_document(state.base_url))
+            hit = routes.match(verb, url.path)
+            if hit is None:
+                raise EEError(f"Method not found: {verb} {url.path}", code=404)
+            route, groups = hit
+            rec["method"] = _LOG_NAME.get(route.method, route.method.removeprefix("projects."))
+            query = parse_qs(url.query)
+            reply = (self._compute(route, groups, body, query, rec) if route.compute
+                     else route.handler(state, groups, body, query))
+            if reply is None:  # a dropped connection
+                return state.log(rec)
+            rec.update(status=reply.code, seconds=time.time() - rec["time"], **reply.log)  # server-side time
+            state.log(rec)  # before the answer: a client reading the log after its reply sees its request
+            self._reply(reply)
+        except EEError as exc:
+            self._fail(rec, exc)
+        except Exception as exc:  # a bug in the emulator: say so rather than drop the connection
+            self._fail(rec, EEError(f"m3leo emulator internal error: {type(exc).__name__}: {exc}", 500))
 
-        def _compute(self, route: routes.Route, groups: dict[str, str], body: dict[str, Any],
-                     query: dict[str, list[str]], rec: dict[str, Any]) -> Any:
-            """Latency, the concurrency cap and injected faults around a compute method."""
-            k = state.knobs
+    def _fail(self, rec: dict[str, Any], exc: EEError) -> None:
+        rec.update(status=exc.code, error=str(exc), seconds=time.time() - rec["time"])
+        if "method" in rec:
+            self.state.log(rec)
+        self._json(exc.code, exc.body())
+
+    def _reply(self, reply: Any) -> None:
+        if isinstance(reply.body, (bytes, bytearray)):
+            return self._send(reply.code, bytes(reply.body), reply.ctype)
+        return self._json(reply.code, reply.body)
+
+    def _admit(self) -> tuple[bool, Any, float]:
+        """Take a concurrency slot (False: over the cap) and roll this request's fault and uniform latency."""
+        state, k = self.state, self.state.knobs
+        with state.lock:
+            over = k.max_concurrent is not None and state.in_flight >= k.max_concurrent
+            if not over:
+                state.in_flight += 1
+            roll = state.rng.random()
+            fault = state.rng.choice((429, 500, 503, "drop")) if roll < k.error_rate else None
+            lat = state.rng.uniform(*k.latency_ms) / 1000.0 if k.latency_ms[1] > 0 else 0.0
+        return not over, fault, lat
+
+    def _compute(self, route: routes.Route, groups: dict[str, str], body: dict[str, Any],
+                 query: dict[str, list[str]], rec: dict[str, Any]) -> Any:
+        """Latency, the concurrency cap and injected faults around a compute method."""
+        state = self.state
+        admitted, fault, lat = self._admit()
+        if not admitted:
+            raise EEError(limits.CONCURRENCY_TEXT, code=429)
+        try:
+            if lat:
+                time.sleep(lat)
+            if fault == "drop":
+                rec["status"] = "dropped"
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return None
+            if fault is not None:
+                raise EEError(_FAULT_TEXT[int(fault)], code=int(fault))
+            return route.handler(state, groups, body, query)
+        finally:
             with state.lock:
-                over = k.max_concurrent is not None and state.in_flight >= k.max_concurrent
-                if not over:
-                    state.in_flight += 1
-                roll = state.rng.random()
-                fault = state.rng.choice((429, 500, 503, "drop")) if roll < k.error_rate else None
-                lat = state.rng.uniform(*k.latency_ms) / 1000.0 if k.latency_ms[1] > 0 else 0.0
-            if over:
-                raise EEError(limits.CONCURRENCY_TEXT, code=429)
-            try:
-                if lat:
-                    time.sleep(lat)
-                if fault == "drop":
-                    rec["status"] = "dropped"
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
-                if fault is not None:
-                    raise EEError(_FAULT_TEXT[int(fault)], code=int(fault))
-                return route.handler(state, groups, body, query)
-            finally:
-                with state.lock:
-                    state.in_flight -= 1
+                state.in_flight -= 1
 
-    return Handler
+
+def make_handler(state: EmulatorState) -> type[BaseHTTPRequestHandler]:
+    """The handler class serving one emulator's `state` (each server gets its own subclass)."""
+    return type("EmulatorHandler", (Handler,), {"state": state})
 
 
 class EmulatorServer(ThreadingHTTPServer):

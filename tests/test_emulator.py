@@ -318,3 +318,57 @@ def test_every_shipped_recipe_extracts_into_the_store_with_its_dtype_bands_range
             assert vals.size and lo <= vals.min() and vals.max() <= hi, name
     assert store.attrs("esa_worldcover")["asset"].startswith("ESA/WorldCover")
     assert set(store.attrs("esa_worldcover")["classes"]) >= {"10", "50", "80"}
+
+
+def _import_graph(package: Path, prefix: str) -> dict[str, set[str]]:
+    """Module -> modules of the same package it imports, counting imports inside functions too."""
+    import ast
+
+    mods = {}
+    for p in package.rglob("*.py"):
+        parts = list(p.relative_to(package.parent.parent).with_suffix("").parts)
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        here = m.split(".") if p.name == "__init__.py" else m.split(".")[:-1]
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(here[:len(here) - node.level + 1] + [node.module or ""]).strip(".") if node.level \
+                    else node.module or ""
+                names = [f"{base}.{a.name}" if f"{base}.{a.name}" in mods else base for a in node.names]
+            else:
+                continue
+            for name in names:
+                while name and name not in mods:
+                    name = name.rpartition(".")[0]
+                if name and name != m and name.startswith(prefix):
+                    graph[m].add(name)
+    return graph
+
+
+@pytest.mark.parametrize("package", ["emulator", "catalog"])
+def test_no_import_cycles(package: str) -> None:
+    """No module of the emulator (or the catalogue) imports, even lazily, one that imports it back."""
+    import m3leo_extract
+
+    root = Path(m3leo_extract.__file__).parent / package
+    graph = _import_graph(root, f"m3leo_extract.{package}")
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    cycles = []
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                cycles.append(path[path.index(n):] + [n])
+            elif n not in state:
+                visit(n, path + [n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert sum(map(len, graph.values())) >= 2  # the graph was read
+    assert cycles == []

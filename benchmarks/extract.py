@@ -12,6 +12,8 @@
        each UTM zone's grid (the chips' grid), `to_zarr` with one chunk per chip, Xee's own request sizes;
    (c) one computePixels per chip on 8 threads, each chip saved to its own file (--quick: 324 chips).
    `utilization` = the emulator's summed server-side request time / (40 x our fetch wall time).
+   `cpu`: this client's and the emulator's CPU per request, and the cores it takes to hold 40 in flight at
+   the measured latency (`cpu_budget`): where the utilization goes on a small machine.
 2. CPU-bound (issue 4's figure, kept): WorldCover at 40 m, uniform 200-600 ms latency, ours vs (c), plus
    the `m3leo plan` checks.
 The last line printed is one JSON object (both parts).

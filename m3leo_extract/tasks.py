@@ -32,6 +32,8 @@ class Task:
     name: ClassVar[str]
     score_key: ClassVar[str]  # the val metric the best checkpoint maximises
     metric_keys: ClassVar[tuple[str, ...]]  # the headline metrics (each also as baseline_<key>)
+    best_format: ClassVar[str]  # the summary's val part, formatted with the best epoch's metrics and `epoch`
+    test_format: ClassVar[str]  # its test part, with the test metrics
     out_channels: int
 
     def loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -57,7 +59,9 @@ class Task:
 
     @classmethod
     def summary(cls, best: dict[str, Any], test: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """The run's line: the best epoch's val metrics against the baseline, then the test metrics."""
+        return cls.best_format.format(**best) + (f"; test {cls.test_format.format(**test)}" if test
+                                                 else "; no test chips")
 
     def draw(self, label_ax: Any, pred_ax: Any, y: torch.Tensor, pred: torch.Tensor) -> None:
         raise NotImplementedError
@@ -67,6 +71,9 @@ class SegmentationTask(Task):
     name = "segmentation"
     score_key = "miou"
     metric_keys = ("miou", "acc")
+    best_format = ("best val mIoU {miou:.3f} (epoch {epoch}) vs majority baseline {baseline_miou:.3f}, val acc "
+                   "{acc:.3f} (baseline {baseline_acc:.3f})")
+    test_format = "mIoU {miou:.3f} acc {acc:.3f} (baseline {baseline_miou:.3f})"
 
     def __init__(self, ds: ChipDataset, device: torch.device, class_weights: bool = True) -> None:
         k = ds.num_classes
@@ -104,14 +111,6 @@ class SegmentationTask(Task):
     def describe(self) -> dict[str, Any]:
         return {"majority_class": self.classes[self.majority]}
 
-    @classmethod
-    def summary(cls, best: dict[str, Any], test: dict[str, Any]) -> str:
-        t = test
-        tail = (f"; test mIoU {t['miou']:.3f} acc {t['acc']:.3f} (baseline {t['baseline_miou']:.3f})" if t
-                else "; no test chips")
-        return (f"best val mIoU {best['miou']:.3f} (epoch {best['epoch']}) vs majority baseline "
-                f"{best['baseline_miou']:.3f}, val acc {best['acc']:.3f} (baseline {best['baseline_acc']:.3f}){tail}")
-
     def draw(self, label_ax: Any, pred_ax: Any, y: torch.Tensor, pred: torch.Tensor) -> None:
         # matplotlib is imported only when a preview is drawn (heavy, and the loop itself never needs it)
         from matplotlib import colormaps
@@ -130,6 +129,9 @@ class RegressionTask(Task):
     name = "regression"
     score_key = "r2"
     metric_keys = ("rmse", "r2")
+    best_format = ("best val R2 {r2:.3f} RMSE {rmse:.4g} (epoch {epoch}) vs mean baseline R2 {baseline_r2:.3f} "
+                   "RMSE {baseline_rmse:.4g}")
+    test_format = "RMSE {rmse:.4g} R2 {r2:.3f} (baseline {baseline_r2:.3f})"
 
     def __init__(self, ds: ChipDataset, device: torch.device, class_weights: bool = True) -> None:
         bands = ds.modalities[ds.target].bands  # type: ignore[index]
@@ -154,14 +156,6 @@ class RegressionTask(Task):
 
     def prediction(self, out: torch.Tensor) -> torch.Tensor:
         return out.double().cpu() * self.t_std.view(-1, 1, 1) + self.t_mean.view(-1, 1, 1)
-
-    @classmethod
-    def summary(cls, best: dict[str, Any], test: dict[str, Any]) -> str:
-        t = test
-        tail = (f"; test RMSE {t['rmse']:.4g} R2 {t['r2']:.3f} (baseline {t['baseline_r2']:.3f})" if t
-                else "; no test chips")
-        return (f"best val R2 {best['r2']:.3f} RMSE {best['rmse']:.4g} (epoch {best['epoch']}) vs mean baseline "
-                f"R2 {best['baseline_r2']:.3f} RMSE {best['baseline_rmse']:.4g}{tail}")
 
     def draw(self, label_ax: Any, pred_ax: Any, y: torch.Tensor, pred: torch.Tensor) -> None:
         y0 = y[0].numpy()

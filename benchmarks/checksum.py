@@ -52,10 +52,10 @@ def build(root: Path, n: int, checksum: bool) -> None:
 
 
 def time_reads(root: Path, n: int) -> float:
-    from m3leo_extract.dataset import ChunkReader, Modality
+    from m3leo_extract.shards import ChunkReader, CollectionSpec, Modality
 
-    m = Modality("s1", ("VV", "VH", "VV_p10", "VH_p10"), "float32", float("nan"), "continuous", 400, 10.0, "2020", 0,
-                 16)
+    spec = CollectionSpec("s1", ("VV", "VH", "VV_p10", "VH_p10"), "float32", float("nan"), 10.0, 400)
+    m = Modality(spec, "2020", 0, 16)
     reader = ChunkReader(str(root), m)
     reader.read(0)
     t0 = time.perf_counter()

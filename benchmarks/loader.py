@@ -178,7 +178,7 @@ class _Npy:
     chip_ids: list[str]
     stacks: dict[str, Any]
 
-    def read_raw(self, name: str, i: int, k: int = 0) -> np.ndarray:
+    def read_raw(self, name: str, i: int, k: int = 0, *, reuse: bool = False) -> np.ndarray:
         period = self.stacks[name][k].period
         suffix = name if period == "2020" else f"{name}@{period}"
         return np.load(self.npy / f"{self.chip_ids[i]}_{suffix}.npy", mmap_mode="r")

@@ -29,9 +29,13 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from .errors import UsageError
-from .grid import Chip
+from .grid import Chip, chips_for_geometry
+from .render import class_colours
 from .store import STORE_NAME, ChipStore, CollectionSpec
 from .vrt import write_vrt
+
+# rasterio (GDAL) and pandas are imported inside the functions that write or read tables: heavy imports that
+# `import m3leo_extract.cogs` (the CLI's export command) need not pay before it runs.
 
 FORMATS = ("cog",)
 COG_OPTIONS = {"COMPRESS": "DEFLATE", "PREDICTOR": "YES", "BLOCKSIZE": "256", "BIGTIFF": "IF_SAFER"}
@@ -101,8 +105,6 @@ def select_chips(st: ChipStore, collection: str, chip_ids: Sequence[str] | None 
     """The collection's chips to export: all, those of `chip_ids`, or those covering `aoi` (lon/lat geometry)."""
     have = st.chip_ids(collection)
     if aoi is not None:
-        from .grid import chips_for_geometry
-
         wanted = {c.chip_id for c in chips_for_geometry(aoi)}
         return [c for c in have if c in wanted]
     if chip_ids is None:
@@ -141,8 +143,6 @@ def _decorate(dst: Any, spec: CollectionSpec, period: str, extra: dict[str, str]
     if classes:
         dst.update_tags(1, CLASSES=json.dumps({str(k): v for k, v in sorted(classes.items())}))
         if np.dtype(spec.dtype) in (np.dtype("uint8"), np.dtype("uint16")) and len(spec.bands) == 1:
-            from .render import class_colours
-
             colours = class_colours(spec.attrs)
             dst.write_colormap(1, {c: _rgba(colours[c]) for c in colours})
 

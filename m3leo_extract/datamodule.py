@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader
 
 from .dataset import collate
 from .inputs import InputSpec
+from .multistore import split_datasets
 
 
 class ChipDataModule(L.LightningDataModule):
@@ -42,8 +43,6 @@ class ChipDataModule(L.LightningDataModule):
         self.test_ds: Any = None
 
     def setup(self, stage: str | None = None) -> None:
-        from .multistore import split_datasets
-
         if self.train_ds is None:
             self.train_ds, self.val_ds, self.test_ds = split_datasets(
                 self.store, self.inputs, self.target, period=self.period, holdout=self.holdout)

@@ -24,10 +24,8 @@ so the dataset pickles cheaply into DataLoader workers.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,150 +33,17 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .errors import StoreError, UsageError
+from .errors import UsageError
 from .grid import Chip
-from .inputs import InputSpec, parse_inputs
-from .shards import EMPTY, ShardDamage, ShardLayout, corrupt_error, decode_chunk, read_index, shard_file
-from .store import STORE_NAME, ChipStore
+from .inputs import InputSpec, derived_stats, parse_inputs, pick_period
+from .nodata import nodata_mask
+from .shards import ChunkReader, Modality
+from .stats import band_mean_std, ensure_stats
+from .store import ChipStore
+
+__all__ = ["IGNORE_INDEX", "ChipDataset", "ChunkReader", "Modality", "collate", "pick_period"]
 
 IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss's default ignore_index
-
-
-@dataclass(frozen=True)
-class Modality:
-    """One collection as the dataset reads it: which period (time index) and how to decode it."""
-
-    name: str
-    bands: tuple[str, ...]
-    dtype: str
-    nodata: float | int
-    kind: str
-    chip_px: int
-    resolution: float
-    period: str
-    time_index: int
-    shard_chips: int
-
-    @property
-    def nan_nodata(self) -> bool:
-        return isinstance(self.nodata, float) and math.isnan(self.nodata)
-
-
-def _period_key(label: str) -> tuple[Any, ...]:
-    from .catalog.period import parse_label
-
-    try:
-        p = parse_label(label)
-        return (p.end, p.start, label)
-    except Exception:  # a label we cannot parse sorts by text, after the parsable ones
-        return (label,)
-
-
-def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
-    """The stored period of `name` to read for `wanted`.
-
-    None: the latest. A stored label: itself. Otherwise the latest stored period inside `wanted` (a year asked
-    of seasonal S1 gives its last season), else the shortest stored period covering it (a season asked of a
-    yearly collection gives that year).
-    """
-    from .catalog.period import parse_label
-
-    if not labels:
-        raise StoreError(f"collection {name!r} has no period written yet; run extract or tile first")
-    if wanted is None:
-        return max(labels, key=_period_key)
-    if wanted in labels:
-        return wanted
-    w = parse_label(wanted)
-    parsed = {}
-    for lab in labels:
-        try:
-            parsed[lab] = parse_label(lab)
-        except Exception:
-            continue
-    inside = [lab for lab, p in parsed.items() if p.start >= w.start and p.end <= w.end]
-    if inside:
-        return max(inside, key=_period_key)
-    cover = [lab for lab, p in parsed.items() if p.start <= w.start and p.end >= w.end]
-    if cover:
-        return min(cover, key=lambda lab: parsed[lab].end - parsed[lab].start)
-    raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
-
-
-class ChunkReader:
-    """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array.
-
-    Damaged data (a chunk whose crc32c does not match, a truncated shard, a chunk that does not decode) raises
-    `CorruptChunkError`: one line naming the shard file and chip, and what to run.
-    """
-
-    def __init__(self, root: str, m: Modality) -> None:
-        self.root = root
-        self.m = m
-        self.shape = (len(m.bands), m.chip_px, m.chip_px)
-        self._layout: ShardLayout | None = None
-        self._fast: bool | None = None
-        self._array: Any = None
-        self._decoder: Any = None  # the numcodecs codec after "bytes"; None = uncompressed
-
-    def _array_dir(self) -> str:
-        return os.path.join(self.root, STORE_NAME, self.m.name, "data")
-
-    # The direct path knows the exact layout store.py writes (shards.py); anything else goes through zarr.
-    def _check_fast(self) -> bool:
-        if "://" in self.root or not Path(self.root).is_dir():
-            return False
-        lay = ShardLayout.read(self._array_dir())
-        if (lay is None or lay.chunk_shape != self.shape or lay.shard_chips != self.m.shard_chips
-                or np.dtype(lay.dtype) != np.dtype(self.m.dtype)):
-            return False
-        self._layout, self._decoder = lay, lay.decoder()
-        return True
-
-    def read(self, row: int, chip_id: str | None = None) -> np.ndarray:
-        if self._fast is None:
-            self._fast = self._check_fast()
-        if self._fast:
-            return self._read_direct(row, chip_id)
-        return self._read_zarr(row, chip_id)
-
-    def _what(self, row: int, chip_id: str | None) -> str:
-        return f"{self.m.name} {self.m.period}, chip {chip_id or f'#{row}'}"
-
-    def _read_direct(self, row: int, chip_id: str | None) -> np.ndarray:
-        lay = self._layout
-        assert lay is not None
-        s = lay.shard_chips
-        path = shard_file(self._array_dir(), row // s, self.m.time_index)
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            return self._empty()
-        out = np.empty(self.shape, dtype=self.m.dtype)
-        try:
-            offset, nbytes = read_index(fd, os.fstat(fd).st_size, lay)[row % s]
-            if offset == EMPTY:
-                return self._empty()
-            buf = os.pread(fd, int(nbytes), int(offset))
-            decode_chunk(buf, lay, self._decoder, out)
-        except ShardDamage as exc:
-            raise corrupt_error(self.root, path, self._what(row, chip_id), str(exc)) from None
-        finally:
-            os.close(fd)
-        return out
-
-    def _read_zarr(self, row: int, chip_id: str | None) -> np.ndarray:
-        if self._array is None:
-            group: Any = ChipStore.open(self.root, mode="r").group[self.m.name]
-            self._array = group["data"]
-        try:
-            return np.asarray(self._array[row, self.m.time_index])
-        except (ValueError, RuntimeError) as exc:  # zarr's crc32c / blosc failures
-            where = f"{self.root}/{STORE_NAME}/{self.m.name}/data"
-            raise corrupt_error(self.root, where, self._what(row, chip_id), str(exc)) from None
-
-    def _empty(self) -> np.ndarray:
-        return np.full(self.shape, self.m.nodata, dtype=self.m.dtype)
 
 
 class ChipDataset(Dataset):
@@ -217,10 +82,7 @@ class ChipDataset(Dataset):
                 chosen = specs[name].resolve_periods(labels, periods.get(name))
             else:
                 chosen = [pick_period(name, labels, periods.get(name))]
-            self.stacks[name] = [Modality(
-                name=name, bands=spec.bands, dtype=spec.dtype, nodata=spec.nodata, kind=spec.kind,
-                chip_px=spec.chip_px, resolution=spec.resolution, period=label, time_index=labels.index(label),
-                shard_chips=st.shard_chips(name)) for label in chosen]
+            self.stacks[name] = [Modality(spec, label, labels.index(label), st.shard_chips(name)) for label in chosen]
             self.modalities[name] = self.stacks[name][0]
         self._select_chips(st, names, split, min_valid, set(exclude))
         self._setup_encoding(st, normalize, stats_max_chips)
@@ -264,8 +126,6 @@ class ChipDataset(Dataset):
 
     def _setup_encoding(self, st: ChipStore, normalize: bool, stats_max_chips: int | None) -> None:
         # Normalisation (continuous inputs) and one-hot codes (categorical inputs), from train-split stats.
-        from .stats import band_mean_std
-
         self._norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._derived_norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._onehot: dict[str, np.ndarray] = {}
@@ -279,8 +139,6 @@ class ChipDataset(Dataset):
                 mean, std = band_mean_std(stats, m.bands)
                 self._norm[name] = (mean[:, None, None], (1.0 / std)[:, None, None].astype("float32"))
                 if spec.derived:
-                    from .inputs import derived_stats
-
                     dm, ds = band_mean_std(stats.get("derived") or derived_stats(st, spec, self.stacks[name]),
                                            [d.text for d in spec.derived])
                     self._derived_norm[name] = (dm[:, None, None], (1.0 / ds)[:, None, None].astype("float32"))
@@ -295,8 +153,6 @@ class ChipDataset(Dataset):
             self._lut = _class_lut(self.classes, self.modalities[target])
 
     def _stats_for(self, st: ChipStore, name: str, max_chips: int | None = None) -> dict[str, Any]:
-        from .stats import ensure_stats
-
         if name in self._stats_override:
             return self._stats_override[name]
         return ensure_stats(st, name, max_chips=max_chips)
@@ -367,9 +223,12 @@ class ChipDataset(Dataset):
         return r
 
     # -- reading ----------------------------------------------------------------------------------------------
-    def read_raw(self, name: str, i: int, k: int = 0) -> np.ndarray:
-        """Chip `i`'s stored values of collection `name`, period `k` of its stack, (band, y, x), as stored."""
-        return self._reader(name, k).read(int(self._rows[name][i]), self.chip_ids[i])
+    def read_raw(self, name: str, i: int, k: int = 0, *, reuse: bool = False) -> np.ndarray:
+        """Chip `i`'s stored values of collection `name`, period `k` of its stack, (band, y, x), as stored.
+
+        `reuse=True` (what `sample` uses: it encodes into new arrays at once) may return the reader's own
+        buffer, overwritten by the next such read of that collection and period."""
+        return self._reader(name, k).read(int(self._rows[name][i]), self.chip_ids[i], reuse=reuse)
 
     def __getitem__(self, key: int | tuple[int, int, int, int, int]) -> dict[str, Any]:
         """An index, or (index, y0, x0, h, w) for a window in the target's pixels (samplers may yield those)."""
@@ -390,13 +249,13 @@ class ChipDataset(Dataset):
             scale = self.modalities[name].chip_px / ref.chip_px
             parts = []
             for k in range(len(self.stacks[name])):
-                raw = _crop(self.read_raw(name, i, k), window, scale)
+                raw = _crop(self.read_raw(name, i, k, reuse=True), window, scale)
                 parts.append(self._encode_input(name, raw))
                 if spec.derived:
                     parts.append(self._encode_derived(spec, raw))
             out[name] = torch.from_numpy(parts[0] if len(parts) == 1 else np.concatenate(parts, 0))
         if self.target:
-            raw = _crop(self.read_raw(self.target, i), window, 1.0)
+            raw = _crop(self.read_raw(self.target, i, reuse=True), window, 1.0)
             out["mask"] = torch.from_numpy(self._encode_target(raw))
         if self.as_image:
             out = {"image": torch.cat([out.pop(n) for n in self.inputs], 0), **out}
@@ -426,10 +285,10 @@ class ChipDataset(Dataset):
             np.multiply(x, inv, out=x)
         else:
             x = raw.astype("float32")
-        if m.nan_nodata or np.issubdtype(raw.dtype, np.floating):
+        if np.issubdtype(raw.dtype, np.floating):  # NaN nodata (and any NaN/inf) -> 0, the mean
             np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         if not m.nan_nodata:
-            x[raw == m.nodata] = 0.0
+            x[nodata_mask(raw, m.nodata)] = 0.0
         return x
 
     def _encode_derived(self, spec: InputSpec, raw: np.ndarray) -> np.ndarray:
@@ -450,7 +309,7 @@ class ChipDataset(Dataset):
             return _map_codes(band, self.classes, m.nodata)
         x = raw.astype("float32")
         if not m.nan_nodata:
-            x[raw == m.nodata] = np.nan
+            x[nodata_mask(raw, m.nodata)] = np.nan
         return x
 
 

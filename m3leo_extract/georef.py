@@ -13,7 +13,6 @@ store's metadata (new chip, new period), so call it from one process at a time, 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,12 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, Chip, zone_of
+from .grid import CHIP_SIZE_M, Chip, _to_lonlat, zone_of
+from .nodata import is_nan, nodata_mask
 from .store import ChipStore, CollectionSpec
+
+# xarray / rioxarray are imported inside the functions that build DataArrays: seconds to import, and the
+# store's own readers and writers never need them.
 
 _TOL = 1e-6  # metres: how far a transform may sit from the chip grid and still be that chip
 
@@ -110,8 +113,6 @@ def chip_of(da: Any, resolution: float | None = None) -> Chip:
 
 
 def _check_zone(chip: Chip) -> None:
-    from .grid import _to_lonlat
-
     lon, lat = _to_lonlat(chip.epsg).transform(chip.x_min + CHIP_SIZE_M / 2, chip.y_min + CHIP_SIZE_M / 2)
     if int(zone_of(lon)) != chip.zone or (lat < 0) != chip.south:
         raise StoreError(f"the DataArray's chip centre ({lon:.4f}, {lat:.4f}) lies outside UTM zone "
@@ -181,7 +182,7 @@ def _to_store_values(data: np.ndarray, nodata: Any, spec: CollectionSpec) -> np.
     dtype = np.dtype(spec.dtype)
     missing = np.zeros(data.shape, dtype=bool)
     if nodata is not None:
-        missing |= np.isnan(data) if isinstance(nodata, float) and math.isnan(nodata) else data == nodata
+        missing |= nodata_mask(data, nodata)
     if np.issubdtype(data.dtype, np.floating):
         missing |= ~np.isfinite(data)
     vals = data[~missing]
@@ -196,6 +197,6 @@ def _to_store_values(data: np.ndarray, nodata: Any, spec: CollectionSpec) -> np.
 
 
 def _valid(data: np.ndarray, nodata: float | int) -> float:
-    if isinstance(nodata, float) and math.isnan(nodata):
+    if is_nan(nodata):
         return float(np.isfinite(data).any(axis=0).mean())
-    return float((data != nodata).any(axis=0).mean())
+    return float((~nodata_mask(data, nodata)).any(axis=0).mean())

@@ -23,7 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import UsageError
+from .catalog.period import parse_label
+from .errors import StoreError, UsageError
+from .nodata import nodata_mask
+from .shards import ChunkReader, Modality
+from .stats import moments_to_stats
 
 _PERIOD = re.compile(r"^\d{4}")
 _BINARY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*([-+*/])\s*([A-Za-z0-9_]+)\s*$")
@@ -41,11 +45,10 @@ class Derived:
 
     def evaluate(self, bands: Sequence[str], raw: np.ndarray, nodata: float | int) -> np.ndarray:
         """(y, x) float32 from a (band, y, x) chip; NaN where either operand is nodata/NaN or undefined."""
-        x = raw[list(bands).index(self.a)].astype("float32")
-        y = raw[list(bands).index(self.b)].astype("float32")
-        if not (isinstance(nodata, float) and np.isnan(nodata)):
-            bad = (raw[list(bands).index(self.a)] == nodata) | (raw[list(bands).index(self.b)] == nodata)
-            x[bad] = np.nan
+        a, b = raw[list(bands).index(self.a)], raw[list(bands).index(self.b)]
+        x, y = a.astype("float32"), b.astype("float32")
+        bad = nodata_mask(a, nodata) | nodata_mask(b, nodata)  # a NaN operand gives NaN anyway
+        x[bad] = np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.op == "-":
                 out = x - y
@@ -69,6 +72,44 @@ def parse_derived(text: str) -> Derived:
     if m:
         return Derived(text.strip(), m.group(1), "nd", m.group(2))
     raise UsageError(f"derived band {text!r} is not A-B, A+B, A*B, A/B or nd(A,B) of two band names")
+
+
+def period_key(label: str) -> tuple[Any, ...]:
+    """Sort key of period labels: by end, then start; a label that does not parse sorts by text, after them."""
+    try:
+        p = parse_label(label)
+        return (p.end, p.start, label)
+    except Exception:
+        return (label,)
+
+
+def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
+    """The stored period of `name` to read for `wanted`.
+
+    None: the latest. A stored label: itself. Otherwise the latest stored period inside `wanted` (a year asked
+    of seasonal S1 gives its last season), else the shortest stored period covering it (a season asked of a
+    yearly collection gives that year).
+    """
+    if not labels:
+        raise StoreError(f"collection {name!r} has no period written yet; run extract or tile first")
+    if wanted is None:
+        return max(labels, key=period_key)
+    if wanted in labels:
+        return wanted
+    w = parse_label(wanted)
+    parsed = {}
+    for lab in labels:
+        try:
+            parsed[lab] = parse_label(lab)
+        except Exception:
+            continue
+    inside = [lab for lab, p in parsed.items() if p.start >= w.start and p.end <= w.end]
+    if inside:
+        return max(inside, key=period_key)
+    cover = [lab for lab, p in parsed.items() if p.start <= w.start and p.end >= w.end]
+    if cover:
+        return min(cover, key=lambda lab: parsed[lab].end - parsed[lab].start)
+    raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
 
 
 @dataclass(frozen=True)
@@ -96,14 +137,12 @@ class InputSpec:
 
     def resolve_periods(self, labels: Sequence[str], default: str | None) -> list[str]:
         """The stored labels to stack, in order (patterns expand in time order); one entry when none given."""
-        from .dataset import _period_key, pick_period
-
         if not self.periods:
             return [pick_period(self.collection, labels, default)]
         out: list[str] = []
         for p in self.periods:
             if any(ch in p for ch in "*?["):
-                hits = sorted((lab for lab in labels if fnmatch.fnmatchcase(lab, p)), key=_period_key)
+                hits = sorted((lab for lab in labels if fnmatch.fnmatchcase(lab, p)), key=period_key)
                 if not hits:
                     raise UsageError(f"{self.collection}: no stored period matches {p!r}; it has "
                                      f"{', '.join(labels) or 'none'}")
@@ -175,13 +214,10 @@ def parse_inputs(value: str | Sequence[str | InputSpec]) -> list[InputSpec]:
     return [InputSpec(s["collection"], tuple(s["periods"]), tuple(s["derived"])) for s in specs]
 
 
-def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Any], max_chips: int = 64,
+def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Modality], max_chips: int = 64,
                   seed: int = 0) -> dict[str, Any]:
     """{"bands": {expr: {mean, std, count}}} of an input's derived bands over (a seeded sample of) its train chips,
     pooled over the stacked periods: the shape `stats.band_mean_std` reads."""
-    from .dataset import ChunkReader
-    from .stats import moments_to_stats
-
     table = st.chip_table(spec.key)
     valid = st.read_valid(spec.key)
     rows = np.flatnonzero(table["split"].astype(object) == "train")
@@ -195,7 +231,7 @@ def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Any], max_chips: int
         for r in rows:
             if not valid[r, m.time_index] > 0:
                 continue
-            raw = reader.read(int(r))
+            raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
             for j, d in enumerate(spec.derived):
                 v = d.evaluate(m.bands, raw, m.nodata)
                 v = v[np.isfinite(v)].astype("float64")

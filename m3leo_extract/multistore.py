@@ -23,7 +23,8 @@ from torch.utils.data import Dataset
 
 from .dataset import ChipDataset
 from .errors import UsageError
-from .inputs import InputSpec, parse_inputs
+from .inputs import InputSpec, derived_stats, parse_inputs
+from .stats import combine_stats, ensure_stats
 from .store import ChipStore
 
 
@@ -34,9 +35,6 @@ def _open(s: ChipStore | str | Path) -> ChipStore:
 def union_stats(stores: Sequence[ChipStore | str | Path], inputs: Sequence[str | InputSpec] | str,
                 target: str | None, *, max_chips: int | None = 4096) -> dict[str, dict[str, Any]]:
     """Per collection (inputs and target), the stats over the union of the stores' train splits."""
-    from .inputs import derived_stats
-    from .stats import combine_stats, ensure_stats
-
     specs = parse_inputs(inputs)
     names = [s.key for s in specs] + ([target] if target else [])
     out = {}

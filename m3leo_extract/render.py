@@ -18,7 +18,11 @@ import numpy as np
 
 from .errors import NotInStoreError
 from .grid import Chip, chip_outline_4326, split_of
+from .nodata import is_nan, nodata_mask
 from .store import ChipStore
+
+# matplotlib is imported inside the drawing functions: heavy, and only a PNG needs it (`m3leo show` without
+# --png, and tasks.py's colour table, do not).
 
 # ESA WorldCover 10 m v100/v200 legend, official colours (product user manual).
 WORLDCOVER_COLOURS: dict[int, str] = {
@@ -98,9 +102,9 @@ def _rgb(channels: list[np.ndarray], ok: np.ndarray, stat_ok: np.ndarray | None 
 
 def _valid_mask(data: np.ndarray, nodata: float | int) -> np.ndarray:
     """(y, x) pixels where any band holds data."""
-    if isinstance(nodata, float) and math.isnan(nodata):
+    if is_nan(nodata):
         return np.isfinite(data).any(axis=0)
-    return (data != nodata).any(axis=0)
+    return (~nodata_mask(data, nodata)).any(axis=0)
 
 
 def _find(bands: list[str], *prefixes: str) -> int | None:

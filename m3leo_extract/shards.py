@@ -1,10 +1,16 @@
-"""The shard files of a collection's `data` array, read without zarr: layout, index, per-chunk checksum, decode.
+"""The on-disk format of a collection, in one home: what store.py writes and every reader reads.
 
-store.py writes `data` with zarr's `sharding_indexed` codec: one file per (shard, period) holding up to S
-chunks back to back, then an index of S (offset, nbytes) pairs (little-endian uint64, 2**64-1 = no chunk)
-followed by the index's crc32c. Inside, each chunk is `bytes` (little-endian) -> Blosc/zstd/gzip -> crc32c
-(the per-chunk checksum; stores made before it end at the compressor). `ChipDataset`'s fast reader and
-`m3leo verify` both read shards through this module, so they agree on what "corrupt" means.
+    DIR/chips.zarr/<collection>/data   (chip, time, band, y, x), one chip per chunk, S chips per shard file
+
+`data` uses zarr's `sharding_indexed` codec: one file per (shard, period) (`shard_file`) holding up to S chunks
+back to back, then an index of S (offset, nbytes) pairs (little-endian uint64, 2**64-1 = no chunk) followed by
+the index's crc32c. Inside, each chunk is `bytes` (little-endian) -> Blosc/zstd -> crc32c (`chunk_codecs`: the
+per-chunk checksum; stores made before it end at the compressor). `CollectionSpec` is what a collection is
+(bands, dtype, nodata, resolution, chip size); `Modality` one period of one, as a reader reads it.
+
+store.py's writer takes its codecs and paths from here; `ChunkReader` (ChipDataset's fast reader, one
+`pread` and one decode a chip, zarr for anything else) and `m3leo verify` read shards through this module, so
+writer and readers agree on the layout and on what "corrupt" means.
 """
 
 from __future__ import annotations
@@ -13,14 +19,78 @@ import asyncio
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import google_crc32c  # zarr's own crc32c codec uses it
 import numpy as np
+import zarr
+from numcodecs import Blosc, GZip, Zstd, blosc
+from zarr.codecs import BloscCodec, Crc32cCodec
 
 from .errors import StoreError
+from .nodata import is_nan
+
+try:  # zarr's event loop, to settle its pending reads after a failure (settle_zarr); internal to zarr-python 3
+    from zarr.core.sync import loop as _zarr_loop
+    from zarr.core.sync import sync as _zarr_sync
+except ImportError:  # another zarr layout: nothing to settle
+    _zarr_loop = None
+
+STORE_NAME = "chips.zarr"
+DIMS = ("chip", "time", "band", "y", "x")  # dimension_names of `data`
+
+
+def store_path(root: str | Path) -> str:
+    """DIR/chips.zarr of a dataset directory or fsspec URL (s3://bucket/prefix)."""
+    text = str(root)
+    return f"{text.rstrip('/')}/{STORE_NAME}" if "://" in text else str(Path(root) / STORE_NAME)
+
+
+def array_path(root: str | Path, collection: str, array: str = "data") -> str:
+    """Where one array of a collection lives (a path, or a URL for remote stores)."""
+    return f"{store_path(root)}/{collection}/{array}"
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """What the store needs to know about a collection (made by `Recipe.store_spec()` or by `tile`)."""
+
+    name: str
+    bands: tuple[str, ...]
+    dtype: str
+    nodata: float | int
+    resolution: float
+    chip_px: int
+    kind: str = "continuous"
+    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def nan_nodata(self) -> bool:
+        return is_nan(self.nodata)
+
+
+def json_nodata(v: float | int) -> float | int | str:
+    """nodata as the group attribute holds it ("NaN" for a float NaN: JSON has none)."""
+    return "NaN" if is_nan(v) else v
+
+
+def from_json_nodata(v: Any) -> float | int:
+    return float("nan") if v in ("NaN", None) else v
+
+
+def chunk_codecs() -> list[Any]:
+    """The data array's bytes->bytes codecs inside the shard: Blosc, then a crc32c of each compressed chunk.
+
+    The shard index has its own crc32c; this one makes a flipped byte inside a chunk an error on read
+    (`m3leo verify` finds it) instead of silently wrong pixels. Stores made before it have no chunk checksum
+    and stay readable: readers look at the array's codec list (docs/store-format.md, "Integrity").
+    """
+    return [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), Crc32cCodec()]
+
 
 EMPTY = 2**64 - 1  # a shard index entry of a chunk that was never written
 CRC_BYTES = 4
@@ -30,14 +100,10 @@ _CRC32C_RESIDUE = 0x48674BC7
 
 
 def _zstd() -> Any:
-    from numcodecs import Zstd
-
     return Zstd()
 
 
 def _blosc() -> Any:
-    from numcodecs import Blosc, blosc
-
     torch_data = sys.modules.get("torch.utils.data")  # not imported: not in a DataLoader worker (verify)
     if torch_data is not None and torch_data.get_worker_info() is not None:
         # In a DataLoader worker the workers are the parallelism: blosc's own thread pool (started in the
@@ -47,8 +113,6 @@ def _blosc() -> Any:
 
 
 def _gzip() -> Any:
-    from numcodecs import GZip
-
     return GZip()
 
 
@@ -57,8 +121,6 @@ DECODERS: dict[str, Callable[[], Any]] = {"zstd": _zstd, "blosc": _blosc, "gzip"
 
 
 def crc32c(data: bytes) -> int:
-    import google_crc32c  # zarr's own crc32c codec uses it
-
     return int(google_crc32c.value(data))
 
 
@@ -182,11 +244,7 @@ class CorruptChunkError(StoreError):
 def settle_zarr() -> None:
     """After a zarr read failed on one chunk: let the reads of its other chunks (still pending on zarr's event
     loop) finish, so none is destroyed at exit with "Task was destroyed but it is pending!" on stderr."""
-    try:
-        from zarr.core.sync import loop, sync
-    except ImportError:  # another zarr layout: nothing to settle
-        return
-    if loop[0] is None:
+    if _zarr_loop is None or _zarr_loop[0] is None:
         return
 
     async def drain() -> None:
@@ -199,7 +257,7 @@ def settle_zarr() -> None:
                     t.exception()
 
     try:
-        sync(drain())
+        _zarr_sync(drain())
     except Exception:  # settling is best effort; the caller raises its own one-line error next
         pass
 
@@ -210,3 +268,116 @@ def corrupt_error(store_dir: str | Path, path: str, what: str, detail: str) -> C
     return CorruptChunkError(
         f"corrupt data in {path} ({what}): {detail}; run `m3leo verify --store {store_dir} --repair`, then rerun "
         "the same `m3leo extract` (or `m3leo tile`) to refetch it")
+
+
+@dataclass(frozen=True)
+class Modality:
+    """One collection at one period, as a reader reads it: its spec, which period (time index), shard size."""
+
+    spec: CollectionSpec
+    period: str
+    time_index: int
+    shard_chips: int
+
+    name = property(lambda self: self.spec.name)
+    bands = property(lambda self: self.spec.bands)
+    dtype = property(lambda self: self.spec.dtype)
+    nodata = property(lambda self: self.spec.nodata)
+    kind = property(lambda self: self.spec.kind)
+    chip_px = property(lambda self: self.spec.chip_px)
+    resolution = property(lambda self: self.spec.resolution)
+    nan_nodata = property(lambda self: self.spec.nan_nodata)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(band, y, x) of one chip."""
+        return (len(self.spec.bands), self.spec.chip_px, self.spec.chip_px)
+
+
+class ChunkReader:
+    """Reads one chip (one chunk) of one collection and period as a (band, y, x) numpy array.
+
+    On a local store with the layout above: the shard index, one `pread` of the chunk and one decode (checking
+    the index's and the chunk's crc32c); anything else (object storage, another codec) through zarr. Damaged
+    data (a checksum mismatch, a truncated shard, a chunk that does not decode) raises `CorruptChunkError`:
+    one line naming the shard file and chip, and what to run.
+    """
+
+    def __init__(self, root: str, m: Modality) -> None:
+        self.root = root
+        self.m = m
+        self.shape = m.shape
+        self._layout: ShardLayout | None = None
+        self._fast: bool | None = None
+        self._array: Any = None
+        self._decoder: Any = None  # the numcodecs codec after "bytes"; None = uncompressed
+        self._scratch: dict[int, np.ndarray] = {}  # per thread: the buffer `read(reuse=True)` decodes into
+
+    def _check_fast(self) -> bool:
+        if "://" in self.root or not Path(self.root).is_dir():
+            return False
+        lay = ShardLayout.read(array_path(self.root, self.m.name))
+        if (lay is None or lay.chunk_shape != self.shape or lay.shard_chips != self.m.shard_chips
+                or np.dtype(lay.dtype) != np.dtype(self.m.dtype)):
+            return False
+        self._layout, self._decoder = lay, lay.decoder()
+        return True
+
+    def read(self, row: int, chip_id: str | None = None, *, reuse: bool = False) -> np.ndarray:
+        """Chip `row` (its index in the collection); `chip_id` only names it in errors.
+
+        `reuse=True` decodes into this reader's own buffer, overwritten by its next `reuse` read in the same
+        thread: for a caller that copies the values out at once (ChipDataset encodes every chip into new
+        arrays), it saves allocating and first-touching a fresh chip-sized array on every read.
+        """
+        if self._fast is None:
+            self._fast = self._check_fast()
+        if self._fast:
+            out = self._buffer() if reuse else np.empty(self.shape, dtype=self.m.dtype)
+            return self._read_direct(row, chip_id, out)
+        return self._read_zarr(row, chip_id)
+
+    def _buffer(self) -> np.ndarray:
+        key = threading.get_ident()
+        buf = self._scratch.get(key)
+        if buf is None:
+            buf = self._scratch[key] = np.empty(self.shape, dtype=self.m.dtype)
+        return buf
+
+    def _what(self, row: int, chip_id: str | None) -> str:
+        return f"{self.m.name} {self.m.period}, chip {chip_id or f'#{row}'}"
+
+    def _read_direct(self, row: int, chip_id: str | None, out: np.ndarray) -> np.ndarray:
+        lay = self._layout
+        assert lay is not None
+        s = lay.shard_chips
+        path = shard_file(array_path(self.root, self.m.name), row // s, self.m.time_index)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return self._empty(out)
+        try:
+            offset, nbytes = read_index(fd, os.fstat(fd).st_size, lay)[row % s]
+            if offset == EMPTY:
+                return self._empty(out)
+            buf = os.pread(fd, int(nbytes), int(offset))
+            decode_chunk(buf, lay, self._decoder, out)
+        except ShardDamage as exc:
+            raise corrupt_error(self.root, path, self._what(row, chip_id), str(exc)) from None
+        finally:
+            os.close(fd)
+        return out
+
+    def _read_zarr(self, row: int, chip_id: str | None) -> np.ndarray:
+        if self._array is None:
+            group: Any = zarr.open_group(store_path(self.root), mode="r", zarr_format=3, use_consolidated=False)
+            self._array = group[self.m.name]["data"]
+        try:
+            return np.asarray(self._array[row, self.m.time_index])
+        except (ValueError, RuntimeError) as exc:  # zarr's crc32c / blosc failures
+            raise corrupt_error(self.root, array_path(self.root, self.m.name), self._what(row, chip_id),
+                                str(exc)) from None
+
+    def _empty(self, out: np.ndarray) -> np.ndarray:
+        out.fill(self.m.nodata)
+        return out

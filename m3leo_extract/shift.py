@@ -25,7 +25,11 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError, UsageError
+from .nodata import is_nan, nodata_mask
 from .store import ChipStore
+
+# torch (and the training modules) only for --checkpoint embeddings, matplotlib only for --png: imported inside
+# those functions, so the distances themselves load neither.
 
 SPLIT_PAIRS = (("train", "val"), ("train", "test"))
 
@@ -115,7 +119,7 @@ def values(st: ChipStore, name: str, split: str | None, opts: ShiftOptions) -> t
     data: Any = st.group[name]["data"]
     valid = st.read_valid(name)
     times = range(valid.shape[1]) if opts.period is None else [st.time_of(name, opts.period)]
-    nan_nodata = isinstance(spec.nodata, float) and math.isnan(spec.nodata)
+    nan_nodata = is_nan(spec.nodata)
     rows = _rows(st, name, split)
     counts: dict[int, int] = {}
     per_band: list[list[np.ndarray]] = [[] for _ in spec.bands]
@@ -129,8 +133,8 @@ def values(st: ChipStore, name: str, split: str | None, opts: ShiftOptions) -> t
             for b in range(block.shape[1]):
                 x = block[:, b].ravel()
                 ok = np.isfinite(x) if np.issubdtype(x.dtype, np.floating) else np.ones(x.shape, bool)
-                if not nan_nodata:
-                    ok &= x != spec.nodata
+                if not nan_nodata:  # NaN is not finite: already out
+                    ok &= ~nodata_mask(x, spec.nodata)
                 if spec.kind == "categorical":
                     for k, c in zip(*np.unique(x[ok].astype("int64"), return_counts=True), strict=True):
                         counts[int(k)] = counts.get(int(k), 0) + int(c)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
+from .nodata import is_nan, nodata_mask
 from .store import ChipStore
 
 STATS_VERSION = 1
@@ -98,7 +99,7 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     s = st.shard_chips(name)
     rows, sampled = _sample_rows(rows, s, max_chips)
     nodata = spec.nodata
-    nan_nodata = isinstance(nodata, float) and math.isnan(nodata)
+    nan_nodata = is_nan(nodata)
     categorical = spec.kind == "categorical"
     moments = _Moments(len(spec.bands))
     counts: np.ndarray | None = None
@@ -112,15 +113,15 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
             cells += sel.size
             if categorical:
                 v = block[:, 0].ravel()
-                v = v[v != nodata] if not nan_nodata else v[~np.isnan(v)]
+                v = v[~nodata_mask(v, nodata)]
                 c = np.bincount(v.astype("int64"), minlength=256)
                 counts = c if counts is None else _add_counts(counts, c)
                 continue
             for b in range(block.shape[1]):
                 x = block[:, b].ravel()
                 ok = np.isfinite(x) if np.issubdtype(x.dtype, np.floating) else np.ones(x.shape, bool)
-                if not nan_nodata:
-                    ok &= x != nodata
+                if not nan_nodata:  # NaN is not finite: already out
+                    ok &= ~nodata_mask(x, nodata)
                 moments.update(b, x[ok])
     out: dict[str, Any] = {
         "version": STATS_VERSION, "split": split, "chips": int(rows.size), "chip_periods": int(cells),

@@ -18,60 +18,41 @@ are in `georef.py`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import zarr
-from zarr.codecs import BloscCodec, Crc32cCodec
 
+from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
+from .gridio import load_split_table
+from .shards import (
+    DIMS,
+    STORE_NAME,
+    CollectionSpec,
+    array_path,
+    chunk_codecs,
+    corrupt_error,
+    from_json_nodata,
+    json_nodata,
+    shard_file,
+    store_path,
+)
 
-STORE_NAME = "chips.zarr"
 FORMAT_VERSION = 1
-DEFAULT_SHARD_CHIPS = 16
-_DIMS = ["chip", "time", "band", "y", "x"]
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
 # Per-chip arrays that xarray shows as coordinates of `data` and `valid` (CF "coordinates" attribute).
 CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
-
-
-def _chunk_codecs() -> list[Any]:
-    """The data array's bytes->bytes codecs inside the shard: Blosc, then a crc32c of each compressed chunk.
-
-    The shard index has its own crc32c; this one makes a flipped byte inside a chunk an error on read
-    (`m3leo verify` finds it) instead of silently wrong pixels. Stores made before it have no chunk checksum
-    and stay readable: readers look at the array's codec list (docs/store-format.md, "Integrity").
-    """
-    return [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), Crc32cCodec()]
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    """What the store needs to know about a collection (made by `Recipe.store_spec()` or by `tile`)."""
-
-    name: str
-    bands: tuple[str, ...]
-    dtype: str
-    nodata: float | int
-    resolution: float
-    chip_px: int
-    kind: str = "continuous"
-    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-
-def _json_nodata(v: float | int) -> float | int | str:
-    return "NaN" if isinstance(v, float) and math.isnan(v) else v
-
-
-def _from_json_nodata(v: Any) -> float | int:
-    return float("nan") if v in ("NaN", None) else v
+# The data array's codecs come from the format's home (shards.py); the name stays a module global of the
+# writer so a test or benchmark can write a store of the older layout (no chunk checksum) by replacing it.
+_chunk_codecs = chunk_codecs
+__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionSpec", "chips_in",
+           "open_dataset"]
 
 
 class ChipStore:
@@ -94,10 +75,8 @@ class ChipStore:
     @classmethod
     def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
         """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix)."""
-        text = str(directory)
-        remote = "://" in text
-        path = f"{text.rstrip('/')}/{STORE_NAME}" if remote else str(Path(directory) / STORE_NAME)
-        if not remote and not create and not Path(path).exists():
+        path = store_path(directory)
+        if "://" not in str(directory) and not create and not Path(path).exists():
             raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:
@@ -146,7 +125,7 @@ class ChipStore:
     def spec(self, name: str) -> CollectionSpec:
         a = dict(self._coll(name).attrs)
         return CollectionSpec(name=name, bands=tuple(a["bands"]), dtype=a["dtype"],
-                              nodata=_from_json_nodata(a["nodata"]), resolution=float(a["resolution"]),
+                              nodata=from_json_nodata(a["nodata"]), resolution=float(a["resolution"]),
                               chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"), attrs=a)
 
     def attrs(self, name: str) -> dict[str, Any]:
@@ -176,7 +155,7 @@ class ChipStore:
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
                        shards=(shard_chips, 1, nb, px, px), dtype=spec.dtype, fill_value=spec.nodata,
-                       compressors=_chunk_codecs(), dimension_names=_DIMS)
+                       compressors=_chunk_codecs(), dimension_names=list(DIMS))
         g.create_array("valid", shape=(0, 0), chunks=(shard_chips, 1), dtype="float32", fill_value=np.nan,
                        compressors=_chunk_codecs(), dimension_names=["chip", "time"])
         for name, dtype in (("chip", str), ("split", str), ("epsg", "int32"), ("x_min", "float64"),
@@ -186,7 +165,7 @@ class ChipStore:
         band = g.create_array("band", shape=(nb,), chunks=(nb,), dtype=str, dimension_names=["band"])
         band[:] = np.array(spec.bands, dtype=object)
         g.attrs.update({**spec.attrs, "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
-                        "nodata": _json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
+                        "nodata": json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
                         "kind": spec.kind, "shard_chips": shard_chips, "chip_size_m": CHIP_SIZE_M,
                         "periods": {}, "created": _now()})
         self._mark_coords(g)
@@ -268,8 +247,6 @@ class ChipStore:
             text = self.group.attrs.get("split_scheme")
             if text is None:
                 text = LEGACY_SPLIT if self.collections() else str(DEFAULT_SCHEME)
-            from .gridio import load_split_table
-
             self._scheme = load_split_table(parse_split(text))
         return self._scheme
 
@@ -284,8 +261,6 @@ class ChipStore:
         Planning process only. Saved normalisation statistics of a collection whose split labels changed are
         dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
         """
-        from .gridio import load_split_table
-
         sch = load_split_table(parse_split(scheme))
         with self._lock:
             self._scheme = sch
@@ -391,8 +366,6 @@ class ChipStore:
         try:
             return np.asarray(arr[lo:hi, time_index])
         except (ValueError, RuntimeError) as exc:  # zarr's crc32c mismatch, blosc's decode failure
-            from .shards import corrupt_error, shard_file
-
             bad, detail = lo, str(exc)
             for i in range(lo, hi):  # name the first damaged chip
                 try:
@@ -402,8 +375,7 @@ class ChipStore:
                     break
             if "checksum" in detail:
                 detail = "chunk checksum mismatch"
-            array_dir = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/data"
-            path = shard_file(array_dir, bad // self.shard_chips(name), time_index)
+            path = shard_file(array_path(self.root, name), bad // self.shard_chips(name), time_index)
             what = f"{name} {self.periods(name)[time_index]}, chip {self.chip_ids(name)[bad]}"
             raise corrupt_error(self.root, path, what, detail) from None
 
@@ -412,21 +384,12 @@ class ChipStore:
         try:
             return np.asarray(self._arr(name, "valid")[:])
         except (ValueError, RuntimeError) as exc:  # a damaged valid chunk: crc32c mismatch or decode failure
-            from .shards import corrupt_error
-
             detail = "chunk checksum mismatch" if "checksum" in str(exc) else str(exc)
-            where = f"{str(self.root).rstrip('/')}/{STORE_NAME}/{name}/valid"
+            where = array_path(self.root, name, "valid")
             raise corrupt_error(self.root, where, f"{name} valid fractions", detail) from None
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
-
-    def chip_dataarray(self, name: str, chip_id: str, period: str | None = None) -> Any:
-        """One chip as a rioxarray DataArray (band, y, x) with its CRS, transform and nodata
-        (`m3leo_extract.georef.chip_dataarray`)."""
-        from .georef import chip_dataarray
-
-        return chip_dataarray(self, name, chip_id, period)
 
     # -- writing (workers) ------------------------------------------------------------------------------------
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,
@@ -464,11 +427,9 @@ def open_dataset(directory: str | Path, collection: str) -> Any:
     """The collection as an xarray Dataset: `data` and `valid` lazy (dask), the small per-chip coordinates
     (split, epsg, x_min, y_min) in memory, so `ds.where(ds["split"] == "train", drop=True)` and
     `ds.sel(chip=ds["split"] == "train")` work as they are."""
-    import xarray as xr
+    import xarray as xr  # heavy to import (~0.5 s) and needed here only: not on every CLI start or DataLoader worker
 
-    text = str(directory)
-    path = f"{text.rstrip('/')}/{STORE_NAME}" if "://" in text else str(Path(directory) / STORE_NAME)
-    ds = xr.open_zarr(path, group=collection)
+    ds = xr.open_zarr(store_path(directory), group=collection)
     return ds.assign_coords({k: ds[k].compute() for k in CHIP_COORDS if k in ds.variables})
 
 

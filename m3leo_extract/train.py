@@ -2,10 +2,10 @@
 
     result = train(TrainConfig(store="m3leo-data", inputs=["s1"], target="esa_worldcover", epochs=6))
 
-Categorical targets train a segmentation UNet (cross-entropy, ignore nodata) and report pixel accuracy and
-mIoU; continuous targets train a regression UNet (masked MSE on the normalised target) and report RMSE and
-R2. Every epoch also reports the trivial baseline (the majority train class, or the train mean) so a run
-shows what the model adds. The run directory gets config.json, metrics.csv, metrics.json, best.pt, last.pt
+The target's kind picks a task (`tasks.py`: categorical -> segmentation, continuous -> regression) that owns
+the output channels, loss, metrics with their trivial baseline (the majority train class, or the train
+mean), the score of the best checkpoint, the summary and the preview; the loop here is the same for every
+task. The run directory gets config.json, metrics.csv, metrics.json, best.pt, last.pt
 and predictions.png. Every random choice (crop windows, flips, order) is a function of (seed, epoch), and
 last.pt carries the model, optimizer, scaler and RNG states, so `resume` continues exactly: an interrupted
 N-epoch run resumed from epoch k ends with the same metrics as an uninterrupted one (on CPU).
@@ -17,6 +17,7 @@ import csv
 import json
 import math
 import os
+import pickle
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,13 +27,14 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .dataset import IGNORE_INDEX, ChipDataset, collate
-from .errors import StoreError, UsageError
-from .metrics import RegMetrics, SegMetrics
+from .dataset import ChipDataset, collate
+from .errors import UsageError
+from .inputs import parse_inputs
 from .models import MODELS, build_model, count_parameters
+from .multistore import split_datasets
+from .tasks import BY_NAME, Task, make_task
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -69,8 +71,6 @@ class TrainConfig:
     holdout: str | Path | None = None  # one of the stores: test on all its chips, train/val on the others
 
     def __post_init__(self) -> None:
-        from .inputs import parse_inputs
-
         self.inputs = [str(spec) for spec in parse_inputs(self.inputs)]
         if isinstance(self.store, (list, tuple)):
             self.store = [str(s) for s in self.store] if len(self.store) != 1 else str(self.store[0])
@@ -111,6 +111,9 @@ def load_config(run_dir: str | Path) -> TrainConfig:
 
 @dataclass
 class TrainResult:
+    """What a run gives back. `best_val` holds the best epoch's val metrics as the task reports them (e.g. miou,
+    acc, baseline_miou, baseline_acc for segmentation; rmse, r2, baseline_* for regression) and its `epoch`."""
+
     run_dir: Path
     task: str
     target: str
@@ -119,33 +122,31 @@ class TrainResult:
     best_epoch: int
     history: list[dict[str, Any]]
     test: dict[str, Any]
-    best_val_miou: float | None = None
-    best_val_acc: float | None = None
-    baseline_val_miou: float | None = None
-    baseline_val_acc: float | None = None
-    best_val_rmse: float | None = None
-    best_val_r2: float | None = None
-    baseline_val_rmse: float | None = None
-    baseline_val_r2: float | None = None
+    best_val: dict[str, Any] = field(default_factory=dict)
     params: int = 0
     chips: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def __getattr__(self, name: str) -> Any:
+        """The flat names of earlier versions: best_val_miou, baseline_val_r2, ... (None when the task has none)."""
+        for prefix, key in (("best_val_", ""), ("baseline_val_", "baseline_")):
+            if name.startswith(prefix) and "best_val" in self.__dict__:
+                return self.__dict__["best_val"].get(key + name[len(prefix):])
+        raise AttributeError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data (what `m3leo train --json` prints): the headline metrics also under their flat names."""
+        d: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
+        d["run_dir"] = str(self.run_dir)
+        for key in BY_NAME[self.task].metric_keys:
+            d[f"best_val_{key}"] = self.best_val.get(key)
+            d[f"baseline_val_{key}"] = self.best_val.get(f"baseline_{key}")
+        return d
+
     def summary(self) -> str:
-        src = "+".join(self.inputs)
-        if self.task == "segmentation":
-            t = self.test
-            test = (f"; test mIoU {t['miou']:.3f} acc {t['acc']:.3f} (baseline {t['baseline_miou']:.3f})"
-                    if t else "; no test chips")
-            return (f"{src} -> {self.target}: best val mIoU {self.best_val_miou:.3f} (epoch {self.best_epoch}) "
-                    f"vs majority baseline {self.baseline_val_miou:.3f}, val acc {self.best_val_acc:.3f} "
-                    f"(baseline {self.baseline_val_acc:.3f}){test}; {self.seconds:.0f}s, {self.run_dir}")
-        t = self.test
-        test = (f"; test RMSE {t['rmse']:.4g} R2 {t['r2']:.3f} (baseline {t['baseline_r2']:.3f})" if t
-                else "; no test chips")
-        return (f"{src} -> {self.target}: best val R2 {self.best_val_r2:.3f} RMSE {self.best_val_rmse:.4g} "
-                f"(epoch {self.best_epoch}) vs mean baseline R2 {self.baseline_val_r2:.3f} RMSE "
-                f"{self.baseline_val_rmse:.4g}{test}; {self.seconds:.0f}s, {self.run_dir}")
+        best = {**self.best_val, "epoch": self.best_epoch}
+        return (f"{'+'.join(self.inputs)} -> {self.target}: {BY_NAME[self.task].summary(best, self.test)}; "
+                f"{self.seconds:.0f}s, {self.run_dir}")
 
 
 # ----------------------------------------------------------------------------------------------- sampling
@@ -248,7 +249,6 @@ class _Run:
                     f"no {name} chips with all of {', '.join(cfg.inputs)} and {cfg.target} (skipped: "
                     f"{ds.skipped}); extract them, or, for a small AOI, choose a narrower split scheme "
                     "(`m3leo split --store DIR --scheme bands:width=4km,angle=0,guard=0`)")
-        self.task = self.train_ds.task or "segmentation"
         self.keys = list(self.train_ds.inputs)
         mods = self.train_ds.modalities
         px = {mods[n].chip_px for n in [*self.keys, cfg.target]}
@@ -257,35 +257,12 @@ class _Run:
                              "resolution to train on them together")
         self.chip_px = px.pop()
         in_ch = sum(self.train_ds.channels().values())
-        stats = self.train_ds.target_stats()
-        if self.task == "segmentation":
-            k = self.train_ds.num_classes
-            counts = np.zeros(k)
-            for code, c in stats.get("class_counts", {}).items():
-                if int(code) in self.train_ds.classes:
-                    counts[self.train_ds.classes.index(int(code))] = c
-            if counts.sum() == 0:
-                raise StoreError(f"the train split of {cfg.target} holds no labelled pixel; check the extraction")
-            self.majority = int(counts.argmax())
-            self.class_counts = counts
-            out_ch = k
-            w = None
-            if cfg.class_weights:
-                freq = counts / counts.sum()
-                w = np.where(freq > 0, 1.0 / np.sqrt(np.maximum(freq, 1e-12)), 0.0)
-                w = w / (w * freq).sum()  # mean weight over pixels = 1
-            self.weight = None if w is None else torch.tensor(w, dtype=torch.float32, device=self.device)
-        else:
-            from .stats import band_mean_std
-
-            mean, std = band_mean_std(stats, mods[cfg.target].bands)
-            self.t_mean = torch.tensor(mean, dtype=torch.float64)
-            self.t_std = torch.tensor(std, dtype=torch.float64)
-            out_ch = len(mods[cfg.target].bands)
+        self.task: Task = make_task(self.train_ds, self.device, cfg.class_weights)
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed)
         random.seed(cfg.seed)
-        self.model = build_model(cfg.model, in_ch, out_ch, base=cfg.base_channels, depth=cfg.depth).to(self.device)
+        self.model = build_model(cfg.model, in_ch, self.task.out_channels, base=cfg.base_channels,
+                                 depth=cfg.depth).to(self.device)
         if self.cuda and cfg.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.params = count_parameters(self.model)
@@ -305,16 +282,6 @@ class _Run:
         x = torch.cat([batch[n] for n in self.keys], 1).to(self.device, non_blocking=True)
         return x.contiguous(memory_format=torch.channels_last) if self.cuda and self.cfg.channels_last else x
 
-    def _loss(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        out = out.float()
-        if self.task == "segmentation":
-            return F.cross_entropy(out, y, weight=self.weight, ignore_index=IGNORE_INDEX)
-        yn = (y - self.t_mean.to(y).view(1, -1, 1, 1)) / self.t_std.to(y).view(1, -1, 1, 1)
-        ok = torch.isfinite(yn)
-        if not ok.any():
-            return out.sum() * 0.0
-        return F.mse_loss(out[ok], yn[ok])
-
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.amp_dtype is not None:
             with torch.autocast("cuda", dtype=self.amp_dtype):
@@ -333,7 +300,7 @@ class _Run:
                 g["lr"] = lr
             x = self._x(batch)
             y = batch["mask"].to(self.device, non_blocking=True)
-            loss = self._loss(self._forward(x), y)
+            loss = self.task.loss(self._forward(x), y)
             self.opt.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             self.scaler.step(self.opt)
@@ -347,8 +314,7 @@ class _Run:
     def evaluate(self, ds: ChipDataset, keep: int = 0) -> tuple[dict[str, float], list[dict[str, Any]]]:
         """Metrics over whole chips of `ds`; the first `keep` chips' inputs, labels and predictions too."""
         self.model.eval()
-        m: Any = (SegMetrics(ds.num_classes, self.device) if self.task == "segmentation"
-                  else RegMetrics(self.t_mean, self.t_std))
+        m = self.task.metrics()
         kept: list[dict[str, Any]] = []
         loader = self._eval_loaders.get(id(ds))
         if loader is None:  # one per dataset, so persistent workers are not restarted every epoch
@@ -358,26 +324,19 @@ class _Run:
             x = self._x(batch)
             y = batch["mask"].to(self.device, non_blocking=True)
             out = self._forward(x).float()
-            m.update(out, y, float(self._loss(out, y)))
+            m.update(out, y, float(self.task.loss(out, y)))
             for j in range(x.shape[0]):
                 if len(kept) < keep:
-                    pred = out[j].argmax(0) if self.task == "segmentation" else out[j]
                     kept.append({"chip_id": batch["chip_id"][j], "x": x[j].float().cpu(), "y": y[j].cpu(),
-                                 "pred": pred.cpu()})
-        res = m.result(self.majority) if self.task == "segmentation" else m.result()
-        if self.task == "segmentation" and keep:
-            res["iou_per_class"] = m.per_class_iou()
-        if self.task == "regression":
-            for p in kept:
-                p["pred"] = p["pred"].double() * self.t_std.view(-1, 1, 1) + self.t_mean.view(-1, 1, 1)
-        return res, kept
+                                 "pred": self.task.prediction(out[j]).cpu()})
+        return self.task.result(m, per_class=keep > 0), kept
 
     # -- checkpoints -----------------------------------------------------------------------------------------
     def state(self, epoch: int, history: list[dict[str, Any]], best: dict[str, Any]) -> dict[str, Any]:
         return {
             "epoch": epoch, "model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
             "scaler": self.scaler.state_dict(), "history": history, "best": best, "config": self.cfg.to_json(),
-            "task": self.task, "classes": self.train_ds.classes, "class_names": self.train_ds.class_names,
+            "task": self.task.name, "classes": self.train_ds.classes, "class_names": self.train_ds.class_names,
             "rng": {"torch": torch.get_rng_state(), "numpy": _numpy_rng_plain(), "python": random.getstate(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
         }
@@ -409,8 +368,6 @@ def _numpy_rng_restore(st: Any) -> Any:
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint with tensors and plain data only (weights_only): a crafted file cannot run code."""
-    import pickle
-
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, AttributeError, TypeError, ValueError) as exc:
@@ -425,8 +382,6 @@ _RESUME_KEYS = ("store", "inputs", "target", "model", "base_channels", "depth", 
 
 def make_datasets(cfg: TrainConfig) -> tuple[Any, Any, Any]:
     """(train, val, test) datasets of a run (see `multistore.split_datasets`)."""
-    from .multistore import split_datasets
-
     return split_datasets(cfg.store, cfg.inputs, cfg.target, period=cfg.period, holdout=cfg.holdout)
 
 
@@ -460,7 +415,7 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
         run.load(ck)
         history, best, start = list(ck["history"]), dict(ck["best"]), int(ck["epoch"]) + 1
     (run_dir / "config.json").write_text(json.dumps({**cfg.to_json(), "resume": None, "out": str(run_dir)}, indent=2))
-    emit({"event": "start", "task": run.task, "device": str(run.device), "params": run.params,
+    emit({"event": "start", "task": run.task.name, "device": str(run.device), "params": run.params,
           "train_chips": len(run.train_ds), "val_chips": len(run.val_ds), "test_chips": len(run.test_ds),
           "first_epoch": start, "epochs": cfg.epochs})
     for epoch in range(start, cfg.epochs + 1):
@@ -472,10 +427,10 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
         ev["lr"] = lr
         ev["seconds"] = round(time.monotonic() - te, 2)
         history.append(ev)
-        score = val["miou"] if run.task == "segmentation" else val["r2"]
+        score = run.task.score(val)
         if score > best["score"] or best["epoch"] == 0:
             best = {"epoch": epoch, "score": score, **{f"val_{k}": v for k, v in val.items()}}
-            torch.save({"model": run.model.state_dict(), "epoch": epoch, "config": cfg.to_json(), "task": run.task,
+            torch.save({"model": run.model.state_dict(), "epoch": epoch, "config": cfg.to_json(), "task": run.task.name,
                         "classes": run.train_ds.classes, "class_names": run.train_ds.class_names, "val": val},
                        run_dir / "best.pt")
         torch.save(run.state(epoch, history, best), run_dir / "last.pt")
@@ -494,18 +449,11 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
     emit({"event": "test", "chips": len(run.test_ds), **{k: v for k, v in test.items() if k != "iou_per_class"}})
     seconds = time.monotonic() - t0
     _write_metrics(run_dir, run, history, best, test)
-    b = best
-    res = TrainResult(run_dir=run_dir, task=run.task, target=cfg.target, inputs=list(cfg.inputs), epochs=cfg.epochs,
-                      best_epoch=int(b["epoch"]), history=history, test=test, params=run.params,
-                      chips={"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
-                      seconds=round(seconds, 1))
-    if run.task == "segmentation":
-        res.best_val_miou, res.best_val_acc = b["val_miou"], b["val_acc"]
-        res.baseline_val_miou, res.baseline_val_acc = b["val_baseline_miou"], b["val_baseline_acc"]
-    else:
-        res.best_val_rmse, res.best_val_r2 = b["val_rmse"], b["val_r2"]
-        res.baseline_val_rmse, res.baseline_val_r2 = b["val_baseline_rmse"], b["val_baseline_r2"]
-    return res
+    best_val = {k[4:]: v for k, v in best.items() if k.startswith("val_")}
+    return TrainResult(run_dir=run_dir, task=run.task.name, target=cfg.target, inputs=list(cfg.inputs),
+                       epochs=cfg.epochs, best_epoch=int(best["epoch"]), history=history, test=test, best_val=best_val,
+                       params=run.params, chips={"train": len(run.train_ds), "val": len(run.val_ds),
+                                                 "test": len(run.test_ds)}, seconds=round(seconds, 1))
 
 
 def _write_metrics(run_dir: Path, run: _Run, history: list[dict[str, Any]], best: dict[str, Any],
@@ -517,57 +465,37 @@ def _write_metrics(run_dir: Path, run: _Run, history: list[dict[str, Any]], best
         w.writeheader()
         w.writerows(history)
     tmp.replace(run_dir / "metrics.csv")
-    doc = {"task": run.task, "config": run.cfg.to_json(), "params": run.params,
+    doc = {"task": run.task.name, "config": run.cfg.to_json(), "params": run.params,
            "chips": {"train": len(run.train_ds), "val": len(run.val_ds), "test": len(run.test_ds)},
            "skipped": {"train": run.train_ds.skipped, "val": run.val_ds.skipped, "test": run.test_ds.skipped},
            "periods": {n: [m.period for m in stack] for n, stack in run.train_ds.stacks.items()},
            "channels": run.train_ds.channel_names(), "holdout": run.cfg.to_json()["holdout"],
            "classes": run.train_ds.classes, "class_names": run.train_ds.class_names,
-           "history": history, "best": {k: v for k, v in best.items() if k != "score"}, "test": test}
-    if run.task == "segmentation":
-        doc["majority_class"] = run.train_ds.classes[run.majority]
+           "history": history, "best": {k: v for k, v in best.items() if k != "score"}, "test": test,
+           **run.task.describe()}
     tmp = run_dir / "metrics.json.tmp"
     tmp.write_text(json.dumps(doc, indent=2, default=float))
     tmp.replace(run_dir / "metrics.json")
 
 
 def _preview(path: Path, run: _Run, kept: list[dict[str, Any]]) -> None:
-    """A PNG grid: per chip, the first input band, the label and the prediction."""
+    """A PNG grid: per chip, the first input band, the label and the prediction (the task draws those two)."""
     if not kept:
         return
     # A bare Figure on the Agg canvas: no pyplot, so the caller's backend and figure list stay untouched.
-    from matplotlib import colormaps
+    # matplotlib is imported here only: heavy, and only the preview needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.figure import Figure
-
-    from .render import WORLDCOVER_COLOURS
 
     fig = Figure(figsize=(9, 3 * len(kept)))
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(kept), 3, squeeze=False)
-    seg = run.task == "segmentation"
-    if seg:
-        classes = run.train_ds.classes
-        tab = colormaps["tab20"]
-        colours = [WORLDCOVER_COLOURS.get(c, tab(i % 20)) if run.cfg.target == "esa_worldcover" else tab(i % 20)
-                   for i, c in enumerate(classes)]
-        cmap = ListedColormap(colours).with_extremes(bad=(0.85, 0.85, 0.85))
-        norm = BoundaryNorm(np.arange(len(classes) + 1) - 0.5, len(classes))
     for row, p in zip(axes, kept, strict=True):
         x = p["x"][0].numpy()
         lo, hi = np.percentile(x, [2, 98])
         row[0].imshow(x, cmap="gray", vmin=lo, vmax=hi)
         row[0].set_title(f"{p['chip_id']} {run.cfg.inputs[0]} band 1", fontsize=8)
-        if seg:
-            y = np.ma.masked_equal(p["y"].numpy(), IGNORE_INDEX)
-            row[1].imshow(y, cmap=cmap, norm=norm, interpolation="nearest")
-            row[2].imshow(p["pred"].numpy(), cmap=cmap, norm=norm, interpolation="nearest")
-        else:
-            y = p["y"][0].numpy()
-            vmin, vmax = np.nanpercentile(y, [2, 98]) if np.isfinite(y).any() else (0, 1)
-            row[1].imshow(np.ma.masked_invalid(y), cmap="viridis", vmin=vmin, vmax=vmax)
-            row[2].imshow(p["pred"][0].numpy(), cmap="viridis", vmin=vmin, vmax=vmax)
+        run.task.draw(row[1], row[2], p["y"], p["pred"])
         row[1].set_title(f"label ({run.cfg.target})", fontsize=8)
         row[2].set_title("prediction", fontsize=8)
         for ax in row:

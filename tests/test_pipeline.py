@@ -105,7 +105,9 @@ def test_xarray_opens_every_collection_with_named_dims(demo_store):
         assert ds["data"].dims == ("chip", "time", "band", "y", "x")
         assert ds["data"].shape == (36, 4 if name == "s1" else 1, nb, 400, 400)
         assert str(ds["chip"].values[0]).startswith("31N_")
-    da = ChipStore.open(store_dir).chip_dataarray("s2", "31N_1266_160")
+    from m3leo_extract.georef import chip_dataarray
+
+    da = chip_dataarray(ChipStore.open(store_dir), "s2", "31N_1266_160")
     assert da.rio.crs.to_epsg() == 32631 and da.rio.transform().c == 160 * 4000
 
 

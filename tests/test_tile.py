@@ -286,7 +286,9 @@ def test_xarray_and_chip_dataarray(rgb_store: tuple[Path, Path]) -> None:
     assert list(ds["chip"].values) == ids and list(ds["band"].values) == ["b1", "b2", "b3"]
     cid = ids[5]
     np.testing.assert_array_equal(ds["data"].sel(chip=cid, time="static").values, store.read_chip("rgb", cid))
-    da = store.chip_dataarray("rgb", cid)
+    from m3leo_extract.georef import chip_dataarray
+
+    da = chip_dataarray(store, "rgb", cid)
     chip = Chip.from_id(cid)
     assert da.rio.crs.to_epsg() == chip.epsg
     assert tuple(da.rio.transform())[:6] == tuple(chip.transform(RES))[:6]

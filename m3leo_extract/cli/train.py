@@ -8,7 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import NotInStoreError, UsageError
+from ..inputs import parse_inputs
 from . import app
+
+# The library modules behind these commands (torch, zarr) are imported inside them, so `m3leo --help` and the
+# other commands never pay for loading torch.
 
 
 def _epoch_line(ev: dict[str, Any]) -> str:
@@ -43,8 +48,6 @@ def _print_event(ev: dict[str, Any]) -> None:
 
 def _check_collections(cfg: Any) -> None:
     """The store and every input/target collection exist: exit 2 before a run directory is made."""
-    from ..errors import NotInStoreError
-    from ..inputs import parse_inputs
     from ..store import ChipStore
 
     stores = cfg.store if isinstance(cfg.store, (list, tuple)) else [cfg.store]
@@ -94,7 +97,6 @@ def train(
     as_json: Annotated[bool, typer.Option("--json", help="Print the final result as JSON.")] = False,
 ) -> None:
     """Train a small UNet on the chips: segmentation for a categorical target, regression otherwise."""
-    from ..errors import UsageError
     from ..train import TrainConfig, load_config
     from ..train import train as run_train
 
@@ -122,9 +124,7 @@ def train(
     _check_collections(cfg)
     result = run_train(cfg, progress=None if as_json else _print_event)
     if as_json:
-        d = {k: v for k, v in result.__dict__.items() if k != "history"}
-        d["run_dir"] = str(d["run_dir"])
-        typer.echo(json.dumps(d, default=float))
+        typer.echo(json.dumps(result.to_json(), default=float))
     else:
         typer.echo(f"train: {result.summary()}")
 

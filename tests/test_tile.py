@@ -107,7 +107,7 @@ def test_aligned_input_is_copied_exactly(tmp_path: Path) -> None:
         np.testing.assert_array_equal(got, ref)
 
 
-@pytest.mark.parametrize("resampling", ["bilinear", "cubic", "nearest", "average"])
+@pytest.mark.parametrize("resampling", ["bilinear", "cubic", "nearest", "average", "mode"])
 def test_resampled_reads_equal_the_warp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resampling: str) -> None:
     """Inputs in the chips' CRS, shifted off their grid (and at 2x finer pixels): chips whose source pixels are
     all inside and valid take GDAL's resampled read, the rest the warp; both must equal an independent warp."""

@@ -36,12 +36,11 @@ from .planning import (
 from .resample import RESAMPLINGS
 from .unit import COMBINES, TileTask, UnitResult, tile_unit
 
-ProgressFn = Callable[[dict[str, Any]], None]
-
 
 @dataclass(frozen=True)
 class TilePlan:
-    """Everything `run_tile` needs, decided before any write: what to read, into which chips, how."""
+    """Everything `run_tile` needs, decided before any write: what to read, into which chips, how. Made by
+    `plan_tile`; plain values, so it can be inspected, compared or handed to another process."""
 
     store_dir: str
     collection: str
@@ -104,6 +103,9 @@ class TileReport:
 
 
 # -- planning -----------------------------------------------------------------------------------------------
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
 def _check_options(collection: str, resampling: str | None, kind: str | None, min_valid: float,
                    combine: str) -> None:
     if resampling is not None and resampling not in RESAMPLINGS:

@@ -3,12 +3,17 @@ and the lanczos rule: a resampling GDAL's read does not reproduce always takes t
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
 import shapely
+import shapely.geometry
 from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.warp import reproject
@@ -16,7 +21,7 @@ from rasterio.warp import reproject
 import m3leo_extract.tile.warp as warp_mod
 from m3leo_extract.grid import Chip
 from m3leo_extract.store import ChipStore
-from m3leo_extract.tile import READ_RESAMPLINGS, RESAMPLINGS, plan_tile, run_tile, tile
+from m3leo_extract.tile import KINDS, READ_RESAMPLINGS, RESAMPLINGS, plan_tile, run_tile, tile
 from m3leo_extract.tile.resample import (
     aligned,
     kernel_window,
@@ -164,3 +169,26 @@ def test_plan_tile_writes_nothing_and_run_tile_writes_the_plan(tmp_path: Path, s
     rep = run_tile(plan, workers=1)
     assert len(ChipStore.open(store_dir).chip_ids("rgb")) == len(plan.chips)
     assert rep.chips == plan.coverage.found == rep.chips_written + rep.chips_dropped and rep.chips_written > 0
+
+
+def test_cli_lists_and_takes_every_resampling(tmp_path: Path, shared_data: Path) -> None:
+    """`m3leo tile --help` names every resampling the library knows; --resampling lanczos runs; an unknown one
+    is one line naming the known ones, exit 2, nothing written."""
+    m3leo = shutil.which("m3leo") or str(Path(sys.executable).with_name("m3leo"))
+    helptext = " ".join(subprocess.run([m3leo, "tile", "--help"], capture_output=True, text=True,
+                                       timeout=120).stdout.split())
+    assert all(rs in helptext for rs in RESAMPLINGS) and all(k in helptext for k in KINDS)
+    aoi = tmp_path / "a.geojson"
+    aoi.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(
+        shapely.box(-77.6, 24.4, -77.45, 24.55))}))
+    args = [m3leo, "tile", str(shared_data / "RGB.byte.tif"), "--collection", "rgb", "--aoi", str(aoi),
+            "--resolution", "200", "--json"]
+    ok = subprocess.run([*args, "--store", str(tmp_path / "s"), "--resampling", "lanczos"], capture_output=True,
+                        text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["chips_written"] > 0
+    bad = subprocess.run([*args, "--store", str(tmp_path / "t"), "--resampling", "sinc"], capture_output=True,
+                         text=True, timeout=120)
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(lines) == 1 and "sinc" in lines[0] and "lanczos" in lines[0]
+    assert not (tmp_path / "t").exists()

@@ -4,6 +4,7 @@ and the lanczos rule: a resampling GDAL's read does not reproduce always takes t
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -164,6 +165,7 @@ def test_plan_tile_writes_nothing_and_run_tile_writes_the_plan(tmp_path: Path, s
     assert plan.coverage.found == len(plan.chips) + plan.coverage.dropped and plan.coverage.dropped > 0
     assert plan.resampling == "bilinear" and plan.spec.chip_px == 40 and plan.inputs[0].bands == (1, 2, 3)
     assert plan == plan_tile(shared_data / "RGB.byte.tif", store_dir, "rgb", **kw)
+    assert pickle.loads(pickle.dumps(plan)) == plan and hash(pickle.loads(pickle.dumps(plan))) == hash(plan)
     with pytest.raises(AttributeError):
         plan.collection = "other"  # type: ignore[misc]
     rep = run_tile(plan, workers=1)

@@ -12,7 +12,6 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
@@ -40,7 +39,7 @@ from .unit import COMBINES, TileTask, UnitResult, tile_unit
 @dataclass(frozen=True)
 class TilePlan:
     """Everything `run_tile` needs, decided before any write: what to read, into which chips, how. Made by
-    `plan_tile`; plain values, so it can be inspected, compared or handed to another process."""
+    `plan_tile`; plain picklable values, so it can be inspected, compared or handed to another process."""
 
     store_dir: str
     collection: str
@@ -192,7 +191,7 @@ def plan_tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, 
                     inputs=tuple(usable), coverage=plan_coverage(usable, geometry, spec.resolution, min_valid, choose),
                     n_inputs=n_inputs, failures=tuple(failures), min_valid=min_valid, shard_chips=shard_chips,
                     combine=combine, gdal_env=tuple(sorted(dict(gdal_env or {}).items())),
-                    provenance=MappingProxyType(dict(provenance or {})), started=started)
+                    provenance=dict(provenance or {}), started=started)
 
 
 # -- running ------------------------------------------------------------------------------------------------

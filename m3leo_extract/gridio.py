@@ -9,8 +9,23 @@ from typing import Any
 
 import numpy as np
 import shapely
+from pyproj import CRS
 
-from .grid import DEFAULT_SCHEME, NO_SPLIT, SPLIT_NAMES, ChipArrays, SplitScheme, outlines_4326
+from .errors import AOIError, GridError
+from .grid import (
+    DEFAULT_SCHEME,
+    NO_SPLIT,
+    SPLIT_NAMES,
+    Chip,
+    ChipArrays,
+    SplitScheme,
+    chip_arrays,
+    outlines_4326,
+    split_of,
+)
+
+# pyarrow, matplotlib, geopandas and pandas are imported where they are used: splits.py imports this module
+# for load_split_table, and those libraries (~1.5 s together) would otherwise load with every split check.
 
 BATCH_CHIPS = 250_000  # rows per Parquet row group: bounds memory whatever the AOI size
 
@@ -38,8 +53,6 @@ def _batches(chips: ChipArrays, size: int) -> Iterator[ChipArrays]:
 
 def _geo_metadata() -> bytes:
     # GeoParquet 1.0 "geo" key; bbox is optional and left out so the file can be streamed in one pass.
-    from pyproj import CRS
-
     return json.dumps({
         "version": "1.0.0", "primary_column": "geometry",
         "columns": {"geometry": {"encoding": "WKB", "geometry_types": ["Polygon"],
@@ -118,9 +131,6 @@ def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep
     import geopandas as gpd
     import pandas as pd
 
-    from .errors import AOIError
-    from .grid import chip_arrays, split_of
-
     try:
         src = gpd.read_file(chips_file)
     except Exception as exc:  # GDAL raises many types
@@ -163,9 +173,6 @@ def load_split_table(scheme: SplitScheme) -> SplitScheme:
     "none" (it would join two of their splits). `column:FILE` is a user table with chip_id and the column.
     """
     import pandas as pd
-
-    from .errors import GridError
-    from .grid import Chip
 
     if not scheme.needs_table or scheme.table is not None:
         return scheme

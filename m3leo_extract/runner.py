@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -113,16 +113,21 @@ def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy
 
 
 def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
-            on_done: Callable[[T, R | None, BaseException | None], None]) -> None:
+            on_done: Callable[[T, R | None, BaseException | None], None], *,
+            executor: Executor | None = None) -> None:
     """Run fn over work items on a thread pool, at most `2 * workers` queued, calling on_done in this thread.
 
     Keeping on_done in the calling thread lets it own non-thread-safe things (the SQLite state, progress).
     Ctrl-C (or any error) cancels what has not started and returns at once, without waiting for the requests
     in flight: their items are not reported, so the caller's state still has them in flight.
+
+    executor: run on it instead of a thread pool of `workers` (e.g. a dask.distributed Client's
+    `get_executor()`, `workers` then being the cluster's threads); the caller owns it, so it is not shut down
+    here, only the futures still pending are cancelled on an error.
     """
     it = iter(work)
     pending: dict[Future[R], T] = {}
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo")
+    pool = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo")
     clean = False
     try:
         while True:
@@ -141,4 +146,8 @@ def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
                 on_done(item, None if exc else fut.result(), exc)
         clean = True
     finally:
-        pool.shutdown(wait=clean, cancel_futures=not clean)
+        if executor is None:
+            pool.shutdown(wait=clean, cancel_futures=not clean)
+        elif not clean:
+            for fut in pending:
+                fut.cancel()

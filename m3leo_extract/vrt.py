@@ -3,12 +3,17 @@ files of several UTM zones through one warped VRT each onto EPSG:4326."""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+
+import rasterio
+import rasterio.shutil
+from rasterio.vrt import WarpedVRT
+
+from .nodata import is_nan
 
 _GDAL_TYPES = {"uint8": "Byte", "int8": "Int8", "uint16": "UInt16", "int16": "Int16", "uint32": "UInt32",
                "int32": "Int32", "float32": "Float32", "float64": "Float64"}
@@ -17,12 +22,10 @@ _GDAL_TYPES = {"uint8": "Byte", "int8": "Int8", "uint16": "UInt16", "int16": "In
 def _num(v: float | int | None) -> str:
     if v is None:
         return ""
-    return "nan" if isinstance(v, float) and math.isnan(v) else repr(v)
+    return "nan" if is_nan(v) else repr(v)
 
 
 def _info(path: Path) -> dict[str, Any]:
-    import rasterio
-
     with rasterio.open(path) as src:
         return {"path": path, "crs": src.crs, "transform": src.transform, "width": src.width,
                 "height": src.height, "count": src.count, "dtype": src.dtypes[0], "nodata": src.nodata,
@@ -39,10 +42,6 @@ def _colormap(src: Any) -> dict[int, tuple[int, ...]] | None:
 
 def _warp_to_4326(path: Path) -> Path:
     """A warped VRT of `path` in EPSG:4326 beside it (nearest: categorical layers stay codes)."""
-    import rasterio
-    import rasterio.shutil
-    from rasterio.vrt import WarpedVRT
-
     out = path.with_name(path.stem + ".4326.vrt")
     with rasterio.open(path) as src, WarpedVRT(src, crs="EPSG:4326") as vrt:
         tmp = out.with_name(f".{out.name}.part")

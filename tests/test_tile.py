@@ -107,20 +107,20 @@ def test_aligned_input_is_copied_exactly(tmp_path: Path) -> None:
         np.testing.assert_array_equal(got, ref)
 
 
-@pytest.mark.parametrize("resampling", ["bilinear", "cubic", "nearest", "average"])
+@pytest.mark.parametrize("resampling", ["bilinear", "cubic", "nearest", "average", "mode"])
 def test_resampled_reads_equal_the_warp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resampling: str) -> None:
     """Inputs in the chips' CRS, shifted off their grid (and at 2x finer pixels): chips whose source pixels are
     all inside and valid take GDAL's resampled read, the rest the warp; both must equal an independent warp."""
-    import m3leo_extract.tile as tile_mod
+    import m3leo_extract.tile.warp as tile_mod
 
     used: list[int] = []
-    real = tile_mod._read_resampled
+    real = tile_mod.read_resampled
 
     def spy(*args, **kwargs):
         used.append(len(args[2]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tile_mod, "_read_resampled", spy)
+    monkeypatch.setattr(tile_mod, "read_resampled", spy)
     rng = np.random.default_rng(11)
     for res_src, shift in ((100.0, (37.0, -61.0)), (50.0, (25.0, -25.0))):
         n = int(13000 / res_src)

@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from . import app
+from .bars import Bar
 
 
-class ExportProgress:
+class ExportProgress(Bar):
     """A tqdm bar of chips on a terminal; nothing otherwise (the summary line says what was done)."""
 
-    def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.bar: Any = None
-
     def __call__(self, ev: dict[str, Any]) -> None:
-        if ev["event"] == "plan" and self.enabled:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=ev["total"], unit="chip", desc="export", dynamic_ncols=True, file=sys.stderr)
+        if ev["event"] == "plan":
+            self.open(ev["total"], "chip", "export")
         elif ev["event"] == "chip" and self.bar is not None:
             self.bar.update(ev.get("n", 1))
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 @app.command()

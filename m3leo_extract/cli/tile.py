@@ -9,15 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
+from ..errors import UsageError
 from . import app
+from .bars import Bar
 
 
-class TileProgress:
+class TileProgress(Bar):
     """A tqdm bar of chips on a terminal; failed inputs as one line each on stderr either way."""
-
-    def __init__(self, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.bar: Any = None
 
     def __call__(self, ev: dict[str, Any]) -> None:
         if ev["event"] == "warning":
@@ -28,19 +26,12 @@ class TileProgress:
                 self.bar.write(line, file=sys.stderr)
             else:
                 typer.echo(line, err=True)
-        elif ev["event"] == "plan" and self.enabled and ev["chips"]:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=ev["chips"], unit="chip", desc=f"tile {ev.get('collection', '')}",
-                            dynamic_ncols=True, file=sys.stderr)
+        elif ev["event"] == "plan" and ev["chips"]:
+            self.open(ev["chips"], "chip", f"tile {ev.get('collection', '')}")
         elif ev["event"] == "unit" and self.bar is not None:
             self.bar.update(ev["chips"])
             if ev["failed"] or ev["dropped"]:
                 self.bar.set_postfix(dropped=ev["dropped"], failed=ev["failed"])
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 @app.command()
@@ -54,7 +45,8 @@ def tile(
     aoi: Annotated[str | None, typer.Option(help="Only the chips of this AOI (name or vector file).")] = None,
     resolution: Annotated[float | None, typer.Option(help="Chip metres per pixel (default: the collection's, "
                                                               "else 10).")] = None,
-    resampling: Annotated[str | None, typer.Option(help="nearest|bilinear|cubic|average|mode (default: "
+    resampling: Annotated[str | None, typer.Option(help="nearest|bilinear|cubic|average|mode|lanczos "
+                                                           "(default: "
                                                            "nearest for categorical, else bilinear).")] = None,
     period: Annotated[str, typer.Option(help="Period label the chips are stored under.")] = "static",
     bands: Annotated[str | None, typer.Option(help="Comma-separated input bands (1-based numbers or names).")]
@@ -90,46 +82,57 @@ def tile(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
-    from ..checks import check_positive
-    from ..errors import UsageError
-    from ..tile import RESAMPLINGS
-    from ..tile import tile as run_tile
-
-    check_positive("--resolution", resolution)
-    if resampling is not None and resampling not in RESAMPLINGS:
-        raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
-    if kind is not None and kind not in ("categorical", "continuous"):
-        raise UsageError(f"--kind {kind!r} is not known; use categorical or continuous")
+    _check_options(resolution, resampling, kind)
     if source is not None:
         _tile_source(source, store, inputs, collection, aoi, resolution, period, min_valid, workers, dask,
                      shard_chips, as_json, dict(season=season, var=var, pol=pol, root=root,
                                                 endpoint_url=endpoint_url, year=year, products=products,
                                                 pairs=pairs, min_days=min_days, max_days=max_days))
         return
+    _tile_inputs(inputs, store, collection, aoi, as_json, dict(
+        resolution=resolution, resampling=resampling, period=period, bands=bands, nodata=nodata,
+        min_valid=min_valid, kind=kind, workers=workers, dask=dask, shard_chips=shard_chips))
+
+
+def _check_options(resolution: float | None, resampling: str | None, kind: str | None) -> None:
+    """The choices checked on the line, before anything is read (the library's constants say what is known)."""
+    from ..checks import check_positive
+    from ..tile import KINDS, RESAMPLINGS  # ~2 s (rasterio, zarr): only `m3leo tile` pays it, not every command
+
+    check_positive("--resolution", resolution)
+    if resampling is not None and resampling not in RESAMPLINGS:
+        raise UsageError(f"--resampling {resampling!r} is not known; use one of {', '.join(RESAMPLINGS)}")
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"--kind {kind!r} is not known; use {' or '.join(KINDS)}")
+
+
+def _finish(report: Any, as_json: bool) -> None:
+    """The report on stdout (one line, or JSON); exit 1 when some input or unit failed."""
+    typer.echo(json.dumps(report.as_dict()) if as_json else report.summary_line())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _tile_inputs(inputs: list[str] | None, store: Path, collection: str | None, aoi: str | None, as_json: bool,
+                 options: dict[str, Any]) -> None:
+    """`m3leo tile INPUTS ...`: check what the inputs path needs, then delegate to m3leo_extract.tile.tile."""
+    from ..aoi import load_aoi  # shapely: kept off every command's start
+    from ..tile import tile  # rasterio, zarr
+
     if not inputs:
         raise UsageError("give the rasters to tile (files, folders, globs or URLs), or --source gssic|gunw|"
                          "cci_biomass")
     if not collection:
         raise UsageError("--collection is required with INPUTS: a catalog recipe or a new name")
+    bands = options.pop("bands")
     band_list = [b.strip() for b in bands.split(",") if b.strip()] if bands else None
-    area: Any = None
-    if aoi:
-        from ..aoi import load_aoi
-
-        area = load_aoi(aoi)  # validate before anything is written
+    area = load_aoi(aoi) if aoi else None  # validate before anything is written
     progress = TileProgress()
     try:
-        report = run_tile(inputs, store, collection, aoi=area, resolution=resolution, resampling=resampling,
-                          period=period, bands=band_list, nodata=nodata, min_valid=min_valid, kind=kind,
-                          workers=workers, dask=dask, shard_chips=shard_chips, progress=progress)
+        report = tile(inputs, store, collection, aoi=area, bands=band_list, progress=progress, **options)
     finally:
         progress.close()
-    if as_json:
-        typer.echo(json.dumps(report.as_dict()))
-    else:
-        typer.echo(report.summary_line())
-    if not report.ok:
-        raise typer.Exit(1)
+    _finish(report, as_json)
 
 
 _SOURCE_FLAGS = {"gssic": {"season", "var", "pol", "root", "endpoint_url"},
@@ -142,8 +145,8 @@ def _tile_source(source: str, store: Path, inputs: list[str] | None, collection:
                  resolution: float | None, period: str, min_valid: float, workers: int | None, dask: str | None,
                  shard_chips: int | None, as_json: bool, flags: dict[str, Any]) -> None:
     """`m3leo tile --source ...`: check the flags that source takes, then delegate to m3leo_extract.sources."""
-    from ..errors import UsageError
-    from ..sources import get_source, tile_source
+    from ..aoi import load_aoi  # shapely: kept off every command's start, like the imports below
+    from ..sources import get_source, tile_source  # rasterio when tiling
 
     get_source(source)
     if inputs:
@@ -169,8 +172,6 @@ def _tile_source(source: str, store: Path, inputs: list[str] | None, collection:
         opts.setdefault("var", "coherence")
     if not aoi:
         raise UsageError(f"--source {source} needs --aoi: the files are worked out from it")
-    from ..aoi import load_aoi
-
     area = load_aoi(aoi).geometry
     progress = TileProgress()
     try:
@@ -179,6 +180,4 @@ def _tile_source(source: str, store: Path, inputs: list[str] | None, collection:
                              workers=workers, dask=dask, shard_chips=shard_chips, progress=progress, **opts)
     finally:
         progress.close()
-    typer.echo(json.dumps(report.as_dict()) if as_json else report.summary_line())
-    if not report.ok:
-        raise typer.Exit(1)
+    _finish(report, as_json)

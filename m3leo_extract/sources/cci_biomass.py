@@ -100,7 +100,7 @@ def tile_biomass(store_dir: str | Path, aoi: Any, *, year: int, var: str = "agb"
                  endpoint_url: str | None = None, collection: str | None = None, resolution: float = 10.0,
                  period: str | None = None, version: str = DEFAULT_VERSION, **tile_kw: Any) -> Any:
     """Tile AGB (and/or agb_sd) of `year` into `collection` (default cci_biomass), period the year."""
-    from ..tile import tile
+    from ..tile import tile  # ~2 s (rasterio, zarr): `m3leo catalog` imports sources for SOURCES only
 
     if aoi is None:
         raise UsageError("--source cci_biomass needs --aoi (the tiles are worked out from it)")

@@ -121,7 +121,7 @@ def tile_gssic(store_dir: str | Path, aoi: Any, *, season: str, var: str, pol: s
                root: str | None = None, endpoint_url: str | None = None, collection: str | None = None,
                resolution: float = 10.0, period: str | None = None, **tile_kw: Any) -> Any:
     """Tile one GSSIC variable for one season into `collection` (default gssic_<pol>_<var>), period the season."""
-    from ..tile import tile
+    from ..tile import tile  # ~2 s (rasterio, zarr): `m3leo catalog` imports sources for SOURCES only
 
     if aoi is None:
         raise UsageError("--source gssic needs --aoi (the tiles are worked out from it)")

@@ -174,7 +174,7 @@ def tile_gunw(store_dir: str | Path, aoi: Any, *, products: str | Sequence[str],
     """Pick a date pair (or the mean of the pairs) per chip by `rule` within [min_days, max_days] and tile
     `var` into `collection` (default gunw_<var>), period `<rule>_<min>-<max>d`."""
     from ..store import ChipStore
-    from ..tile import tile
+    from ..tile import tile  # ~2 s (rasterio, zarr): `m3leo catalog` imports sources for SOURCES only
 
     rule = normalise_rule(rule)
     if not 0 <= min_days <= max_days:

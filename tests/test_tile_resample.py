@@ -1,0 +1,196 @@
+"""tile/resample.py's pure arithmetic against rasterio/GDAL's warp on seeded in-memory arrays (no store, no file),
+and the lanczos rule: a resampling GDAL's read does not reproduce always takes the warp."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import shapely
+import shapely.geometry
+from affine import Affine
+from rasterio.enums import Resampling
+from rasterio.warp import reproject
+
+import m3leo_extract.tile.warp as warp_mod
+from m3leo_extract.grid import Chip
+from m3leo_extract.store import ChipStore
+from m3leo_extract.tile import KINDS, READ_RESAMPLINGS, RESAMPLINGS, plan_tile, run_tile, tile
+from m3leo_extract.tile.resample import (
+    aligned,
+    kernel_window,
+    readable_chips,
+    runs,
+    same_lattice_family,
+    shift_bilinear,
+    spans,
+)
+
+CRS = "EPSG:32618"
+CHIP = Chip(zone=18, south=False, row=678, col=65)  # x 260000..264000, y 2712000..2716000
+
+
+def _field(rng: np.random.Generator, n: int, dtype: str) -> np.ndarray:
+    """A smooth seeded field with noise, two bands: what imagery looks like to a resampling kernel."""
+    yy, xx = np.mgrid[0:n, 0:n]
+    v = 3000 + 900 * np.sin(xx / 7.3) + 700 * np.cos(yy / 4.1) + rng.normal(0, 40, (n, n))
+    return np.stack([v, v[::-1] * 0.5]).astype(dtype)
+
+
+def _warp(arr: np.ndarray, src: Affine, dst: Affine, shape: tuple[int, int], resampling: str,
+          nodata: float | None = None) -> np.ndarray:
+    out = np.zeros((arr.shape[0], *shape), arr.dtype)
+    reproject(arr, out, src_transform=src, src_crs=CRS, dst_transform=dst, dst_crs=CRS, resampling=Resampling[
+        resampling], src_nodata=nodata, dst_nodata=nodata)
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["uint16", "float32"])
+@pytest.mark.parametrize("shift", [(0.37, 0.61), (0.5, 0.0), (0.0, 0.25), (0.9, 0.1)])
+def test_shift_bilinear_equals_the_warp(dtype: str, shift: tuple[float, float]) -> None:
+    rng = np.random.default_rng(3)
+    arr = _field(rng, 64, dtype)
+    src = Affine(10.0, 0, 500000.0, 0, -10.0, 4000000.0)
+    col, row = 5 + shift[0], 7 + shift[1]
+    got = shift_bilinear(arr, col, row, 40, 40, dtype)
+    ref = _warp(arr, src, src @ Affine.translation(col, row), (40, 40), "bilinear")
+    assert got.dtype == np.dtype(dtype) and got.shape == (2, 40, 40)
+    if dtype == "uint16":  # GDAL rounds half up, as shift_bilinear does: at most 1 DN of float round-off
+        assert np.abs(got.astype(int) - ref.astype(int)).max() <= 1
+    else:
+        np.testing.assert_allclose(got, ref, rtol=1e-5)
+
+
+@pytest.mark.parametrize("resampling", sorted(READ_RESAMPLINGS))
+@pytest.mark.parametrize("src_res", [100.0, 50.0])
+def test_kernel_window_holds_every_pixel_the_warp_reads(resampling: str, src_res: float) -> None:
+    """Scrambling every source pixel outside `kernel_window` leaves the warp of the chip unchanged: the window
+    the shortcut checks for nodata is all GDAL reads (so a chip judged readable equals its warp)."""
+    rng = np.random.default_rng(7)
+    n = int(8000 / src_res)
+    arr = _field(rng, n, "uint16")
+    src = Affine(src_res, 0, CHIP.x_min - 1000 - 37.0, 0, -src_res, CHIP.y_max + 1000 + 61.0)
+    px = 40
+    c0, r0, c1, r1 = kernel_window(src, CHIP, px, resampling)
+    assert 0 <= c0 < c1 <= n and 0 <= r0 < r1 <= n
+    scrambled = rng.integers(1, 60000, arr.shape).astype("uint16")
+    scrambled[:, r0:r1, c0:c1] = arr[:, r0:r1, c0:c1]
+    dst = CHIP.transform(4000 / px)
+    np.testing.assert_array_equal(_warp(scrambled, src, dst, (px, px), resampling),
+                                  _warp(arr, src, dst, (px, px), resampling))
+
+
+def test_readable_chips_needs_the_kernel_inside_and_valid() -> None:
+    res = 100.0
+    n = 130
+    src = Affine(res, 0, 260000.0 + 37.0, 0, -res, 2716000.0 + 61.0)  # off the chip grid by a fraction
+    chips = [Chip(18, False, 678, c) for c in range(65, 68)]
+    arr = np.full((1, n, n), 5, "uint16")
+    ok = readable_chips(src, (n, n), 0, chips, arr, (0, 0), "bilinear", 40)
+    assert ok == [False, True, True]  # the first chip's kernel crosses the raster's west edge
+    c0, r0, c1, r1 = kernel_window(src, chips[2], 40, "bilinear")
+    arr[0, r0, c1 - 1] = 0  # one nodata pixel in the last chip's kernel
+    assert readable_chips(src, (n, n), 0, chips, arr, (0, 0), "bilinear", 40) == [False, True, False]
+    assert readable_chips(src, (n, n), None, chips, arr, (0, 0), "bilinear", 40) == [False, True, True]
+    nan = np.full((1, n, n), 1.0, "float32")
+    nan[0, r0, c1 - 1] = np.nan
+    assert readable_chips(src, (n, n), float("nan"), chips, nan, (0, 0), "bilinear", 40) == [False, True, False]
+
+
+def test_lanczos_is_accepted_but_never_takes_the_read_shortcut() -> None:
+    src = Affine(100.0, 0, 260037.0, 0, -100.0, 2715939.0)
+    assert "lanczos" in RESAMPLINGS and "lanczos" not in READ_RESAMPLINGS
+    assert READ_RESAMPLINGS == frozenset(RESAMPLINGS) - {"lanczos"}
+    for rs in READ_RESAMPLINGS:
+        assert same_lattice_family(src, 32618, CHIP, rs, 0.0, 0.0)
+    assert not same_lattice_family(src, 32618, CHIP, "lanczos", 0.0, 0.0)
+    assert not same_lattice_family(src, 32619, CHIP, "bilinear", 0.0, 0.0)  # another CRS
+    assert not same_lattice_family(src, 32618, CHIP, "bilinear", 0.0, 255.0)  # the file's nodata is not ours
+    assert same_lattice_family(src, 32618, CHIP, "bilinear", float("nan"), float("nan"))
+
+
+def test_aligned_runs_and_spans() -> None:
+    on = Affine(10.0, 0, 100000.0, 0, -10.0, 3000000.0)
+    assert aligned(on, 32618, CHIP, 10.0)
+    assert not aligned(on @ Affine.translation(0.5, 0), 32618, CHIP, 10.0)
+    assert not aligned(on, 32618, CHIP, 20.0) and not aligned(on, 32617, CHIP, 10.0)
+    chips = [Chip(18, False, 5, 3), Chip(18, False, 5, 1), Chip(18, False, 5, 2), Chip(18, False, 6, 2),
+             Chip(17, False, 5, 4)]
+    assert runs(chips, range(5)) == [[4], [1, 2, 0], [3]]
+    assert runs(chips, [0, 1, 2], max_len=2) == [[1, 2], [0]]
+    assert spans([True, True, False, True, False, False, True]) == [(0, 2), (3, 4), (6, 7)]
+    assert spans([]) == [] and spans([False]) == []
+
+
+def test_lanczos_tiles_through_the_warp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: lanczos chips never call read_resampled, and equal an independent lanczos warp."""
+    calls: list[int] = []
+    real = warp_mod.read_resampled
+    monkeypatch.setattr(warp_mod, "read_resampled", lambda *a, **k: calls.append(1) or real(*a, **k))
+    rng = np.random.default_rng(5)
+    data = _field(rng, 100, "uint16")
+    data[data == 0] = 1
+    path = tmp_path / "shifted.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=100, height=100, count=2, dtype="uint16", nodata=0,
+                       crs=CRS, transform=Affine(100.0, 0, 260037.0, 0, -100.0, 2715939.0)) as dst:
+        dst.write(data)
+    rep = tile([path], tmp_path / "s", "lz", resolution=100.0, resampling="lanczos")
+    assert rep.chips_written == rep.chips >= 4 and not calls
+    bilinear = tile([path], tmp_path / "b", "bl", resolution=100.0, resampling="bilinear")
+    assert bilinear.chips_written == rep.chips and calls  # the same chips do take it with bilinear
+    store = ChipStore.open(tmp_path / "s")
+    for cid in store.chip_ids("lz"):
+        chip = Chip.from_id(cid)
+        ref = np.zeros((2, 40, 40), "uint16")
+        with rasterio.open(path) as src:
+            reproject(rasterio.band(src, [1, 2]), ref, dst_transform=chip.transform(100.0), dst_crs=chip.crs,
+                      dst_nodata=0, resampling=Resampling.lanczos, init_dest_nodata=True)
+        assert np.abs(store.read_chip("lz", cid).astype(int) - ref.astype(int)).max() <= 1, cid
+
+
+def test_plan_tile_writes_nothing_and_run_tile_writes_the_plan(tmp_path: Path, shared_data: Path) -> None:
+    store_dir = tmp_path / "s"
+    corner = shapely.box(-79.0, 25.15, -78.55, 25.6)  # the scene's north-west corner: partly covered chips
+    kw = dict(aoi=corner, resolution=100.0, min_valid=0.5)
+    plan = plan_tile(shared_data / "RGB.byte.tif", store_dir, "rgb", **kw)
+    assert not store_dir.exists()
+    assert plan.chips and len(plan.coverage.chip_inputs) == len(plan.chips)
+    assert plan.coverage.found == len(plan.chips) + plan.coverage.dropped and plan.coverage.dropped > 0
+    assert plan.resampling == "bilinear" and plan.spec.chip_px == 40 and plan.inputs[0].bands == (1, 2, 3)
+    assert plan == plan_tile(shared_data / "RGB.byte.tif", store_dir, "rgb", **kw)
+    assert pickle.loads(pickle.dumps(plan)) == plan and hash(pickle.loads(pickle.dumps(plan))) == hash(plan)
+    with pytest.raises(AttributeError):
+        plan.collection = "other"  # type: ignore[misc]
+    rep = run_tile(plan, workers=1)
+    assert len(ChipStore.open(store_dir).chip_ids("rgb")) == len(plan.chips)
+    assert rep.chips == plan.coverage.found == rep.chips_written + rep.chips_dropped and rep.chips_written > 0
+
+
+def test_cli_lists_and_takes_every_resampling(tmp_path: Path, shared_data: Path) -> None:
+    """`m3leo tile --help` names every resampling the library knows; --resampling lanczos runs; an unknown one
+    is one line naming the known ones, exit 2, nothing written."""
+    m3leo = shutil.which("m3leo") or str(Path(sys.executable).with_name("m3leo"))
+    helptext = " ".join(subprocess.run([m3leo, "tile", "--help"], capture_output=True, text=True,
+                                       timeout=120).stdout.split())
+    assert all(rs in helptext for rs in RESAMPLINGS) and all(k in helptext for k in KINDS)
+    aoi = tmp_path / "a.geojson"
+    aoi.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": shapely.geometry.mapping(
+        shapely.box(-77.6, 24.4, -77.45, 24.55))}))
+    args = [m3leo, "tile", str(shared_data / "RGB.byte.tif"), "--collection", "rgb", "--aoi", str(aoi),
+            "--resolution", "200", "--json"]
+    ok = subprocess.run([*args, "--store", str(tmp_path / "s"), "--resampling", "lanczos"], capture_output=True,
+                        text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["chips_written"] > 0
+    bad = subprocess.run([*args, "--store", str(tmp_path / "t"), "--resampling", "sinc"], capture_output=True,
+                         text=True, timeout=120)
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 2 and len(lines) == 1 and "sinc" in lines[0] and "lanczos" in lines[0]
+    assert not (tmp_path / "t").exists()

@@ -37,7 +37,7 @@ def column(kind: str, collection: str, period: str) -> str:
 
 def _unit_status(store_dir: Path) -> dict[tuple[str, str, str], str]:
     """(collection, period, chip id) -> status of the unit holding it, from the state database if any."""
-    from .extract import STATE_FILE
+    from .defaults import STATE_FILE
     from .state import StateDB
 
     path = store_dir / STATE_FILE

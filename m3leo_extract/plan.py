@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Period, Recipe
+from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, DEFAULT_SHARD_CHIPS, MAX_QUEUED_TASKS, STATE_FILE
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 
@@ -42,7 +43,6 @@ CLIENT_CPU_S = 0.015
 CLIENT_CPU_S_PER_MB = 0.019
 CALIBRATION_RUNS = 3  # `plan --store` pools the last few extracts: one small run's CPU per request is noisy
 SIM_MAX_REQUESTS = 20_000  # beyond this the simulation runs a prefix of the units and scales (steady state)
-MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project export queue
 # Zstd(3) compressed / raw bytes, measured on the emulator's synthetic chips (docs/benchmarks.md); real data
 # compresses differently, and `plan --store DIR` measures the ratio of an existing store instead.
 DEFAULT_CODEC_RATIO = {"float32": 0.85, "float64": 0.85, "uint16": 0.55, "int16": 0.6, "uint8": 0.12}
@@ -225,11 +225,11 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     is what makes the simulation of each run take as long as it did (averaged, weighted by requests). So
     `plan --store DIR` predicts the next run from the last ones, on this machine, against this Earth Engine.
     """
-    if store_dir is None or not (Path(store_dir) / "state.sqlite").exists():
+    if store_dir is None or not (Path(store_dir) / STATE_FILE).exists():
         return None
     from .state import StateDB
 
-    db = StateDB(Path(store_dir) / "state.sqlite")
+    db = StateDB(Path(store_dir) / STATE_FILE)
     try:
         found = []
         for run in db.conn.execute("SELECT started_at, finished_at, summary FROM runs WHERE finished_at IS NOT "
@@ -258,7 +258,8 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
 
 
 def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = "pixels",
-             shard_chips: int = 16, max_concurrency: int = 40, max_rps: float = 100.0,
+             shard_chips: int = DEFAULT_SHARD_CHIPS, max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+             max_rps: float = DEFAULT_MAX_RPS,
              latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
              chips: ChipArrays | None = None, server_cpu_s: float = 0.0) -> dict[str, Any]:

@@ -30,12 +30,12 @@ import numpy as np
 import zarr
 from zarr.codecs import BloscCodec, Crc32cCodec
 
+from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
 
 STORE_NAME = "chips.zarr"
 FORMAT_VERSION = 1
-DEFAULT_SHARD_CHIPS = 16
 _DIMS = ["chip", "time", "band", "y", "x"]
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
 # Per-chip arrays that xarray shows as coordinates of `data` and `valid` (CF "coordinates" attribute).

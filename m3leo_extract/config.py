@@ -80,7 +80,7 @@ class DatasetConfig:
         if "aoi" not in d or "collections" not in d:
             raise UsageError(f"{source}: needs at least `aoi` and `collections`")
         if d.get("split"):
-            from .grid import parse_split
+            from .grid import parse_split  # shapely and pyproj: not for every `m3leo` start (the CLI imports this)
 
             parse_split(str(d["split"]))  # a bad scheme fails here, with the scheme's own message
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})

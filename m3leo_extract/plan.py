@@ -36,6 +36,7 @@ from .defaults import (
 )
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
+from .state import StateDB
 
 # Grid, store and state set-up before the first request: ~0.2 s for a small AOI plus ~30 us per chip (the plan
 # of South America's 1.1 M chips took ~30 s, docs/benchmarks.md).
@@ -198,7 +199,7 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
     if not data.is_dir():
         return None
     try:
-        from .store import ChipStore
+        from .store import ChipStore  # zarr: only for a plan calibrated on a store
 
         store = ChipStore.open(store_dir)
         spec = store.spec(collection)
@@ -234,8 +235,6 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     """
     if store_dir is None or not (Path(store_dir) / STATE_FILE).exists():
         return None
-    from .state import StateDB
-
     db = StateDB(Path(store_dir) / STATE_FILE)
     try:
         found = []
@@ -297,8 +296,6 @@ def _cost_warnings(tasks: int, eecu_h: float) -> list[str]:
 
 
 def _record_units(state_path: str | Path, rows: list[tuple[str, str, int, list[str], int, str]]) -> None:
-    from .state import StateDB
-
     db = StateDB(state_path)
     try:
         db.upsert_units(rows)

@@ -19,6 +19,9 @@ from ..defaults import Destination
 from ..errors import DependencyError, EarthEngineError, RasterError, UsageError
 from .pixels import classify
 
+# `ee` (the earthengine-api client, ~1 s to import) and fsspec/rasterio are imported inside the methods that
+# use them, so building a backend, or importing export mode, costs nothing until a task is submitted or read.
+
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 

@@ -15,13 +15,20 @@ when nothing was ever written for it (a collection that does not have the chip a
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .defaults import STATE_FILE
+from .errors import StoreError
 from .grid import Chip, ChipArrays, outlines_4326
+from .state import StateDB
 from .store import ChipStore
+
+# geopandas and matplotlib are imported inside the functions that draw or write: seconds at import, and the
+# status columns (`status_columns`) need neither.
 
 STATUSES = ("done", "empty", "failed", "pending", "running", "absent")
 STATUS_COLOURS = {"done": "#2ca02c", "empty": "#b0b0b0", "failed": "#d62728", "pending": "#ffbf00",
@@ -37,9 +44,6 @@ def column(kind: str, collection: str, period: str) -> str:
 
 def _unit_status(store_dir: Path) -> dict[tuple[str, str, str], str]:
     """(collection, period, chip id) -> status of the unit holding it, from the state database if any."""
-    from .extract import STATE_FILE
-    from .state import StateDB
-
     path = store_dir / STATE_FILE
     if not path.exists():
         return {}
@@ -102,11 +106,7 @@ def chip_index(store_dir: str | Path) -> Any:
 def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
     """Add a store's valid/status columns to a chip GeoParquet (`m3leo grid --out`), by its chip_id column;
     chips the store does not have get NaN / absent. Rewritten atomically."""
-    import os
-
     import geopandas as gpd
-
-    from .errors import StoreError
 
     path, store_dir = Path(path), Path(store_dir)
     st = ChipStore.open(store_dir, mode="r")
@@ -123,8 +123,6 @@ def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
 
 def write_chip_index(store_dir: str | Path, path: str | Path) -> Path:
     """The chip index as GeoParquet at `path` (written to a temporary name, then renamed)."""
-    import os
-
     gdf = chip_index(store_dir)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,8 +141,6 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
     gdf = chip_index(store_dir)
     panels = gdf.attrs["panels"]
     if not panels or not len(gdf):
-        from .errors import StoreError
-
         raise StoreError(f"{store_dir} has no chips yet; nothing to map")
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)

@@ -16,6 +16,11 @@ import tomllib
 from .errors import UsageError
 
 CONFIG_FILE = "m3leo.toml"
+# The run options [options] may pin (written by the first `extract`, read by `refresh` / `retry`), with their
+# types; other keys in [options] are kept as they are.
+RUN_OPTIONS: dict[str, type] = {"shard_chips": int, "max_concurrency": int, "max_rps": float, "max_attempts": int,
+                                "mode": str, "bucket": str, "bucket_url": str, "destination": str,
+                                "max_queued": int}
 
 
 @dataclass
@@ -53,6 +58,19 @@ class DatasetConfig:
         tmp.replace(path)  # atomic: a crash never leaves half a config
         return path
 
+    def run_options(self) -> dict[str, Any]:
+        """The [options] this dataset pins (RUN_OPTIONS), typed; a value of the wrong type is a UsageError."""
+        out: dict[str, Any] = {}
+        for key, kind in RUN_OPTIONS.items():
+            if key in self.options:
+                value = self.options[key]
+                try:
+                    out[key] = value if isinstance(value, kind) else kind(value)
+                except (TypeError, ValueError):
+                    raise UsageError(f"m3leo.toml: options.{key} = {value!r} is not a{'n' if kind is int else ''} "
+                                     f"{kind.__name__}; fix it by hand") from None
+        return out
+
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], source: str = "") -> DatasetConfig:
         known = set(cls.__dataclass_fields__)
@@ -62,7 +80,7 @@ class DatasetConfig:
         if "aoi" not in d or "collections" not in d:
             raise UsageError(f"{source}: needs at least `aoi` and `collections`")
         if d.get("split"):
-            from .grid import parse_split
+            from .grid import parse_split  # shapely and pyproj: not for every `m3leo` start (the CLI imports this)
 
             parse_split(str(d["split"]))  # a bad scheme fails here, with the scheme's own message
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})

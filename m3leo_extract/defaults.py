@@ -6,8 +6,38 @@ GETITEM_KWARGS pattern), so the help text, m3leo.toml and the library can never 
 
 from __future__ import annotations
 
+import enum
+
 STATE_FILE = "state.sqlite"  # the work-unit database inside every store directory
 DEFAULT_SHARD_CHIPS = 16  # chips per Zarr shard, which is also one work unit
 DEFAULT_MAX_CONCURRENCY = 40  # Earth Engine's default concurrent-request quota per project
 DEFAULT_MAX_RPS = 100.0  # request starts per second (token bucket, burst 1 s)
 MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project queue of pending export tasks
+DEFAULT_MAX_ATTEMPTS = 8  # tries per request (429 / 5xx / dropped connections, with back-off) before a unit fails
+DEFAULT_EXPORT_POLL_S = 5.0  # seconds between two polls of the export tasks in flight
+DEFAULT_MAX_TASK_ATTEMPTS = 3  # runs of one export task (it failed on Earth Engine's side) before its unit fails
+
+
+# -- choices: the CLI's checks and help come from these, the library validates with them ------------------
+class Mode(str, enum.Enum):
+    """How a run gets its pixels (`--mode`)."""
+
+    PIXELS = "pixels"  # computePixels, straight into the store
+    EXPORT = "export"  # Earth Engine export tasks -> GeoTIFFs in a bucket -> the store
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Destination(str, enum.Enum):
+    """Where export tasks write (`--destination`)."""
+
+    GCS = "gcs"  # Export.image.toCloudStorage
+    DRIVE = "drive"  # Export.image.toDrive (the bucket names a Drive folder)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+DEFAULT_MODE = Mode.PIXELS
+DEFAULT_DESTINATION = Destination.GCS

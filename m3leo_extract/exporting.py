@@ -8,27 +8,31 @@ chips by window, with no reprojection, and written as the unit's shard.
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from .catalog import Recipe, parse_label
+from .defaults import DEFAULT_EXPORT_POLL_S, DEFAULT_MAX_TASK_ATTEMPTS, MAX_QUEUED_TASKS
+from .ee.export import TERMINAL, ExportBackend, ExportRequest, TaskState, read_export
+from .ee.sizing import Block, plan_blocks
 from .errors import EarthEngineError, M3leoError
-from .extract import (
+from .runner import CallStats, Limiter, call_with_retries
+from .state import StateDB, Unit
+from .store import ChipStore
+from .units import (
     ExtractOptions,
     ExtractReport,
     ProgressFn,
-    _valid_fraction,
+    chip_slots,
     chips_lonlat_bounds,
     cut_block,
+    empty_chips,
+    finish_chips,
     record_unit,
-    restore_nodata,
+    unit_chips,
 )
-from .grid import Chip
-from .state import StateDB, Unit
-from .store import ChipStore
 
 # Exports have no 48 MiB response limit; a block is bounded only so one file stays comfortable to read.
 EXPORT_BLOCK_BYTES = 1 << 30
@@ -36,148 +40,181 @@ EXPORT_BLOCK_BYTES = 1 << 30
 
 @dataclass(frozen=True)
 class ExportOptions:
-    max_queued: int = 3000  # Earth Engine's queue per project; set lower to share the queue
-    poll_s: float = 5.0
-    max_task_attempts: int = 3
+    max_queued: int = MAX_QUEUED_TASKS  # Earth Engine's queue per project; set lower to share the queue
+    poll_s: float = DEFAULT_EXPORT_POLL_S
+    max_task_attempts: int = DEFAULT_MAX_TASK_ATTEMPTS
+
+    @classmethod
+    def build(cls, *, max_queued: int | None = None) -> ExportOptions:
+        """Options from flags that may be None (not given): each None takes the library's default."""
+        return cls() if max_queued is None else cls(max_queued=max_queued)
 
 
-def _submit(backend: object, request: object, tries: int = 6, sleep: Callable[[float], None] = time.sleep) -> str:
-    """Submit one task, backing off on 429 / 5xx / dropped connections like the pixels runner does."""
-    for attempt in range(tries):
-        try:
-            return str(backend.submit(request))  # type: ignore[attr-defined]
-        except EarthEngineError as exc:
-            if not exc.retryable or attempt == tries - 1:
+def _blocks(recipe: Recipe, unit: Unit) -> list[Block]:
+    return plan_blocks({(c.epsg, c.row, c.col) for c in unit_chips(unit)}, recipe.chip_px, len(recipe.bands),
+                       recipe.dtype, EXPORT_BLOCK_BYTES)
+
+
+@dataclass
+class _Active:
+    """A unit whose tasks are queued or running: its task names, one per block."""
+
+    unit: Unit
+    names: list[str]
+    blocks: list[Block]
+
+
+@dataclass
+class _ExportRun:
+    """One run of export units: submit while the queue has room, poll, finish or resubmit, until none is left."""
+
+    store: ChipStore
+    state: StateDB
+    recipes: Mapping[str, Recipe]
+    backend: ExportBackend
+    options: ExtractOptions
+    export: ExportOptions
+    report: ExtractReport
+    progress: ProgressFn | None
+    sleep: Callable[[float], None]
+    todo: list[Unit] = field(default_factory=list)
+    active: dict[int, _Active] = field(default_factory=dict)
+    attempts: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Task submissions go through the same limiter and retry policy as computePixels requests.
+        self.limiter = Limiter(self.options.max_concurrency, self.options.max_rps)
+        self.rng = random.Random(self.options.seed)
+
+    def run(self, units: Sequence[Unit]) -> None:
+        self.todo = [u for u in units if not u.task_id]
+        for u in units:  # reattach to tasks a previous run submitted
+            if u.task_id:
+                self.active[u.id] = _Active(u, json.loads(u.task_id), _blocks(self.recipes[u.collection], u))
+        while self.todo or self.active:
+            self.submit_ready()
+            if not self.active:
+                continue
+            self.sleep(self.export.poll_s)
+            try:
+                states = self.backend.poll([n for a in self.active.values() for n in a.names])
+            except EarthEngineError as exc:
+                if exc.retryable:
+                    self.report.retries += 1
+                    continue
                 raise
-            sleep(min(5.0, 0.1 * 2 ** attempt))
-    raise AssertionError("unreachable")
+            for uid, act in list(self.active.items()):
+                self.settle(uid, act, [states.get(n) for n in act.names])
 
+    def request_for(self, u: Unit, block: Block, i: int) -> ExportRequest:
+        # Here, not at the top: ee.expressions imports the earthengine-api client (~1 s at import).
+        from .ee import expressions
 
-def _blocks(recipe: Recipe, chips: Sequence[Chip]) -> list:
-    from .ee import sizing
+        recipe = self.recipes[u.collection]
+        img = expressions.build(recipe, parse_label(u.period), chips_lonlat_bounds(unit_chips(u)))
+        return ExportRequest(img, f"m3leo_{u.collection}_{u.period}_{u.shard}_{i}", f"EPSG:{block.epsg}",
+                             block.transform(recipe.resolution), block.shape(recipe.chip_px),
+                             f"m3leo/{u.collection}/{u.period}/shard{u.shard:06d}_{i}")
 
-    return sizing.plan_blocks({(c.epsg, c.row, c.col) for c in chips}, recipe.chip_px, len(recipe.bands),
-                              recipe.dtype, EXPORT_BLOCK_BYTES)
+    def submit(self, u: Unit, block: Block, i: int) -> str:
+        """Submit one task, backing off on 429 / 5xx / dropped connections under the run's one retry policy."""
+        request = self.request_for(u, block, i)
+        return str(call_with_retries(lambda: self.backend.submit(request), self.limiter, self.options.retry,
+                                     CallStats(), self.rng, self.sleep))
+
+    def fail(self, u: Unit, msg: str, kind: str) -> None:
+        record_unit(self.state, self.report, u, self.progress, chips=len(u.chips), error=msg, kind=kind)
+
+    def submit_ready(self) -> None:
+        """Submit units while their tasks fit the queue (a unit bigger than the queue goes alone)."""
+        queued = sum(len(a.names) for a in self.active.values())
+        while self.todo:
+            u = self.todo[0]
+            blocks = _blocks(self.recipes[u.collection], u)
+            if queued + len(blocks) > self.export.max_queued and queued:
+                break
+            self.todo.pop(0)
+            try:
+                names = [self.submit(u, b, i) for i, b in enumerate(blocks)]
+            except EarthEngineError as exc:
+                if exc.retryable:
+                    self.todo.append(u)  # the queue or quota is full: try again after the next poll
+                    break
+                self.fail(u, str(exc), "permanent")
+                continue
+            except M3leoError as exc:
+                self.fail(u, str(exc), "permanent")
+                continue
+            self.state.mark(u.id, "running", task_id=json.dumps(names), attempt=True)
+            self.report.requests += len(names)
+            self.active[u.id] = _Active(u, names, blocks)
+            queued += len(names)
+
+    def settle(self, uid: int, act: _Active, sts: list[TaskState | None]) -> None:
+        """A unit whose tasks all ended: write it, fail it, or resubmit the tasks that failed."""
+        if any(s is None for s in sts) or not all(s.state in TERMINAL for s in sts if s):
+            return
+        del self.active[uid]
+        u = act.unit
+        bad = [s for s in sts if s and s.state != "SUCCEEDED"]
+        if not bad:
+            try:
+                self.finish(act)
+            except M3leoError as exc:
+                self.fail(u, str(exc), "transient")
+            return
+        if any(s.state == "CANCELLED" for s in bad):
+            self.fail(u, "export task cancelled", "permanent")
+            return
+        self.attempts[uid] = self.attempts.get(uid, 1) + 1
+        if self.attempts[uid] > self.export.max_task_attempts:
+            self.fail(u, f"export task failed {self.export.max_task_attempts} times: {bad[0].error}", "transient")
+            return
+        self.report.retries += 1
+        # Resubmit only the failed blocks' tasks; succeeded files stay where they are.
+        new = list(act.names)
+        try:
+            for i, s in enumerate(sts):
+                if s and s.state != "SUCCEEDED":
+                    new[i] = self.submit(u, act.blocks[i], i)
+        except EarthEngineError as exc:
+            self.fail(u, str(exc), "transient" if exc.retryable else "permanent")
+            return
+        self.state.mark(u.id, "running", task_id=json.dumps(new), attempt=True)
+        self.active[uid] = _Active(u, new, act.blocks)
+
+    def finish(self, act: _Active) -> None:
+        """Read a unit's finished GeoTIFFs (already on the blocks' grids), cut them into chips, write the shard."""
+        u = act.unit
+        recipe = self.recipes[u.collection]
+        chips = unit_chips(u)
+        where = chip_slots(chips)
+        px = recipe.chip_px
+        out = empty_chips(recipe, len(chips))
+        for i, b in enumerate(act.blocks):
+            arr = read_export(self.backend.file_url(self.request_for(u, b, i).file_prefix), b.shape(px),
+                              len(recipe.bands), recipe.dtype)
+            cut_block(out, where, b, arr, px)
+        out, valid = finish_chips(out, recipe)
+        t = self.store.ensure_period(u.collection, u.period)
+        self.store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out, valid)
+        record_unit(self.state, self.report, u, self.progress, chips=len(chips), requests=len(act.blocks))
 
 
 def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
-                     backend: object, options: ExtractOptions, export: ExportOptions, report: ExtractReport,
+                     backend: ExportBackend, options: ExtractOptions, export: ExportOptions, report: ExtractReport,
                      progress: ProgressFn | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
-    from .ee import expressions
-    from .ee.export import TERMINAL, ExportRequest
-
-    be = backend  # an ee.export.ExportBackend
-    todo = [u for u in units if not u.task_id]
-    active: dict[int, tuple[Unit, list[str], list]] = {}
-    attempts: dict[int, int] = {}
-    for u in units:  # reattach to tasks a previous run submitted
-        if u.task_id:
-            chips = [Chip.from_id(c) for c in u.chips]
-            active[u.id] = (u, json.loads(u.task_id), _blocks(recipes[u.collection], chips))
-
-    def request_for(u: Unit, block: object, i: int) -> ExportRequest:
-        recipe = recipes[u.collection]
-        chips = [Chip.from_id(c) for c in u.chips]
-        img = expressions.build(recipe, parse_label(u.period), chips_lonlat_bounds(chips))
-        b = block
-        return ExportRequest(img, f"m3leo_{u.collection}_{u.period}_{u.shard}_{i}", f"EPSG:{b.epsg}",
-                             b.transform(recipe.resolution), b.shape(recipe.chip_px),
-                             f"m3leo/{u.collection}/{u.period}/shard{u.shard:06d}_{i}")
-
-    def fail(u: Unit, msg: str, kind: str) -> None:
-        record_unit(state, report, u, progress, chips=len(u.chips), error=msg, kind=kind)
-
-    def finish(u: Unit, blocks: list, names: list[str]) -> None:
-        from .ee.export import read_export
-
-        recipe = recipes[u.collection]
-        chips = [Chip.from_id(c) for c in u.chips]
-        where = {(c.epsg, c.row, c.col): i for i, c in enumerate(chips)}
-        px = recipe.chip_px
-        out = np.empty((len(chips), len(recipe.bands), px, px), dtype=recipe.dtype)
-        for i, b in enumerate(blocks):
-            arr = read_export(be.file_url(request_for(u, b, i).file_prefix), b.shape(px), len(recipe.bands),
-                              recipe.dtype)
-            cut_block(out, where, b, arr, px)
-        restore_nodata(out, recipe)
-        t = store.ensure_period(u.collection, u.period)
-        store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out,
-                          _valid_fraction(out, recipe.nodata))
-        record_unit(state, report, u, progress, chips=len(chips), requests=len(blocks))
-
-    while todo or active:
-        queued = sum(len(v[1]) for v in active.values())
-        while todo:
-            u = todo[0]
-            blocks = _blocks(recipes[u.collection], [Chip.from_id(c) for c in u.chips])
-            if queued + len(blocks) > export.max_queued and queued:
-                break
-            todo.pop(0)
-            try:
-                names = [_submit(be, request_for(u, b, i)) for i, b in enumerate(blocks)]
-            except EarthEngineError as exc:
-                if exc.retryable:
-                    todo.append(u)  # the queue or quota is full: try again after the next poll
-                    break
-                fail(u, str(exc), "permanent")
-                continue
-            except M3leoError as exc:
-                fail(u, str(exc), "permanent")
-                continue
-            state.mark(u.id, "running", task_id=json.dumps(names), attempt=True)
-            report.requests += len(names)
-            active[u.id] = (u, names, blocks)
-            queued += len(names)
-        if not active:
-            continue
-        sleep(export.poll_s)
-        try:
-            states = be.poll([n for v in active.values() for n in v[1]])
-        except EarthEngineError as exc:
-            if exc.retryable:
-                report.retries += 1
-                continue
-            raise
-        for uid, (u, names, blocks) in list(active.items()):
-            sts = [states.get(n) for n in names]
-            if any(s is None for s in sts) or not all(s.state in TERMINAL for s in sts if s):
-                continue
-            del active[uid]
-            bad = [s for s in sts if s and s.state != "SUCCEEDED"]
-            if not bad:
-                try:
-                    finish(u, blocks, names)
-                except M3leoError as exc:
-                    fail(u, str(exc), "transient")
-                continue
-            if any(s.state == "CANCELLED" for s in bad):
-                fail(u, "export task cancelled", "permanent")
-                continue
-            attempts[uid] = attempts.get(uid, 1) + 1
-            if attempts[uid] > export.max_task_attempts:
-                fail(u, f"export task failed {export.max_task_attempts} times: {bad[0].error}", "transient")
-                continue
-            report.retries += 1
-            # Resubmit only the failed blocks' tasks; succeeded files stay where they are.
-            new = list(names)
-            try:
-                for i, s in enumerate(sts):
-                    if s and s.state != "SUCCEEDED":
-                        new[i] = _submit(be, request_for(u, blocks[i], i))
-            except EarthEngineError as exc:
-                fail(u, str(exc), "transient" if exc.retryable else "permanent")
-                continue
-            state.mark(u.id, "running", task_id=json.dumps(new), attempt=True)
-            active[uid] = (u, new, blocks)
+    """Run export units to the end: every unit ends done or failed in the state (reattaching to old tasks)."""
+    _ExportRun(store, state, recipes, backend, options, export, report, progress, sleep).run(units)
 
 
-def cancel_tasks(state: StateDB, backend: object) -> int:
+def cancel_tasks(state: StateDB, backend: ExportBackend) -> int:
     """Cancel every export task the state knows as running; their units become failed ("cancelled")."""
     n = 0
     for u in state.units(status="running"):
         if u.task_id:
             for name in json.loads(u.task_id):
-                backend.cancel(name)  # type: ignore[attr-defined]
+                backend.cancel(name)
                 n += 1
             state.mark(u.id, "failed", error="export task cancelled", error_kind="permanent")
     return n

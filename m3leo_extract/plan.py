@@ -26,8 +26,17 @@ from typing import Any
 import numpy as np
 
 from .catalog import Period, Recipe
+from .defaults import (
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RPS,
+    DEFAULT_MODE,
+    DEFAULT_SHARD_CHIPS,
+    MAX_QUEUED_TASKS,
+    STATE_FILE,
+)
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
+from .state import StateDB
 
 # Grid, store and state set-up before the first request: ~0.2 s for a small AOI plus ~30 us per chip (the plan
 # of South America's 1.1 M chips took ~30 s, docs/benchmarks.md).
@@ -42,7 +51,6 @@ CLIENT_CPU_S = 0.015
 CLIENT_CPU_S_PER_MB = 0.019
 CALIBRATION_RUNS = 3  # `plan --store` pools the last few extracts: one small run's CPU per request is noisy
 SIM_MAX_REQUESTS = 20_000  # beyond this the simulation runs a prefix of the units and scales (steady state)
-MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project export queue
 # Zstd(3) compressed / raw bytes, measured on the emulator's synthetic chips (docs/benchmarks.md); real data
 # compresses differently, and `plan --store DIR` measures the ratio of an existing store instead.
 DEFAULT_CODEC_RATIO = {"float32": 0.85, "float64": 0.85, "uint16": 0.55, "int16": 0.6, "uint8": 0.12}
@@ -191,7 +199,7 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
     if not data.is_dir():
         return None
     try:
-        from .store import ChipStore
+        from .store import ChipStore  # zarr: only for a plan calibrated on a store
 
         store = ChipStore.open(store_dir)
         spec = store.spec(collection)
@@ -225,11 +233,9 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     is what makes the simulation of each run take as long as it did (averaged, weighted by requests). So
     `plan --store DIR` predicts the next run from the last ones, on this machine, against this Earth Engine.
     """
-    if store_dir is None or not (Path(store_dir) / "state.sqlite").exists():
+    if store_dir is None or not (Path(store_dir) / STATE_FILE).exists():
         return None
-    from .state import StateDB
-
-    db = StateDB(Path(store_dir) / "state.sqlite")
+    db = StateDB(Path(store_dir) / STATE_FILE)
     try:
         found = []
         for run in db.conn.execute("SELECT started_at, finished_at, summary FROM runs WHERE finished_at IS NOT "
@@ -257,17 +263,62 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs, mb)
 
 
-def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = "pixels",
-             shard_chips: int = 16, max_concurrency: int = 40, max_rps: float = 100.0,
+def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
+                     asked: int | None) -> tuple[int, list[str]]:
+    """(chips per shard, warnings) of a plan: the asked size, else the store's, else DEFAULT_SHARD_CHIPS.
+
+    A size asked that differs from an existing collection's is a warning here (`extract` refuses it).
+    """
+    have: dict[str, int] = {}
+    if store_dir is not None and (Path(store_dir) / "chips.zarr").is_dir():
+        from .store import ChipStore  # zarr: only for a plan calibrated on a store
+
+        st = ChipStore.open(store_dir, mode="r")
+        names = set(st.collections())
+        have = {r.name: st.shard_chips(r.name) for r in recipes if r.name in names}
+    warnings = [f"collection {name!r} in {store_dir} has {size} chips per shard, not {asked}: extract refuses "
+                f"--shard-chips {asked} there (omit it to keep the store's)"
+                for name, size in have.items() if asked is not None and size != asked]
+    return asked or next(iter(have.values()), DEFAULT_SHARD_CHIPS), warnings
+
+
+def _cost_warnings(tasks: int, eecu_h: float) -> list[str]:
+    out = []
+    if tasks > MAX_QUEUED_TASKS:
+        out.append(f"{tasks} export tasks exceed Earth Engine's {MAX_QUEUED_TASKS}-task queue: they will be "
+                   f"submitted in {math.ceil(tasks / MAX_QUEUED_TASKS)} waves")
+    for tier, hours in NONCOMMERCIAL_EECU_HOURS.items():
+        if eecu_h > hours:
+            out.append(f"about {eecu_h:,.0f} EECU-hours (assumed {EECU_S_PER_MPX_BAND} EECU-s per megapixel-"
+                       f"band) exceeds the non-commercial {tier} tier's {hours:,.0f} EECU-hours a month")
+            break
+    return out
+
+
+def _record_units(state_path: str | Path, rows: list[tuple[str, str, int, list[str], int, str]]) -> None:
+    db = StateDB(state_path)
+    try:
+        db.upsert_units(rows)
+    finally:
+        db.close()
+
+
+def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = DEFAULT_MODE,
+             shard_chips: int | None = None, max_concurrency: int | None = None, max_rps: float | None = None,
              latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
              chips: ChipArrays | None = None, server_cpu_s: float = 0.0) -> dict[str, Any]:
     """The plan's figures as JSON-able data. `state_path` also records every unit in a state database.
 
-    `latency_s` None: fitted to the last run into `store_dir`, else DEFAULT_LATENCY_S. The client's CPU per
-    request is measured there too and rescaled to this plan's request size (else `client_cpu_s`).
+    None takes the default: `shard_chips` the store's (`plan_shard_chips`), `max_concurrency` and `max_rps`
+    defaults.py's, `latency_s` fitted to the last run into `store_dir`, else DEFAULT_LATENCY_S. The client's
+    CPU per request is measured there too and rescaled to this plan's request size (else `client_cpu_s`).
     `server_cpu_s`: see `simulate_fetch`.
     """
+    mode = str(mode)
+    max_concurrency = max_concurrency or DEFAULT_MAX_CONCURRENCY
+    max_rps = max_rps or DEFAULT_MAX_RPS
+    shard_chips, warnings = plan_shard_chips(store_dir, recipes, shard_chips)
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)
     cal = calibrate(store_dir)
@@ -275,7 +326,6 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     if latency_s is None:
         latency_s = cal.latency_s if cal else DEFAULT_LATENCY_S
     per: dict[str, Any] = {}
-    tot_units = tot_req = tot_raw = tot_disk = 0
     mpx_bands = 0.0
     rows_for_state: list[tuple[str, str, int, list[str], int, str]] = []
     remote_units: list[int] = []  # requests of every remote unit, in run order (for the wall-time simulation)
@@ -288,55 +338,35 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
             per_unit = unit_requests(chips, shard_chips, r.chip_px, nb, r.dtype, byte_limit)
             units, reqs = len(per_unit), sum(per_unit)
             remote_units += per_unit * k
+            mpx_bands += n * r.chip_px ** 2 * nb * k / 1e6
         else:
             units, reqs = math.ceil(n / shard_chips), 0
         raw = n * r.chip_px ** 2 * nb * np.dtype(r.dtype).itemsize
         ratio = measured_ratio(store_dir, r.name) or DEFAULT_CODEC_RATIO.get(r.dtype, 0.7)
         per[r.name] = {"periods": [c.label for c in comps], "units": units * k, "requests": reqs * k,
                        "raw_bytes": raw * k, "store_bytes": int(raw * k * ratio), "codec_ratio": round(ratio, 3)}
-        tot_units += units * k
-        tot_req += reqs * k
-        tot_raw += raw * k
-        tot_disk += int(raw * k * ratio)
-        if r.remote:
-            mpx_bands += n * r.chip_px ** 2 * nb * k / 1e6
         if state_path:
-            for c in comps:
-                for s, lo in enumerate(range(0, n, shard_chips)):
-                    rows_for_state.append((r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode))
-    remote_raw = sum(v["raw_bytes"] for name, v in per.items() if v["requests"])
+            rows_for_state += [(r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode)
+                               for c in comps for s, lo in enumerate(range(0, n, shard_chips))]
+    tot_req = sum(v["requests"] for v in per.values())
+    remote_raw = sum(v["raw_bytes"] for v in per.values() if v["requests"])
     mb_per_request = remote_raw / tot_req / 1e6 if tot_req else 0.0
     cpu_s = cal.cpu_for(mb_per_request) if cal else client_cpu_s(mb_per_request)
     fetch_s = simulate_fetch(remote_units, max_concurrency, latency_s, cpu_s, max_rps, server_cpu_s)
     tasks = tot_req if mode == "export" else 0
     eecu_h = mpx_bands * EECU_S_PER_MPX_BAND / 3600
-    warnings = []
-    if tasks > MAX_QUEUED_TASKS:
-        warnings.append(f"{tasks} export tasks exceed Earth Engine's {MAX_QUEUED_TASKS}-task queue: they will be "
-                        f"submitted in {math.ceil(tasks / MAX_QUEUED_TASKS)} waves")
-    for tier, hours in NONCOMMERCIAL_EECU_HOURS.items():
-        if eecu_h > hours:
-            warnings.append(f"about {eecu_h:,.0f} EECU-hours (assumed {EECU_S_PER_MPX_BAND} EECU-s per megapixel-"
-                            f"band) exceeds the non-commercial {tier} tier's {hours:,.0f} EECU-hours a month")
-            break
-    out = {
-        "chips": n, "collections": per, "units": tot_units, "requests": tot_req, "raw_bytes": tot_raw,
-        "store_bytes": tot_disk, "export_tasks": tasks, "mode": mode,
+    if state_path:
+        _record_units(state_path, rows_for_state)
+    return {
+        "chips": n, "collections": per, "units": sum(v["units"] for v in per.values()), "requests": tot_req,
+        "raw_bytes": sum(v["raw_bytes"] for v in per.values()),
+        "store_bytes": sum(v["store_bytes"] for v in per.values()), "export_tasks": tasks, "mode": mode,
         "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": round(latency_s, 3),
                   "latency_source": latency_source, "client_cpu_s": round(cpu_s, 4)},
         "wall_s": round(PLAN_OVERHEAD_S + PLAN_OVERHEAD_S_PER_CHIP * n + fetch_s, 2) if tot_req else 0.0,
         "eecu_hours": round(eecu_h, 2),
-        "warnings": warnings,
+        "warnings": warnings + _cost_warnings(tasks, eecu_h),
     }
-    if state_path:
-        from .state import StateDB
-
-        db = StateDB(state_path)
-        try:
-            db.upsert_units(rows_for_state)
-        finally:
-            db.close()
-    return out
 
 
 def human(est: dict[str, Any]) -> list[str]:

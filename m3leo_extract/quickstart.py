@@ -7,6 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .aoi import load_aoi
+from .catalog import parse_collections, parse_periods
+from .config import CONFIG_FILE, DatasetConfig
+from .defaults import STATE_FILE
+from .ee.session import LOCAL, local_endpoint
+from .extract import extract
+from .grid import DEMO_SPLIT_WHY
+from .splits import apply_split, choose_split
+from .units import ExtractOptions
+
 QUICKSTART_COLLECTIONS = "s1,s2,esa_worldcover"
 QUICKSTART_PERIOD = "2020"
 
@@ -18,11 +28,7 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
 
     The store gets an m3leo.toml (`ee_url = "local"`), so `m3leo refresh` / `retry` work on it afterwards.
     """
-    from .aoi import load_aoi
-    from .catalog import parse_collections, parse_periods
-    from .config import CONFIG_FILE, DatasetConfig
-    from .ee.session import LOCAL, local_endpoint
-    from .extract import extract
+    # Here, not at the top: train imports torch (seconds), which the extract half of the demo does not need.
     from .train import TrainConfig, train
 
     out = Path(out)
@@ -31,18 +37,17 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
     aoi = load_aoi("demo")
     recipes = parse_collections(QUICKSTART_COLLECTIONS)
     periods = parse_periods(QUICKSTART_PERIOD)
-    from .grid import DEMO_SPLIT_WHY
-    from .splits import apply_split, default_for_aoi
-
-    apply_split(store, default_for_aoi("demo")[0])
-    log(DEMO_SPLIT_WHY)
+    scheme, why = choose_split(None, "demo")
+    apply_split(store, scheme)
+    log(why or DEMO_SPLIT_WHY)
     with local_endpoint(LOCAL) as (url, _emu):
         log(f"emulator (synthetic data) on {url}")
         log(f"extracting {QUICKSTART_COLLECTIONS} for AOI 'demo', period {QUICKSTART_PERIOD} -> {store}")
-        report = extract(store, aoi.geometry, recipes, periods, ee_url=url, progress=progress)
+        options = ExtractOptions()
+        report = extract(store, aoi.geometry, recipes, periods, ee_url=url, progress=progress, options=options)
     if not (store / CONFIG_FILE).exists():
         DatasetConfig(aoi="demo", collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                      ee_url=LOCAL).save(store)
+                      ee_url=LOCAL, options=options.persisted()).save(store)
     per = sum(len(c["periods"]) for c in report.plan.by_collection.values())
     log(f"extract: {report.plan.chips} chips x {per} collection-periods: {report.chips_done} written in "
         f"{report.requests} requests ({report.units_failed} units failed) in {report.seconds:.1f}s")
@@ -53,7 +58,7 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
                    progress=lambda ev: log(_fmt(ev)))
     summary = {
         "store": str(store / "chips.zarr"),
-        "state": str(store / "state.sqlite"),
+        "state": str(store / STATE_FILE),
         "run_dir": str(run_dir),
         "extract": report.as_dict(),
         "train": result.summary() if hasattr(result, "summary") else result,

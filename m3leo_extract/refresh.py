@@ -6,19 +6,22 @@ plans (new periods and version bumps become planned units), and runs only the pl
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from .aoi import load_aoi
 from .catalog import Period, load_catalog, parse_collections, parse_periods
 from .catalog.period import month, season, year
 from .config import DatasetConfig
+from .ee.export import make_export_backend
+from .ee.pixels import PixelsGetter
+from .ee.session import local_endpoint
 from .errors import UsageError
-from .extract import ExtractOptions, ExtractReport, ProgressFn, extract
+from .exporting import ExportOptions
+from .extract import extract
+from .splits import apply_split
+from .units import ExtractOptions, ExtractReport, Mode, ProgressFn
 
 EXIT_OK = 0
 EXIT_NEEDS_PERSON = 1  # permanent failures: a bad band, a bad geometry... a person must look
@@ -54,19 +57,18 @@ def due_periods(cfg: DatasetConfig, today: date) -> list[Period]:
     return sorted(periods)
 
 
-_RUN_OPTIONS = {"shard_chips": int, "max_concurrency": int, "max_rps": float}
-
-
-def _run_options(cfg: DatasetConfig) -> dict[str, Any]:
-    """Run settings a dataset may pin in its m3leo.toml [options] table."""
-    out: dict[str, Any] = {}
-    for key, kind in _RUN_OPTIONS.items():
-        if key in cfg.options:
-            try:
-                out[key] = kind(cfg.options[key])
-            except (TypeError, ValueError):
-                raise UsageError(f"m3leo.toml: options.{key} = {cfg.options[key]!r} is not a number") from None
-    return out
+def dataset_options(cfg: DatasetConfig) -> tuple[ExtractOptions, Mode, dict[str, str]]:
+    """(run options, mode, export settings) the dataset was built with (m3leo.toml's [options])."""
+    pinned = cfg.run_options()
+    options = ExtractOptions.build(max_concurrency=pinned.get("max_concurrency"), max_rps=pinned.get("max_rps"),
+                                   shard_chips=pinned.get("shard_chips"), max_attempts=pinned.get("max_attempts"))
+    try:
+        mode = Mode(pinned.get("mode", Mode.PIXELS))
+    except ValueError:
+        raise UsageError(f"m3leo.toml: options.mode = {pinned['mode']!r}; use "
+                         f"{' or '.join(m.value for m in Mode)}") from None
+    export = {k: pinned[k] for k in ("bucket", "bucket_url", "destination", "max_queued") if k in pinned}
+    return options, mode, export
 
 
 @dataclass
@@ -86,7 +88,7 @@ class RefreshResult:
 
 
 def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | None = None,
-            project: str | None = None, getter: Callable[[Any], np.ndarray] | None = None,
+            project: str | None = None, getter: PixelsGetter | None = None,
             retry_permanent: bool = False, new_periods: bool = True,
             options: ExtractOptions | None = None, progress: ProgressFn | None = None,
             command: str = "refresh") -> RefreshResult:
@@ -95,26 +97,24 @@ def refresh(store_dir: str | Path, *, today: date | None = None, ee_url: str | N
     Units that failed transiently always come back; permanent failures only with `retry_permanent`.
     Exit code: 0 all done, 1 permanent failures left, 75 only transient failures left (the next run retries).
     """
-    from dataclasses import replace
-
-    from .aoi import load_aoi
-    from .ee.session import local_endpoint
-
     store_dir = Path(store_dir)
     cfg = DatasetConfig.load(store_dir)
     today = today or date.today()
     recipes = parse_collections(",".join(cfg.collections), load_catalog(cfg.catalog))
     periods = due_periods(cfg, today) if new_periods else parse_periods(",".join(cfg.periods) or "2020")
     area = load_aoi(cfg.aoi)
-    base = options or ExtractOptions(**_run_options(cfg))
+    pinned, mode, export = dataset_options(cfg)
+    base = options or pinned
     if cfg.split:  # the dataset file says which split scheme: a changed one re-labels the chips first
-        from .splits import apply_split
-
         apply_split(store_dir, cfg.split)
-    with local_endpoint(ee_url or cfg.ee_url or None) as (url, _emu):
+    with local_endpoint(ee_url or cfg.ee_url or None) as (url, emu):
+        backend = (make_export_backend(export.get("bucket"), export.get("destination", "gcs"),
+                                       export.get("bucket_url"), emu) if mode is Mode.EXPORT else None)
         report = extract(store_dir, area.geometry, recipes, periods, getter=getter,
                          options=replace(base, retry_failed=retry_permanent), ee_url=url,
-                         project=project or cfg.project or None, progress=progress, command=command)
+                         project=project or cfg.project or None, progress=progress, command=command, mode=mode,
+                         export_backend=backend,
+                         export_options=ExportOptions.build(max_queued=export.get("max_queued")))
     res = RefreshResult(report, [p.label for p in periods])
     if report.units_failed:
         res.message = ("some units failed permanently; `m3leo status` lists why" if report.units_failed_permanent

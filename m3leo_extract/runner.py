@@ -16,13 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+from .defaults import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
 from .errors import EarthEngineError
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-DEFAULT_MAX_CONCURRENCY = 40  # Earth Engine's default concurrent-request quota per project
-DEFAULT_MAX_RPS = 100.0
 
 
 class Limiter:
@@ -73,9 +71,10 @@ class Limiter:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Full-jitter exponential back-off for retryable Earth Engine errors."""
+    """Full-jitter exponential back-off for retryable Earth Engine errors: the one retry policy of every
+    request this package sends (computePixels, export task submissions)."""
 
-    max_attempts: int = 8
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     base_s: float = 0.25
     cap_s: float = 20.0
 

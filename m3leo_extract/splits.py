@@ -51,6 +51,23 @@ def default_for_aoi(aoi_name: str) -> tuple[str | None, str]:
     return None, ""
 
 
+def choose_split(given: str | None, aoi_name: str,
+                 store_dir: str | Path | None = None) -> tuple[SplitScheme | None, str]:
+    """(scheme, why) a command uses: the given one, else the store's (None: keep it), else the AOI's default.
+
+    `why` says why a default other than grid.DEFAULT_SPLIT was picked ("" otherwise). Every scheme is resolved
+    here, so a bad one fails before anything is written.
+    """
+    if given is not None:
+        return resolve(given), ""
+    from .store import STORE_NAME  # in here like apply_split's: zarr is heavy for the grid commands
+
+    if store_dir is not None and (Path(store_dir) / STORE_NAME).exists():
+        return None, ""
+    default, why = default_for_aoi(aoi_name)
+    return resolve(default), why
+
+
 def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None) -> SplitChange:
     """Make `scheme` the store's (creating the store if needed) and m3leo.toml's; re-label when it changed.
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .defaults import STATE_FILE
 from .errors import NotInStoreError
-from .extract import STATE_FILE
 from .state import StateDB
 
 STATUS_SCHEMA = 1  # bump when the JSON below changes shape (monitoring parses it)

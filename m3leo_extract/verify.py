@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
+from .defaults import STATE_FILE
 from .errors import StoreError, UsageError
 from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, settle_zarr, shard_file
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
 
-STATE_FILE = "state.sqlite"  # the same name extract.py and tile.py use
 ERROR_KINDS = ("damaged_shard", "corrupt_chunk", "missing_chunk", "corrupt_valid")
 WARNING_KINDS = ("unfinished", "no_unit")
 

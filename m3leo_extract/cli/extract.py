@@ -1,4 +1,10 @@
-"""`m3leo extract`, `m3leo status`, `m3leo retry`: parse, validate everything first, then delegate."""
+"""`m3leo extract`, `plan`, `status`, `retry`, `cancel`: parse, delegate to the library, render.
+
+Options a user does not give arrive as None and the library fills in its default (defaults.py); the help shows
+those same values. Library modules are imported inside the commands on purpose: every `m3leo` invocation
+imports this module (cli/__init__ registers all commands), and the extract stack pulls in zarr, shapely,
+pyproj and earthengine-api (seconds), which `m3leo --help` or `m3leo version` should not pay for.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,42 @@ from typing import Annotated, Any
 
 import typer
 
-from . import app
+from ..config import CONFIG_FILE, DatasetConfig
+from ..defaults import (
+    DEFAULT_DESTINATION,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RPS,
+    DEFAULT_MODE,
+    DEFAULT_SHARD_CHIPS,
+    MAX_QUEUED_TASKS,
+    STATE_FILE,
+    Destination,
+    Mode,
+)
+from ..ee.session import initialize, local_endpoint
+from ..state import StateDB
+from . import app, fail
 
 CONFIRM_CHIPS = 20_000  # above this many chips, an interactive extract asks first (skip with --yes)
 StoreOpt = Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")]
+AoiOpt = Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")]
+CollectionsOpt = Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")]
+PeriodOpt = Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")]
+CatalogOpt = Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")]
+EeUrlOpt = Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL",
+                                              help="Earth Engine endpoint (an emulator url, or 'local').")]
+ProjectOpt = Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT", help="GEE project id.")]
+# None = not given: the library's default (shown in the help), or for --shard-chips the store's own size.
+MaxConcurrencyOpt = Annotated[int | None, typer.Option(min=1, max=1000, show_default=str(DEFAULT_MAX_CONCURRENCY),
+                                                       help="Requests in flight at most.")]
+MaxRpsOpt = Annotated[float | None, typer.Option(min=0.01, show_default=str(DEFAULT_MAX_RPS),
+                                                 help="Requests started per second at most.")]
+ShardChipsOpt = Annotated[int | None, typer.Option(
+    min=1, max=4096, show_default=f"{DEFAULT_SHARD_CHIPS}, or the store's",
+    help="Chips per Zarr shard (a work unit); an existing collection keeps its own.")]
+ModeOpt = Annotated[Mode | None, typer.Option(show_default=str(DEFAULT_MODE),
+                                              help="pixels (computePixels) or export (Export.image tasks).")]
 
 
 class Progress:
@@ -41,43 +79,6 @@ class Progress:
             self.bar.close()
 
 
-def _ee_url(value: str | None, stack: ExitStack) -> tuple[str | None, Any]:
-    """(url, emulator or None): `--ee-url local` starts an in-process emulator until `stack` closes."""
-    from ..ee.session import local_endpoint
-
-    return stack.enter_context(local_endpoint(value))
-
-
-def validate_request(collections: str, catalog: list[Path] | None, period: str) -> tuple[Any, Any]:
-    """Recipes and periods from the command line, every check done before anything is written."""
-    from ..catalog import load_catalog, parse_collections, parse_periods
-    from ..checks import check_catalog_paths, check_collection_list, check_coverage
-
-    check_collection_list(collections)
-    check_catalog_paths(catalog or ())
-    recipes = parse_collections(collections, load_catalog(catalog or ()))
-    periods = parse_periods(period)
-    check_coverage(recipes, periods)
-    return recipes, periods
-
-
-def _export_backend(bucket: str, destination: str, bucket_url: str | None, emu: Any) -> Any:
-    from ..ee.export import EEExportBackend
-
-    if bucket_url is None and emu is not None:
-        bucket_url = str(Path(emu.knobs.export_root) / bucket)
-    backend = EEExportBackend(bucket, destination, bucket_url)
-    if backend.bucket_url.startswith("gs://"):
-        import importlib.util
-
-        if importlib.util.find_spec("gcsfs") is None:
-            from ..errors import DependencyError
-
-            raise DependencyError(f"reading exports back from {backend.bucket_url} needs gcsfs: pip install "
-                                  "'m3leo-extract[gcs]' (or give --bucket-url a folder the bucket is synced to)")
-    return backend
-
-
 def summary_line(command: str, report: Any, where: Path) -> str:
     """`36 chips x 6 collection-periods (s1 4, s2 1, esa_worldcover 1): 216 written`: one line, true arithmetic."""
     r = report.as_dict()
@@ -102,125 +103,140 @@ def failed_units_line(report: Any) -> str:
     return f"m3leo: {what}; `m3leo status` lists them"
 
 
+def _run_options(max_concurrency: int | None, max_rps: float | None, shard_chips: int | None,
+                 max_attempts: int | None, retry_failed: bool, dask: str | None) -> Any:
+    from ..units import ExtractOptions
+
+    return ExtractOptions.build(max_concurrency=max_concurrency, max_rps=max_rps, shard_chips=shard_chips,
+                                max_attempts=max_attempts, retry_failed=retry_failed, dask=dask)
+
+
+def _show_plan(area: Any, recipes: Any, periods: Any, options: Any, yes: bool) -> None:
+    """On a terminal: what the run will cost, and a question before a large one."""
+    from ..plan import estimate, human
+
+    est = estimate(area.geometry, recipes, periods, max_concurrency=options.max_concurrency,
+                   max_rps=options.max_rps, shard_chips=options.shard_chips)
+    for line in human(est):
+        typer.echo(line, err=True)
+    if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
+        raise typer.Exit(1)
+
+
 @app.command()
 def extract(
-    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
-    collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
-    period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
+    aoi: AoiOpt,
+    collections: CollectionsOpt,
+    period: PeriodOpt,
     store: StoreOpt = Path("m3leo-data"),
-    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL",
-                                                  help="Earth Engine endpoint (an emulator url, or 'local')")] = None,
-    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT", help="GEE project id.")] = None,
-    catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
-    max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
-    max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
-    shard_chips: Annotated[int, typer.Option(min=1, max=4096, help="Chips per Zarr shard (a work unit).")] = 16,
+    ee_url: EeUrlOpt = None,
+    project: ProjectOpt = None,
+    catalog: CatalogOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
+    max_rps: MaxRpsOpt = None,
+    shard_chips: ShardChipsOpt = None,
     retry_failed: Annotated[bool, typer.Option(
         help="Also retry units that failed permanently (transient failures are always retried).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before a large run.")] = False,
-    mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (Export.image tasks).")] = "pixels",
+    mode: ModeOpt = None,
     bucket: Annotated[str | None, typer.Option(help="Export mode: Cloud Storage bucket (or Drive folder).")] = None,
     bucket_url: Annotated[str | None, typer.Option(
         help="Where the bucket's files are read back (default gs://BUCKET; a local folder for the emulator).")] = None,
-    destination: Annotated[str, typer.Option(help="Export mode: gcs or drive.")] = "gcs",
-    max_queued: Annotated[int, typer.Option(min=1, max=3000, help="Export tasks queued at most.")] = 3000,
+    destination: Annotated[Destination | None, typer.Option(show_default=str(DEFAULT_DESTINATION),
+                                                            help="Export mode: gcs or drive.")] = None,
+    max_queued: Annotated[int | None, typer.Option(min=1, max=MAX_QUEUED_TASKS, show_default=str(MAX_QUEUED_TASKS),
+                                                   help="Export tasks queued at most.")] = None,
     dask: Annotated[str | None, typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`); "
                                               "default: the store's, else bands:width=50km,angle=30,guard=1.")]
     = None,
-    max_attempts: Annotated[int, typer.Option(min=1, max=100, help="Tries per request before its unit fails "
-                                                                   "(429 / 5xx / dropped, with back-off).")] = 8,
+    max_attempts: Annotated[int | None, typer.Option(min=1, max=100, show_default=str(DEFAULT_MAX_ATTEMPTS),
+                                                     help="Tries per request before its unit fails (429 / 5xx / "
+                                                          "dropped, with back-off).")] = None,
 ) -> None:
     """Plan and run Earth Engine extraction into the Zarr store. Rerun the same command to resume.
 
     Exit status: 0 done; 1 units failed permanently; 75 only transient failures left (rerun); 2 bad input;
-    3 credentials; 69 endpoint unreachable; 74 local disk / permission; 130 interrupted (docs/operations.md).
+    3 credentials; 69 endpoint unreachable; 74 local disk / permission (docs/operations.md).
     """
     from ..aoi import load_aoi
-    from ..config import DatasetConfig
-    from ..extract import ExtractOptions
+    from ..ee.export import make_export_backend
+    from ..exporting import ExportOptions
+    from ..extract import check_shard_chips, validate_request
     from ..extract import extract as run_extract
-    from ..grid import check_latitudes
-    from ..runner import RetryPolicy
+    from ..splits import apply_split, choose_split
 
-    # Validate every input before anything is written.
-    from . import fail
-
-    if mode not in ("pixels", "export"):
-        raise fail(f"--mode {mode!r} is not known; use pixels or export")
-    if destination not in ("gcs", "drive"):
-        raise fail(f"--destination {destination!r} is not known; use gcs or drive")
-    if mode == "export" and not bucket:
-        raise fail("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
-                   "--destination drive)")
+    mode = mode or DEFAULT_MODE
     if store.exists() and not store.is_dir():
         raise fail(f"--store {store} is a file; give a folder (it is created if missing)")
+    # Every input is checked before anything is written.
     area = load_aoi(aoi)
-    check_latitudes(area.geometry)
-    recipes, periods = validate_request(collections, catalog, period)
-    from ..splits import apply_split, default_for_aoi, resolve
-
-    why = ""
-    if split is None and not (store / "chips.zarr").exists():
-        split, why = default_for_aoi(area.name)
-    if split is not None:
-        resolve(split)  # a bad scheme fails before anything is written
+    recipes, periods = validate_request(area, collections, catalog or (), period)
+    scheme, why = choose_split(split, area.name, store)
+    options = _run_options(max_concurrency, max_rps, shard_chips, max_attempts, retry_failed, dask)
+    check_shard_chips(store, recipes, options.shard_chips)
     if sys.stderr.isatty() and not as_json:
-        from ..plan import estimate, human
-
-        est = estimate(area.geometry, recipes, periods, max_concurrency=max_concurrency, max_rps=max_rps,
-                       shard_chips=shard_chips)
-        for line in human(est):
-            typer.echo(line, err=True)
-        if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
-            raise typer.Exit(1)
+        _show_plan(area, recipes, periods, options, yes)
     progress = Progress()
     with ExitStack() as stack:
         stack.callback(progress.close)
-        url, emu = _ee_url(ee_url, stack)
-        backend = export_opts = None
-        if mode == "export":
-            from ..exporting import ExportOptions
-
-            backend = _export_backend(str(bucket), destination, bucket_url, emu)
-            export_opts = ExportOptions(max_queued=max_queued)
-        scheme = apply_split(store, split)
-        if why or scheme.changed:
-            typer.echo(f"extract: {why or scheme.line()}", err=True)
-        if not (store / "m3leo.toml").exists():
-            # Written before fetching, so `refresh` / `retry` work even after a first run that failed.
-            # A file AOI is stored as an absolute path so cron can run refresh from any directory.
-            aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
-            DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                          catalog=[str(Path(c).resolve()) for c in catalog or ()],
-                          ee_url="local" if ee_url == "local" else (url or ""), project=project or "",
-                          split=scheme.after).save(store)
+        url, emu = stack.enter_context(local_endpoint(ee_url))
+        backend = (make_export_backend(bucket, destination or DEFAULT_DESTINATION, bucket_url, emu)
+                   if mode is Mode.EXPORT else None)
+        change = apply_split(store, scheme)
+        if why or change.changed:
+            typer.echo(f"extract: {why or change.line()}", err=True)
+        # Written before fetching, so `refresh` / `retry` work even after a first run that failed.
+        _save_dataset(store, aoi, recipes, periods, catalog, "local" if ee_url == "local" else (url or ""),
+                      project, change.after,
+                      {**options.persisted(), "mode": mode.value,
+                       **_export_settings(mode, bucket, bucket_url, destination, max_queued)})
         report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
-                             progress=progress, mode=mode, export_backend=backend, export_options=export_opts,
-                             options=ExtractOptions(max_concurrency=max_concurrency, max_rps=max_rps,
-                                                    shard_chips=shard_chips, retry_failed=retry_failed,
-                                                    dask=dask, retry=RetryPolicy(max_attempts=max_attempts)))
+                             progress=progress, mode=mode, export_backend=backend,
+                             export_options=ExportOptions.build(max_queued=max_queued), options=options)
     typer.echo(json.dumps(report.as_dict()) if as_json else summary_line("extract", report, store))
     if not report.ok:
         typer.echo(failed_units_line(report), err=True)
     raise typer.Exit(report.exit_code)
 
 
+def _export_settings(mode: Mode, bucket: str | None, bucket_url: str | None, destination: Destination | None,
+                     max_queued: int | None) -> dict[str, Any]:
+    """What m3leo.toml keeps of an export run's flags (only those given: the rest stay the library's defaults)."""
+    if mode is not Mode.EXPORT:
+        return {}
+    given = {"bucket": bucket, "bucket_url": bucket_url, "destination": destination and destination.value,
+             "max_queued": max_queued}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def _save_dataset(store: Path, aoi: str, recipes: Any, periods: Any, catalog: list[Path] | None, ee_url: str,
+                  project: str | None, split: str, options: dict[str, Any]) -> None:
+    """The dataset's m3leo.toml, unless it has one already (then that one says what the dataset is)."""
+    if (store / CONFIG_FILE).exists():
+        return
+    # A file AOI is stored as an absolute path so cron can run refresh from any directory.
+    aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
+    DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
+                  catalog=[str(Path(c).resolve()) for c in catalog or ()], ee_url=ee_url, project=project or "",
+                  split=split, options=options).save(store)
+
+
 @app.command()
 def plan(
-    aoi: Annotated[str, typer.Option(help="AOI name from aois/ or a vector file path.")],
-    collections: Annotated[str, typer.Option(help="Comma-separated recipes, e.g. s1,s2,esa_worldcover.")],
-    period: Annotated[str, typer.Option(help="e.g. 2020, 2019:2021, 2020-06, 2020-JJA.")],
-    mode: Annotated[str, typer.Option(help="pixels (computePixels) or export (export tasks).")] = "pixels",
+    aoi: AoiOpt,
+    collections: CollectionsOpt,
+    period: PeriodOpt,
+    mode: ModeOpt = None,
     store: Annotated[Path | None, typer.Option(
         "--store", help="Calibrate on this store: codec ratio, latency, CPU of its last runs.")] = None,
-    catalog: Annotated[list[Path] | None, typer.Option("--catalog", help="Extra recipe TOML.")] = None,
-    max_concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 40,
-    max_rps: Annotated[float, typer.Option(min=0.01)] = 100.0,
+    catalog: CatalogOpt = None,
+    max_concurrency: MaxConcurrencyOpt = None,
+    max_rps: MaxRpsOpt = None,
     latency: Annotated[float | None, typer.Option(
         min=0.001, help="Earth Engine seconds per request (default: fitted to --store's last runs, else 0.4).")] = None,
-    shard_chips: Annotated[int, typer.Option(min=1, max=4096)] = 16,
+    shard_chips: ShardChipsOpt = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """What a run would cost (chips, units, requests, bytes, wall time, warnings). Sends no request."""
@@ -228,14 +244,11 @@ def plan(
     from ..catalog import load_catalog, parse_collections, parse_periods
     from ..plan import estimate, human
 
-    if mode not in ("pixels", "export"):
-        from . import fail
-
-        raise fail(f"--mode {mode!r} is not known; use pixels or export")
     area = load_aoi(aoi)
     recipes = parse_collections(collections, load_catalog(catalog or ()))
-    est = estimate(area.geometry, recipes, parse_periods(period), mode=mode, shard_chips=shard_chips,
-                   max_concurrency=max_concurrency, max_rps=max_rps, latency_s=latency, store_dir=store)
+    est = estimate(area.geometry, recipes, parse_periods(period), mode=mode or DEFAULT_MODE,
+                   shard_chips=shard_chips, max_concurrency=max_concurrency, max_rps=max_rps, latency_s=latency,
+                   store_dir=store)
     if as_json:
         typer.echo(json.dumps(est))
     else:
@@ -272,8 +285,8 @@ def status(store: StoreOpt = Path("m3leo-data"),
 def retry(store: StoreOpt = Path("m3leo-data"),
           failed: Annotated[bool, typer.Option(
               "--failed/--transient-only", help="Retry permanent failures too, or only transient ones.")] = True,
-          ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-          project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+          ee_url: EeUrlOpt = None,
+          project: ProjectOpt = None) -> None:
     """Mark failed units for another try and run them (exit codes as for extract)."""
     from ..refresh import refresh as run_refresh
 
@@ -292,21 +305,16 @@ def retry(store: StoreOpt = Path("m3leo-data"),
 @app.command()
 def cancel(store: StoreOpt = Path("m3leo-data"),
            bucket: Annotated[str, typer.Option(help="The bucket the run exported to.")] = "",
-           ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-           project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None) -> None:
+           ee_url: EeUrlOpt = None,
+           project: ProjectOpt = None) -> None:
     """Cancel the export tasks a run submitted; their units are marked failed (retry with `m3leo retry`)."""
     from ..ee.export import EEExportBackend
-    from ..ee.session import initialize
     from ..exporting import cancel_tasks
-    from ..extract import STATE_FILE
-    from ..state import StateDB
 
     if not (store / STATE_FILE).exists():
-        from . import fail
-
         raise fail(f"{store} has no state database; nothing to cancel")
     with ExitStack() as stack:
-        url, _ = _ee_url(ee_url, stack)
+        url, _ = stack.enter_context(local_endpoint(ee_url))
         db = StateDB(store / STATE_FILE)
         stack.callback(db.close)
         if any(u.task_id for u in db.units(status="running")):

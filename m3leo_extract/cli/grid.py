@@ -33,7 +33,7 @@ def grid(
     from ..aoi import load_aoi
     from ..grid import chip_arrays
     from ..gridio import map_m3leo, summary, write_parquet, write_png
-    from ..splits import default_for_aoi, resolve
+    from ..splits import choose_split, resolve
 
     if from_m3leo is not None:
         table = map_m3leo(from_m3leo, m3leo_splits, keep_split, scheme=resolve(split))
@@ -63,10 +63,8 @@ def grid(
 
             raise fail("--store adds status columns to the GeoParquet: give --out FILE.parquet too")
         ChipStore.open(store, mode="r")  # a missing store is an error before anything is written
-    why = ""
-    if split is None:
-        split, why = default_for_aoi(area.name)
-    scheme = resolve(split)
+    scheme, why = choose_split(split, area.name)
+    assert scheme is not None  # no store given to keep the scheme of
     chips = chip_arrays(area.geometry)
     if out is not None:
         write_parquet(chips, out, scheme=scheme)

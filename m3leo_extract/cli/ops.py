@@ -1,4 +1,8 @@
-"""`m3leo refresh` (cron), `m3leo init` and `m3leo quickstart`."""
+"""`m3leo refresh` (cron), `m3leo init` and `m3leo quickstart`.
+
+Library modules that pull in zarr, shapely, pyproj or torch are imported inside the commands: every `m3leo`
+invocation imports this module, and those cost seconds that `m3leo --help` should not pay.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,17 @@ from typing import Annotated
 
 import typer
 
-from . import app
+from ..config import CONFIG_FILE, DatasetConfig
+from ..errors import LockedError
+from . import app, fail
+from .extract import EeUrlOpt, Progress, ProjectOpt, failed_units_line
 
 
 @app.command()
 def refresh(
     store: Annotated[Path, typer.Option("--store", help="Dataset directory.")] = Path("m3leo-data"),
-    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    ee_url: EeUrlOpt = None,
+    project: ProjectOpt = None,
     today: Annotated[str | None, typer.Option(help="Pretend today is YYYY-MM-DD (testing).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -26,18 +33,14 @@ def refresh(
     transient failures are left (the next run retries them), 2 bad configuration, 69 endpoint unreachable,
     74 local disk / permission (docs/operations.md).
     """
-    from ..errors import LockedError
     from ..refresh import EXIT_LOCKED
     from ..refresh import refresh as run_refresh
-    from .extract import Progress, failed_units_line
 
     day = None
     if today:
         try:
             day = date.fromisoformat(today)
         except ValueError:
-            from . import fail
-
             raise fail(f"--today {today!r} is not a date; use YYYY-MM-DD") from None
     progress = Progress()
     try:
@@ -61,17 +64,16 @@ def init(
     period: Annotated[str, typer.Option(help="Fixed periods, e.g. 2020 or 2019:2021 (may be empty).")] = "",
     rolling: Annotated[str, typer.Option(help="monthly, seasonal or yearly: every complete period.")] = "",
     rolling_start: Annotated[str, typer.Option(help="First rolling period, e.g. 2024-01.")] = "",
-    ee_url: Annotated[str | None, typer.Option("--ee-url", envvar="M3LEO_EE_URL")] = None,
-    project: Annotated[str | None, typer.Option(envvar="M3LEO_EE_PROJECT")] = None,
+    ee_url: EeUrlOpt = None,
+    project: ProjectOpt = None,
     split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`).")] = None,
 ) -> None:
     """Write DIR/m3leo.toml (what the dataset is) without fetching anything; `refresh` then fills it."""
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
     from ..checks import check_collection_list, check_coverage
-    from ..config import CONFIG_FILE, DatasetConfig
     from ..refresh import due_periods
-    from ..splits import default_for_aoi, resolve
+    from ..splits import choose_split
 
     area = load_aoi(aoi)
     check_collection_list(collections)
@@ -79,14 +81,12 @@ def init(
     parsed = parse_periods(period) if period else []
     check_coverage(recipes, parsed)
     periods = [p.label for p in parsed]
-    scheme = str(resolve(split if split is not None else default_for_aoi(area.name)[0]))
+    scheme = str(choose_split(split, area.name)[0])
     cfg = DatasetConfig(aoi=str(Path(aoi).resolve()) if Path(aoi).exists() else aoi,
                         collections=[r.name for r in recipes], periods=periods, rolling=rolling,
                         rolling_start=rolling_start, ee_url=ee_url or "", project=project or "", split=scheme)
     due_periods(cfg, date.today())  # validates the period rule before anything is written
     if (store / CONFIG_FILE).exists():
-        from . import fail
-
         raise fail(f"{store / CONFIG_FILE} exists already; edit it by hand")
     typer.echo(f"wrote {cfg.save(store)}")
 
@@ -103,11 +103,7 @@ def quickstart(
     def say(msg: str) -> None:
         typer.echo(msg)
 
-    from .extract import Progress
-
     if out.exists() and not out.is_dir():
-        from . import fail
-
         raise fail(f"--out {out} is a file; give a folder")
     progress = Progress()
     try:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..defaults import STATE_FILE
 from . import app
 
 _SHOW_CHIPS = 4  # chip ids printed per problem line (all of them are in --json)
@@ -68,8 +69,8 @@ def verify(
                    f"{report.chunks} chunk(s) read; {len(report.errors)} error(s), {len(report.warnings)} "
                    f"warning(s){state} -> {store}")
         if rebuild_state:
-            typer.echo(f"verify: state database rebuilt from the store ({store / 'state.sqlite'}); the damaged one, "
-                       "if any, was kept beside it as state.sqlite.damaged-*")
+            typer.echo(f"verify: state database rebuilt from the store ({store / STATE_FILE}); the damaged one, "
+                       f"if any, was kept beside it as {STATE_FILE}.damaged-*")
         if report.repaired:
             typer.echo(f"verify: {len(report.repaired)} unit(s) sent back to planned and their shard data deleted; "
                        "rerun the same `m3leo extract` (or `m3leo tile`) to refetch exactly those")

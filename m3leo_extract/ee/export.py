@@ -7,16 +7,21 @@ ee.batch and operations methods, against Google or the emulator). Finished files
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from affine import Affine
 
-from ..errors import EarthEngineError, RasterError
+from ..defaults import Destination
+from ..errors import DependencyError, EarthEngineError, RasterError, UsageError
 from .pixels import classify
 
-MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project queue of pending export tasks
+# `ee` (the earthengine-api client, ~1 s to import) and fsspec/rasterio are imported inside the methods that
+# use them, so building a backend, or importing export mode, costs nothing until a task is submitted or read.
+
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 
@@ -52,11 +57,14 @@ class EEExportBackend:
     emulator, which writes its exports there.
     """
 
-    def __init__(self, bucket: str, destination: str = "gcs", bucket_url: str | None = None) -> None:
-        if destination not in ("gcs", "drive"):
-            raise ValueError("destination must be gcs or drive")
+    def __init__(self, bucket: str, destination: Destination | str = Destination.GCS,
+                 bucket_url: str | None = None) -> None:
+        try:
+            self.destination = Destination(destination)
+        except ValueError:
+            raise UsageError(f"destination {destination!r} is not known; use "
+                             f"{' or '.join(d.value for d in Destination)}") from None
         self.bucket = bucket
-        self.destination = destination
         self.bucket_url = (bucket_url or f"gs://{bucket}").rstrip("/")
 
     def submit(self, request: ExportRequest) -> str:
@@ -69,7 +77,7 @@ class EEExportBackend:
                       dimensions=f"{request.shape[1]}x{request.shape[0]}", fileFormat="GeoTIFF",
                       maxPixels=int(1e13))
         try:
-            if self.destination == "gcs":
+            if self.destination is Destination.GCS:
                 task = ee.batch.Export.image.toCloudStorage(bucket=self.bucket, **kwargs)
             else:
                 task = ee.batch.Export.image.toDrive(folder=self.bucket, **kwargs)
@@ -108,6 +116,24 @@ class EEExportBackend:
 
     def file_url(self, request_prefix: str) -> str:
         return f"{self.bucket_url}/{request_prefix}.tif"
+
+
+def make_export_backend(bucket: str | None, destination: Destination | str = Destination.GCS,
+                        bucket_url: str | None = None, emulator: Any = None) -> EEExportBackend:
+    """The export backend of a run; with the local emulator (`emulator`) the bucket is a folder of its exports.
+
+    Checked before anything is written: a bucket is required, and reading gs:// back needs gcsfs.
+    """
+    if not bucket:
+        raise UsageError("--mode export needs --bucket NAME (a Cloud Storage bucket, or a Drive folder with "
+                         "--destination drive)")
+    if bucket_url is None and emulator is not None:
+        bucket_url = str(Path(emulator.knobs.export_root) / bucket)
+    backend = EEExportBackend(bucket, destination, bucket_url)
+    if backend.bucket_url.startswith("gs://") and importlib.util.find_spec("gcsfs") is None:
+        raise DependencyError(f"reading exports back from {backend.bucket_url} needs gcsfs: pip install "
+                              "'m3leo-extract[gcs]' (or give --bucket-url a folder the bucket is synced to)")
+    return backend
 
 
 def read_export(url: str, shape: tuple[int, int], n_bands: int, dtype: str) -> np.ndarray:

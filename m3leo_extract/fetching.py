@@ -1,0 +1,189 @@
+"""Pixels mode: each unit's chips by computePixels, in blocks that fit one request, written as the unit's shard.
+
+The sibling of exporting.py (export mode); both stand on units.py. The pixels getter is injected (Xee's
+`pixels_getter`): `ee.pixels.EEPixelsGetter` against Earth Engine or the emulator, or a test's wrapper around it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .catalog import Period, Recipe, parse_label
+from .ee.pixels import PixelRequest, PixelsGetter
+from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
+from .errors import EarthEngineError, M3leoError
+from .grid import Chip
+from .nodata import valid_fraction
+from .runner import CallStats, Limiter, call_with_retries, fan_out
+from .state import StateDB, Unit
+from .store import ChipStore
+from .units import (
+    ExtractOptions,
+    ExtractReport,
+    ProgressFn,
+    chip_slots,
+    chips_lonlat_bounds,
+    cut_block,
+    empty_chips,
+    finish_chips,
+    lonlat_pixels,
+    record_unit,
+    unit_chips,
+)
+
+
+class UnitFetcher:
+    """Fetch the chips of one unit: blocks of neighbouring chips, split smaller when a request is too large."""
+
+    def __init__(self, recipes: Mapping[str, Recipe], getter: PixelsGetter, limiter: Limiter,
+                 options: ExtractOptions) -> None:
+        self.recipes = recipes
+        self.getter = getter
+        self.limiter = limiter
+        self.options = options
+        self.byte_limit = options.byte_limit or REQUEST_BYTE_LIMIT
+        self._rng = random.Random(options.seed)
+        # Per collection: the most chip cells a block may hold, learnt from Earth Engine's timeouts / memory
+        # errors (and size refusals below our own limit). Later blocks of that collection start at that size.
+        self.max_cells: dict[str, int] = {}
+        self.adapted = 0
+        self._lock = threading.Lock()
+
+    def _learn(self, collection: str, cells: int) -> None:
+        with self._lock:
+            self.max_cells[collection] = max(1, min(self.max_cells.get(collection, cells), cells))
+            self.adapted += 1
+
+    def _cap(self, collection: str, blocks: list[Block]) -> list[Block]:
+        """Split blocks above the size that worked for this collection (none learnt yet: as planned)."""
+        cap = self.max_cells.get(collection)
+        if cap is None:
+            return blocks
+        out, todo = [], list(blocks)
+        while todo:
+            b = todo.pop()
+            if b.n_cells > cap and b.n_cells > 1:
+                todo.extend(b.halves())
+            else:
+                out.append(b)
+        return out
+
+    def __call__(self, unit: Unit) -> tuple[list[str], np.ndarray, np.ndarray, CallStats]:
+        recipe = self.recipes[unit.collection]
+        chips = unit_chips(unit)
+        stats = CallStats()
+        if not recipe.remote:  # computed here, no nodata sentinel to restore
+            data = np.stack([lonlat_pixels(c, recipe.resolution) for c in chips]).astype(recipe.dtype)
+            valid = valid_fraction(data, recipe.nodata)
+        else:
+            data, valid = finish_chips(self._fetch(recipe, parse_label(unit.period), chips, stats), recipe)
+        return [c.chip_id for c in chips], data, valid, stats
+
+    def _fetch(self, recipe: Recipe, period: Period, chips: list[Chip], stats: CallStats) -> np.ndarray:
+        # Here, not at the top: ee.expressions imports the earthengine-api client (~1 s at import).
+        from .ee import expressions
+
+        px = recipe.chip_px
+        image = expressions.build(recipe, period, chips_lonlat_bounds(chips))
+        out = empty_chips(recipe, len(chips))
+        where = chip_slots(chips)
+        todo = self._cap(recipe.name, plan_blocks(where, px, len(recipe.bands), recipe.dtype, self.byte_limit))
+        res = recipe.resolution
+        while todo:
+            block = todo.pop()
+            req = PixelRequest(image, f"EPSG:{block.epsg}", block.transform(res), block.shape(px),
+                               tuple(recipe.band_names), recipe.dtype)
+            try:
+                arr = call_with_retries(lambda r=req: self.getter(r), self.limiter, self.options.retry, stats,
+                                        self._rng)
+            except EarthEngineError as exc:
+                if (exc.too_large or exc.too_heavy) and block.n_cells > 1:
+                    # The server's size limit is below ours, or the block is too much work for one request
+                    # (timeout / memory): ask for halves, and start this collection's later blocks that small.
+                    halves = block.halves()
+                    self._learn(recipe.name, max(h.n_cells for h in halves))
+                    todo = self._cap(recipe.name, todo + halves)  # what is still queued shrinks too
+                    continue
+                if exc.too_heavy:
+                    raise EarthEngineError(f"{exc} (even a single chip is too heavy for Earth Engine: shorten the "
+                                           "period or lower the resolution)", too_heavy=True) from exc
+                raise
+            cut_block(out, where, block, arr, px)
+        return out
+
+
+def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
+                    getter: PixelsGetter, options: ExtractOptions, report: ExtractReport,
+                    progress: ProgressFn | None = None) -> None:
+    """Fetch and write units concurrently; record every outcome in the state as it happens."""
+    limiter = Limiter(options.max_concurrency, options.max_rps)
+    fetch = UnitFetcher(recipes, getter, limiter, options)
+    time_index: dict[tuple[str, str], int] = {}
+    for u in units:
+        key = (u.collection, u.period)
+        if key not in time_index:
+            time_index[key] = store.ensure_period(u.collection, u.period)
+
+    client = _dask_client(options.dask)
+    # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+    # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+    writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+    def work(unit: Unit) -> tuple[int, CallStats, bool]:
+        ids, data, valid, stats = fetch(unit)
+        empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
+        stats.bytes = int(data.nbytes)
+        t = time_index[(unit.collection, unit.period)]
+        if client is None:
+            with writers:
+                store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+        else:
+            client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
+                          pure=False).result()
+        return len(ids), stats, empty
+
+    for u in units:
+        state.mark(u.id, "running", attempt=True)
+
+    def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
+        if exc is None and result is not None:
+            n, stats, empty = result
+            report.request_seconds += stats.seconds
+            report.bytes_fetched += stats.bytes
+            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
+                        empty=empty)
+            return
+        if not isinstance(exc, M3leoError):
+            raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
+        kind = "transient" if getattr(exc, "retryable", False) else "permanent"
+        record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
+
+    fan_out(units, work, options.max_concurrency, done)
+    report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
+    report.adapted_blocks += fetch.adapted
+
+
+def _dask_client(dask: Any) -> Any:
+    if dask is None:
+        return None
+    # Here, not at the top: distributed is an optional, heavy dependency only `--dask` runs need.
+    from distributed import Client
+
+    return dask if isinstance(dask, Client) else Client(dask)
+
+
+def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],
+                     data: np.ndarray, valid: np.ndarray) -> int:
+    """Runs on a Dask worker: open the store there and write one shard."""
+    ChipStore.open(store_root).write_shard(collection, shard, time_index, ids, data, valid)
+    return len(ids)
+
+
+def no_getter(request: PixelRequest) -> np.ndarray:
+    raise AssertionError("a local recipe asked for Earth Engine pixels")

@@ -37,8 +37,7 @@ CONSTANTS = {"STATE_FILE", "DEFAULT_SHARD_CHIPS", "DEFAULT_MAX_CONCURRENCY", "DE
 # Parameters / fields / keywords whose default must come from defaults.py, never a literal.
 OPTION_NAMES = {"max_concurrency", "max_rps", "shard_chips", "max_queued", "max_attempts", "max_task_attempts",
                 "poll_s", "mode", "destination"}
-# tile.py becomes the tile/ package in this same redesign (another branch); its own STATE_FILE goes with it.
-PENDING = {"tile.py"}
+PENDING: set[str] = set()  # modules not yet moved onto defaults.py (none)
 
 
 def _help(*command: str) -> str:

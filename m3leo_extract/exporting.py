@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from . import units  # cutting blocks into chips: the same code pixels mode uses
 from .catalog import Recipe, parse_label
 from .defaults import DEFAULT_EXPORT_POLL_S, DEFAULT_MAX_TASK_ATTEMPTS, MAX_QUEUED_TASKS
 from .ee.export import TERMINAL, ExportBackend, ExportRequest, TaskState, read_export
@@ -25,11 +26,7 @@ from .units import (
     ExtractOptions,
     ExtractReport,
     ProgressFn,
-    chip_slots,
     chips_lonlat_bounds,
-    cut_block,
-    empty_chips,
-    finish_chips,
     record_unit,
     unit_chips,
 )
@@ -188,14 +185,14 @@ class _ExportRun:
         u = act.unit
         recipe = self.recipes[u.collection]
         chips = unit_chips(u)
-        where = chip_slots(chips)
+        where = units.chip_slots(chips)
         px = recipe.chip_px
-        out = empty_chips(recipe, len(chips))
+        out = units.empty_chips(recipe, len(chips))
         for i, b in enumerate(act.blocks):
             arr = read_export(self.backend.file_url(self.request_for(u, b, i).file_prefix), b.shape(px),
                               len(recipe.bands), recipe.dtype)
-            cut_block(out, where, b, arr, px)
-        out, valid = finish_chips(out, recipe)
+            units.cut_block(out, where, b, arr, px)
+        out, valid = units.finish_chips(out, recipe)
         t = self.store.ensure_period(u.collection, u.period)
         self.store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out, valid)
         record_unit(self.state, self.report, u, self.progress, chips=len(chips), requests=len(act.blocks))

@@ -25,15 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from . import defaults
 from .catalog import Period, Recipe
-from .defaults import (
-    DEFAULT_MAX_CONCURRENCY,
-    DEFAULT_MAX_RPS,
-    DEFAULT_MODE,
-    DEFAULT_SHARD_CHIPS,
-    MAX_QUEUED_TASKS,
-    STATE_FILE,
-)
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 from .state import StateDB
@@ -233,9 +226,9 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     is what makes the simulation of each run take as long as it did (averaged, weighted by requests). So
     `plan --store DIR` predicts the next run from the last ones, on this machine, against this Earth Engine.
     """
-    if store_dir is None or not (Path(store_dir) / STATE_FILE).exists():
+    if store_dir is None or not (Path(store_dir) / defaults.STATE_FILE).exists():
         return None
-    db = StateDB(Path(store_dir) / STATE_FILE)
+    db = StateDB(Path(store_dir) / defaults.STATE_FILE)
     try:
         found = []
         for run in db.conn.execute("SELECT started_at, finished_at, summary FROM runs WHERE finished_at IS NOT "
@@ -265,7 +258,7 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
 
 def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
                      asked: int | None) -> tuple[int, list[str]]:
-    """(chips per shard, warnings) of a plan: the asked size, else the store's, else DEFAULT_SHARD_CHIPS.
+    """(chips per shard, warnings) of a plan: the asked size, else the store's, else defaults.DEFAULT_SHARD_CHIPS.
 
     A size asked that differs from an existing collection's is a warning here (`extract` refuses it).
     """
@@ -279,14 +272,14 @@ def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
     warnings = [f"collection {name!r} in {store_dir} has {size} chips per shard, not {asked}: extract refuses "
                 f"--shard-chips {asked} there (omit it to keep the store's)"
                 for name, size in have.items() if asked is not None and size != asked]
-    return asked or next(iter(have.values()), DEFAULT_SHARD_CHIPS), warnings
+    return asked or next(iter(have.values()), defaults.DEFAULT_SHARD_CHIPS), warnings
 
 
 def _cost_warnings(tasks: int, eecu_h: float) -> list[str]:
     out = []
-    if tasks > MAX_QUEUED_TASKS:
-        out.append(f"{tasks} export tasks exceed Earth Engine's {MAX_QUEUED_TASKS}-task queue: they will be "
-                   f"submitted in {math.ceil(tasks / MAX_QUEUED_TASKS)} waves")
+    if tasks > defaults.MAX_QUEUED_TASKS:
+        out.append(f"{tasks} export tasks exceed Earth Engine's {defaults.MAX_QUEUED_TASKS}-task queue: they will be "
+                   f"submitted in {math.ceil(tasks / defaults.MAX_QUEUED_TASKS)} waves")
     for tier, hours in NONCOMMERCIAL_EECU_HOURS.items():
         if eecu_h > hours:
             out.append(f"about {eecu_h:,.0f} EECU-hours (assumed {EECU_S_PER_MPX_BAND} EECU-s per megapixel-"
@@ -303,7 +296,7 @@ def _record_units(state_path: str | Path, rows: list[tuple[str, str, int, list[s
         db.close()
 
 
-def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = DEFAULT_MODE,
+def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *, mode: str = defaults.DEFAULT_MODE,
              shard_chips: int | None = None, max_concurrency: int | None = None, max_rps: float | None = None,
              latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
@@ -316,8 +309,8 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     `server_cpu_s`: see `simulate_fetch`.
     """
     mode = str(mode)
-    max_concurrency = max_concurrency or DEFAULT_MAX_CONCURRENCY
-    max_rps = max_rps or DEFAULT_MAX_RPS
+    max_concurrency = max_concurrency or defaults.DEFAULT_MAX_CONCURRENCY
+    max_rps = max_rps or defaults.DEFAULT_MAX_RPS
     shard_chips, warnings = plan_shard_chips(store_dir, recipes, shard_chips)
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)

@@ -14,13 +14,15 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .defaults import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
 from .errors import EarthEngineError
 
 T = TypeVar("T")
 R = TypeVar("R")
+# A long run reports each event (a dict with "event" and its fields) to this; the CLI draws bars from them.
+ProgressFn = Callable[[dict[str, Any]], None]
 
 
 class Limiter:

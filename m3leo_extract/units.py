@@ -10,7 +10,7 @@ module imports the other: extract.py plans and dispatches to one of them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,11 @@ from .ee.sizing import Block
 from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
 from .grid import CHIP_SIZE_M, Chip
 from .nodata import valid_fraction
-from .runner import RetryPolicy
+from .runner import ProgressFn, RetryPolicy
 from .state import StateDB, Unit
 
 EMPTY = "empty"  # error_kind of a done unit whose composite had no images
 
-ProgressFn = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import numpy as np
 
 from .defaults import STATE_FILE
 from .errors import StoreError, UsageError
+from .runner import ProgressFn
 from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, settle_zarr, shard_file
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
@@ -41,7 +42,6 @@ from .store import STORE_NAME, ChipStore
 ERROR_KINDS = ("damaged_shard", "corrupt_chunk", "missing_chunk", "corrupt_valid")
 WARNING_KINDS = ("unfinished", "no_unit")
 
-ProgressFn = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)

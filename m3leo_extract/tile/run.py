@@ -17,7 +17,7 @@ from typing import Any
 from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
-from ..runner import fan_out
+from ..runner import ProgressFn, fan_out
 from ..state import RunLock, StateDB
 from ..store import STORE_NAME, ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
@@ -102,7 +102,6 @@ class TileReport:
 
 
 # -- planning -----------------------------------------------------------------------------------------------
-ProgressFn = Callable[[dict[str, Any]], None]
 
 
 def _check_options(collection: str, resampling: str | None, kind: str | None, min_valid: float,

@@ -73,3 +73,36 @@ def test_modules_and_functions_are_small() -> None:
                     long_functions.append(f"{rel}:{node.lineno} {node.name} ({n} lines)")
     assert not long_modules, f"modules over {MAX_MODULE_LINES} lines: {long_modules}"
     assert not long_functions, f"functions over {MAX_FUNCTION_LINES} lines: {long_functions}"
+
+
+# The module map of docs/internals.md: a module imports only modules of its own layer or of layers before it.
+LAYERS: dict[int, set[str]] = {
+    1: {"defaults", "errors", "nodata", "grid", "tile.resample", "ee.sizing", "emulator"},
+    2: {"shards", "state", "catalog", "catalog.entry", "catalog.period", "config", "aoi", "gridio", "runner"},
+    3: {"store", "georef", "verify", "chipindex", "splits"},
+    4: {"ee", "ee.session", "ee.pixels", "ee.export", "ee.expressions"},
+    5: {"units", "fetching", "exporting", "extract", "plan", "refresh", "status", "tile", "tile.inputs",
+        "tile.warp", "tile.unit", "tile.planning", "tile.run", "sources", "sources.base", "sources.gssic",
+        "sources.gunw", "sources.cci_biomass", "sources.earthdata", "cogs", "vrt", "checks", "failures",
+        "expression_preview", "render"},
+    6: {"inputs", "dataset", "multistore", "stats", "tasks", "models", "train", "shift", "datamodule", "metrics"},
+    7: {"", "__main__", "quickstart", "cli"},
+}
+PREFIX_LAYERS = {"emulator.": 1, "cli.": 7}  # every module of these packages sits in the layer named
+
+
+def _layer(module: str) -> int | None:
+    short = module.removeprefix("m3leo_extract").removeprefix(".")
+    for prefix, layer in PREFIX_LAYERS.items():
+        if short.startswith(prefix):
+            return layer
+    return next((n for n, names in LAYERS.items() if short in names), None)
+
+
+def test_imports_follow_the_module_map() -> None:
+    mods = _modules()
+    unplaced = sorted(m for m in mods if _layer(m) is None)
+    assert not unplaced, f"modules missing from LAYERS (add them to the map and to docs/internals.md): {unplaced}"
+    upward = [f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})" for m, p in mods.items()
+              for t in sorted(_imports(m, p, mods)) if (_layer(t) or 0) > (_layer(m) or 0)]
+    assert not upward, f"imports against the module map: {upward}"

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tomllib
@@ -18,6 +18,9 @@ from ..errors import CollectionError, PeriodError
 from ..nodata import is_nan
 from .entry import CatalogEntry
 from .period import Period, expand, parse_label, parse_periods
+
+if TYPE_CHECKING:
+    from ..shards import CollectionSpec
 
 __all__ = ["Band", "CatalogEntry", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections",
            "parse_periods", "parse_label", "check_coverage", "BUILTIN_CATALOG"]
@@ -129,9 +132,9 @@ class Recipe(CatalogEntry):
         nearest = min(years, key=lambda y: abs(y - period.year))
         return self.assets_by_year[nearest]
 
-    def store_spec(self) -> Any:
+    def store_spec(self) -> CollectionSpec:
         """The store's CollectionSpec for this recipe."""
-        from ..store import CollectionSpec
+        from ..shards import CollectionSpec  # imports zarr (~0.3 s): only the callers that write a store pay it
 
         return CollectionSpec(
             name=self.name, bands=tuple(self.band_names), dtype=self.dtype, nodata=self.nodata,

@@ -8,9 +8,11 @@ the index's crc32c. Inside, each chunk is `bytes` (little-endian) -> Blosc/zstd 
 per-chunk checksum; stores made before it end at the compressor). `CollectionSpec` is what a collection is
 (bands, dtype, nodata, resolution, chip size); `Modality` one period of one, as a reader reads it.
 
-store.py's writer takes its codecs and paths from here; `ChunkReader` (ChipDataset's fast reader, one
-`pread` and one decode a chip, zarr for anything else) and `m3leo verify` read shards through this module, so
-writer and readers agree on the layout and on what "corrupt" means.
+store.py's writer takes its codecs and paths from here, and writes whole shards (and their `valid` chunks) on a
+local store with `ShardEncoder` / `ChunkEncoder`, byte-identical to what zarr writes, zarr for the rest;
+`ChunkReader` (ChipDataset's fast reader, one `pread` and one decode a chip, zarr for anything else) and
+`m3leo verify` read shards through this module, so writer and readers agree on the layout and on what
+"corrupt" means.
 """
 
 from __future__ import annotations

@@ -8,18 +8,22 @@ the index's crc32c. Inside, each chunk is `bytes` (little-endian) -> Blosc/zstd 
 per-chunk checksum; stores made before it end at the compressor). `CollectionSpec` is what a collection is
 (bands, dtype, nodata, resolution, chip size); `Modality` one period of one, as a reader reads it.
 
-store.py's writer takes its codecs and paths from here; `ChunkReader` (ChipDataset's fast reader, one
-`pread` and one decode a chip, zarr for anything else) and `m3leo verify` read shards through this module, so
-writer and readers agree on the layout and on what "corrupt" means.
+store.py's writer takes its codecs and paths from here, and writes whole shards (and their `valid` chunks) on a
+local store with `ShardEncoder` / `ChunkEncoder`, byte-identical to what zarr writes, zarr for the rest;
+`ChunkReader` (ChipDataset's fast reader, one `pread` and one decode a chip, zarr for anything else) and
+`m3leo verify` read shards through this module, so writer and readers agree on the layout and on what
+"corrupt" means.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,6 +229,159 @@ def decode_chunk(buf: bytes, layout: ShardLayout, decoder: Any, out: np.ndarray)
         decoder.decode(body, out=view.data)
     except Exception as exc:  # blosc / zstd raise RuntimeError or ValueError with their own texts
         raise ShardDamage(f"chunk does not decode ({type(exc).__name__}: {exc})") from None
+
+
+# -- writing: the write-side twin of ChunkReader --------------------------------------------------------------
+# Why by hand: through zarr, one 16-chip shard costs ~12 ms of CPU alone (its async codec pipeline, per chunk
+# and per shard), ~5x that in wall time on a contended 2-core client: most of extract's client CPU (issue 15).
+# The encoders below write exactly the bytes zarr-python 3 writes (tests/test_shardwrite.py compares files).
+_SHUFFLES = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE, "bitshuffle": Blosc.BITSHUFFLE}
+
+
+def _le_crc(buf: bytes | memoryview) -> bytes:
+    return np.array([crc32c(buf)], dtype="<u4").tobytes()
+
+
+@dataclass(frozen=True)
+class ChunkCodec:
+    """One chunk's codec chain as zarr applies it: `bytes` (little-endian, C order), then Blosc with the
+    array's own configuration (numcodecs' Blosc, which zarr calls and which releases the GIL while it
+    compresses), then an optional crc32c (google-crc32c, as zarr's codec)."""
+
+    blosc: dict[str, Any] | None  # numcodecs Blosc keyword arguments; None = no compressor
+    crc: bool
+
+    @classmethod
+    def from_codecs(cls, codecs: list[dict[str, Any]]) -> ChunkCodec | None:
+        """The chain of a zarr.json codec list, or None where it is not bytes [-> blosc] [-> crc32c]."""
+        names = [c.get("name") for c in codecs]
+        crc = names[-1:] == ["crc32c"]
+        middle = codecs[1:-1] if crc else codecs[1:]
+        endian = (codecs[0].get("configuration") or {}).get("endian", "little") if codecs else None
+        if names[:1] != ["bytes"] or endian != "little" or len(middle) > 1:
+            return None
+        if not middle:
+            return cls(None, crc)
+        cfg = middle[0].get("configuration") or {}
+        if middle[0].get("name") != "blosc" or cfg.get("shuffle") not in _SHUFFLES or "typesize" not in cfg:
+            return None
+        return cls({"cname": str(cfg["cname"]), "clevel": int(cfg["clevel"]), "shuffle": _SHUFFLES[cfg["shuffle"]],
+                    "blocksize": int(cfg.get("blocksize", 0)), "typesize": int(cfg["typesize"])}, crc)
+
+    def encoder(self) -> Any:
+        return Blosc(**self.blosc) if self.blosc is not None else None
+
+    def encode(self, raw: np.ndarray, compressor: Any) -> bytes:
+        """The stored bytes of one chunk; `raw` is little-endian and C-contiguous, `compressor` `encoder()`."""
+        flat = raw.reshape(-1).view("u1")
+        body = compressor.encode(flat) if compressor is not None else flat.tobytes()
+        return bytes(body) + _le_crc(body) if self.crc else bytes(body)
+
+
+def _little(data: np.ndarray, dtype: str) -> np.ndarray:
+    return np.ascontiguousarray(data, dtype=np.dtype(dtype).newbyteorder("<"))
+
+
+def write_atomic(path: str, blob: bytes) -> None:
+    """Write a store file as zarr's LocalStore does: a `*.partial` file beside it, then os.replace (a killed
+    writer leaves the old file or none; `ChipStore.remove_partial_files` cleans up after it)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{uuid.uuid4().hex}.partial"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_meta(array_dir: str | Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads((Path(array_dir) / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and not meta.get("storage_transformers") else None
+
+
+@dataclass(frozen=True)
+class ShardEncoder:
+    """Encodes and writes one whole shard file of `data` (the layout above), byte for byte as zarr writes it.
+
+    Chunks go back to back in chip order (zarr's morton order of an (S, 1, 1, 1, 1) chunk grid is chip order),
+    then the index ((offset, nbytes) little-endian uint64, EMPTY for chunks not written) and its crc32c. Every
+    given chunk is written, nodata or not: the store's arrays have `write_empty_chunks` on (store.py).
+    """
+
+    layout: ShardLayout
+    codec: ChunkCodec
+
+    @classmethod
+    def read(cls, array_dir: str | Path) -> ShardEncoder | None:
+        """The encoder of the `data` array in `array_dir`, or None where this module cannot write it as zarr."""
+        meta = _read_meta(array_dir)
+        layout = ShardLayout.from_metadata(meta) if meta is not None else None
+        if meta is None or layout is None or np.dtype(layout.dtype).kind not in "biuf":
+            return None
+        codec = ChunkCodec.from_codecs(list(meta["codecs"][0]["configuration"]["codecs"]))
+        return cls(layout, codec) if codec is not None and codec.crc == layout.chunk_crc else None
+
+    def encode(self, data: np.ndarray, first: int = 0) -> bytes:
+        """The shard file holding `data` (n, band, y, x) as chunks first..first+n-1 of the shard."""
+        lay = self.layout
+        n = data.shape[0]
+        if tuple(data.shape[1:]) != lay.chunk_shape or not 0 <= first <= first + n <= lay.shard_chips:
+            raise ValueError(f"shard data {data.shape} at chunk {first} does not fit {lay.shard_chips} chunks "
+                             f"of {lay.chunk_shape}")
+        raw, compressor = _little(data, lay.dtype), self.codec.encoder()
+        parts = [self.codec.encode(raw[i], compressor) for i in range(n)]
+        sizes = np.array([len(p) for p in parts], dtype="<u8")
+        index = np.full((lay.shard_chips, 2), EMPTY, dtype="<u8")
+        index[first:first + n, 0] = np.cumsum(sizes) - sizes
+        index[first:first + n, 1] = sizes
+        index_bytes = index.tobytes()
+        return b"".join([*parts, index_bytes, _le_crc(index_bytes)])
+
+    def write(self, array_dir: str | Path, shard: int, time_index: int, data: np.ndarray, first: int = 0) -> str:
+        """Encode and write (atomically) the shard file of (shard, time_index); returns its path."""
+        path = shard_file(array_dir, shard, time_index)
+        write_atomic(path, self.encode(data, first))
+        return path
+
+
+@dataclass(frozen=True)
+class ChunkEncoder:
+    """Writes whole chunks of a plain (unsharded) array as zarr does: the `valid` array's (S, 1) chunks."""
+
+    chunk_shape: tuple[int, ...]
+    dtype: str
+    codec: ChunkCodec
+
+    @classmethod
+    def read(cls, array_dir: str | Path) -> ChunkEncoder | None:
+        meta = _read_meta(array_dir)
+        key = {"name": "default", "configuration": {"separator": "/"}}
+        if meta is None or meta.get("chunk_key_encoding") != key:
+            return None
+        try:
+            grid = meta["chunk_grid"]
+            shape = tuple(int(v) for v in grid["configuration"]["chunk_shape"])
+            dtype = str(np.dtype(meta["data_type"]))
+            codec = ChunkCodec.from_codecs(list(meta["codecs"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if grid.get("name") != "regular":
+            return None
+        return cls(shape, dtype, codec) if codec is not None and np.dtype(dtype).kind in "biuf" else None
+
+    def write(self, array_dir: str | Path, coords: tuple[int, ...], chunk: np.ndarray) -> str:
+        """Encode and write (atomically) the whole chunk at grid `coords`; returns its path."""
+        if tuple(chunk.shape) != self.chunk_shape:
+            raise ValueError(f"chunk {chunk.shape} is not the array's {self.chunk_shape}")
+        path = os.path.join(str(array_dir), "c", *(str(c) for c in coords))
+        write_atomic(path, self.codec.encode(_little(chunk, self.dtype), self.codec.encoder()))
+        return path
 
 
 class CorruptChunkError(StoreError):

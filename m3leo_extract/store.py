@@ -18,6 +18,7 @@ are in `georef.py`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import zarr
+from zarr.storage import LocalStore
 
 from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
@@ -34,7 +36,9 @@ from .gridio import load_split_table
 from .shards import (
     DIMS,
     STORE_NAME,
+    ChunkEncoder,
     CollectionSpec,
+    ShardEncoder,
     array_path,
     chunk_codecs,
     corrupt_error,
@@ -70,6 +74,7 @@ class ChipStore:
         self._shard: dict[str, int] = {}
         self._periods: dict[str, list[str]] = {}
         self._scheme: SplitScheme | None = None
+        self._encoders: dict[tuple[str, str], Any] = {}  # direct shard writers (None: zarr writes)
 
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
@@ -407,7 +412,10 @@ class ChipStore:
             order = np.argsort(idx)
             idx, data, valid = idx[order], data[order], valid[order]
         lo, hi = int(idx[0]), int(idx[-1]) + 1
-        if hi - lo == idx.size:  # contiguous: one write, the usual case
+        if hi - lo == idx.size and self._write_direct(name, arr, shard, time_index, lo, hi, data):
+            if not self._write_valid_direct(name, val, shard, time_index, lo, hi, valid):
+                val[lo:hi, time_index] = valid
+        elif hi - lo == idx.size:  # contiguous but not the whole shard, or a remote store: zarr writes it
             arr[lo:hi, time_index] = data
             val[lo:hi, time_index] = valid
         else:  # a subset of the shard (e.g. tile dropped chips): read-modify-write this shard only
@@ -417,6 +425,48 @@ class ChipStore:
             vblock[idx - lo] = valid
             arr[lo:hi, time_index] = block
             val[lo:hi, time_index] = vblock
+
+    def _write_direct(self, name: str, arr: Any, shard: int, time_index: int, lo: int, hi: int,
+                      data: np.ndarray) -> bool:
+        """Write chips lo..hi-1 of one period as the whole shard file, by shards.ShardEncoder instead of zarr
+        (~12 ms of CPU a shard saved, issue 15), when that is exactly what zarr would write: a local store,
+        the store's own data layout, and the chips covering every chip of the shard that the array has
+        (the last, partial shard too). False: the caller writes through zarr."""
+        s = self.shard_chips(name)
+        n_chips, n_times = arr.shape[0], arr.shape[1]
+        if (lo != shard * s or hi != min((shard + 1) * s, n_chips) or not 0 <= time_index < n_times
+                or data.ndim != 4 or not arr.config.write_empty_chunks):
+            return False
+        enc = self._encoder(name, arr)
+        if not isinstance(enc, ShardEncoder) or data.shape[1:] != enc.layout.chunk_shape:
+            return False
+        enc.write(self._array_dir(arr), shard, time_index, data)
+        return True
+
+    def _write_valid_direct(self, name: str, val: Any, shard: int, time_index: int, lo: int, hi: int,
+                            valid: np.ndarray) -> bool:
+        """The `valid` fractions of a whole shard are one whole (S, 1) chunk: written by shards.ChunkEncoder
+        (~2 ms of zarr CPU a shard saved). A partial last shard's chunk is left to zarr (it merges)."""
+        s = self.shard_chips(name)
+        enc = self._encoder(name, val)
+        if (not isinstance(enc, ChunkEncoder) or enc.chunk_shape != (s, 1) or hi - lo != s
+                or not val.config.write_empty_chunks):
+            return False
+        enc.write(self._array_dir(val), (shard, time_index), valid.reshape(s, 1))
+        return True
+
+    def _encoder(self, name: str, arr: Any) -> Any:
+        """The direct encoder of one array (ShardEncoder for `data`, ChunkEncoder for `valid`); None on a
+        remote store or a layout these do not write (zarr writes those)."""
+        key = (name, arr.basename)
+        if key not in self._encoders:
+            local = isinstance(self.group.store, LocalStore) and "://" not in str(self.root)
+            cls = ShardEncoder if arr.basename == "data" else ChunkEncoder
+            self._encoders[key] = cls.read(self._array_dir(arr)) if local else None
+        return self._encoders[key]
+
+    def _array_dir(self, arr: Any) -> str:
+        return os.path.join(str(self.group.store.root), *arr.path.split("/"))
 
 
 def _now() -> str:

@@ -302,11 +302,24 @@ GOOD = {
 }
 
 
+@pytest.fixture(scope="module")
+def good_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
+    """Every GOOD case run once, two at a time, each in its own empty folder: (result, what the folder holds)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(case: str) -> tuple:
+        d = tmp_path_factory.mktemp("good")
+        return m3leo(*GOOD[case], cwd=d, timeout=60), _listing(d)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(sorted(GOOD), pool.map(one, sorted(GOOD)), strict=True))
+
+
 @pytest.mark.parametrize("case", sorted(GOOD))
-def test_read_only_commands_work(case: str, tmp_path: Path) -> None:
-    res = m3leo(*GOOD[case], cwd=tmp_path, timeout=60)
+def test_read_only_commands_work(case: str, good_results: dict[str, tuple]) -> None:
+    res, listing = good_results[case]
     assert res.returncode == 0 and res.stdout.strip() and not res.stderr.strip(), res.stderr
-    assert _listing(tmp_path) == set()
+    assert listing == set()
 
 
 def test_help_shows_flags_without_a_value_placeholder(tmp_path: Path) -> None:

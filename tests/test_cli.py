@@ -82,6 +82,19 @@ class Emulator:
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
         assert " on http://" in line, (line, self.proc.stderr.read() if self.proc.poll() is not None else "")
         self.url = line.split(" on ", 1)[1].split(";")[0].strip()
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One discovery request, answered or refused, before any test uses the server: the first one builds the
+        emulator's catalogue (seconds on a loaded machine), longer than `m3leo extract`'s 5 s reachability probe."""
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(f"{self.url}/$discovery/rest?version=v1", timeout=120) as resp:
+                resp.read()
+        except urllib.error.HTTPError:
+            pass  # an injected fault still means the server is up
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)

@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,12 @@ def _m3leo(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
                           timeout=timeout, env={**os.environ, "OMP_NUM_THREADS": "1"})
 
 
+def _m3leo_each(runs: list[list[str]]) -> list[subprocess.CompletedProcess]:
+    """Independent `m3leo` runs two at a time (each is its own process with its own output folder)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda args: _m3leo(*args), runs))
+
+
 def _aoi(path: Path, lon0: float, lat0: float, lon1: float, lat1: float) -> Path:
     ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
     geometry = {"type": "Polygon", "coordinates": [ring]}
@@ -47,16 +54,14 @@ def regions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("regions")
     # Region a: 5 chip rows x 3 columns near Lyon (every split of the narrow scheme); region b: 20 km east.
     boxes = {"a": (4.80, 45.70, 4.93, 45.87), "b": (5.20, 45.72, 5.30, 45.80)}
-    stores = []
-    for name, box in boxes.items():
-        aoi = _aoi(root / f"{name}.geojson", *box)
-        store = root / name
-        res = _m3leo("extract", "--aoi", str(aoi), "--collections", "s1,esa_worldcover", "--period", "2020",
-                     "--store", str(store), "--ee-url", "local", "--split", NARROW, "--json")
+    stores = [root / name for name in boxes]
+    runs = [["extract", "--aoi", str(_aoi(root / f"{name}.geojson", *box)), "--collections", "s1,esa_worldcover",
+             "--period", "2020", "--store", str(root / name), "--ee-url", "local", "--split", NARROW, "--json"]
+            for name, box in boxes.items()]
+    for store, res in zip(stores, _m3leo_each(runs), strict=True):
         assert res.returncode == 0, res.stderr
         assert json.loads(res.stdout.strip().splitlines()[-1])["chips_failed"] == 0
         assert f'split = "{NARROW}"' in (store / "m3leo.toml").read_text()
-        stores.append(store)
     return stores[0], stores[1]
 
 
@@ -172,8 +177,9 @@ def test_cli_train_rejects_bad_multistore_and_input_options(regions, tmp_path) -
         (["--store", str(a), "--input", "s1[VV_ASC^VH_ASC]"], "is not A-B"),
         (["--store", str(a), "--input", "s1,s1:2020-JJA"], "twice"),
     ]
-    for args, match in cases:
-        res = _m3leo("train", *args, "--target", "esa_worldcover", "--epochs", "1", "--out", str(tmp_path / "r"))
+    runs = [["train", *args, "--target", "esa_worldcover", "--epochs", "1", "--out", str(tmp_path / f"r{i}")]
+            for i, (args, _) in enumerate(cases)]
+    for (args, match), res in zip(cases, _m3leo_each(runs), strict=True):
         assert res.returncode == 2, (args, res.stderr)
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and match in lines[0] and "Traceback" not in res.stderr, (args, res.stderr)

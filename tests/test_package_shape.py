@@ -106,3 +106,16 @@ def test_imports_follow_the_module_map() -> None:
     upward = [f"{m} (layer {_layer(m)}) imports {t} (layer {_layer(t)})" for m, p in mods.items()
               for t in sorted(_imports(m, p, mods)) if (_layer(t) or 0) > (_layer(m) or 0)]
     assert not upward, f"imports against the module map: {upward}"
+
+
+def test_cli_start_imports_no_heavy_package() -> None:
+    """Every `m3leo` process registers all commands; none may pull zarr, torch, ee or GDAL in doing so (each
+    costs ~0.3-2 s of start-up, paid by every command, and by cron's `refresh` too)."""
+    import subprocess
+    import sys
+
+    heavy = ("zarr", "torch", "ee", "rasterio", "numpy", "pyproj", "shapely", "xarray", "dask", "matplotlib")
+    code = ("import sys, m3leo_extract.cli as c; c._register(); "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "", f"`m3leo` start-up imports {out}: import them inside the command that needs them"

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import NotInStoreError, UsageError
-from ..inputs import parse_inputs
 from . import app
 
 # The library modules behind these commands (torch, zarr) are imported inside them, so `m3leo --help` and the
@@ -48,6 +47,8 @@ def _print_event(ev: dict[str, Any]) -> None:
 
 def _check_collections(cfg: Any) -> None:
     """The store and every input/target collection exist: exit 2 before a run directory is made."""
+    # zarr and the training stack load in ~0.5 s: every `m3leo` start imports this module to register it
+    from ..inputs import parse_inputs
     from ..store import ChipStore
 
     stores = cfg.store if isinstance(cfg.store, (list, tuple)) else [cfg.store]

@@ -14,6 +14,7 @@ import threading
 from dataclasses import fields
 from typing import Any
 
+from .discovery import installed_methods
 from .service import EmulatorKnobs, EmulatorServer, EmulatorState, make_handler
 
 __all__ = ["EmulatorHandle", "EmulatorKnobs", "start_emulator"]
@@ -74,6 +75,9 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, **knobs: Any) -> Emul
         tmp = tempfile.TemporaryDirectory(prefix="m3leo-emulator-exports-")
         k.export_root = tmp.name
     state = EmulatorState(k)
+    # Parse the client's discovery fixture now (~0.8 s, seconds on a loaded machine), not on the first request:
+    # a client's reachability probe times that request (extract gives up after 5 s).
+    installed_methods()
     server = EmulatorServer((host, port), make_handler(state))
     state.base_url = f"http://{host}:{server.server_address[1]}"
     t1 = threading.Thread(target=server.serve_forever, name="m3leo-emulator", daemon=True)

@@ -177,7 +177,8 @@ class _Run:
     def plan(self, chips: Sequence[Chip]) -> tuple[ExtractReport, list[Unit]]:
         export = self.mode is Mode.EXPORT
         self.state.reset_running(keep_tasks=export)
-        self.state.retry_failed(only_retryable=not self.options.retry_failed)  # transient failures always back
+        self.state.retry_failed(only_retryable=not self.options.retry_failed,  # transient failures always back
+                                labels=self.labels)
         summary = plan(self.store, self.state, chips, self.recipes, self.periods, self.options.shard_chips,
                        self.mode)
         if self.endpoint.kind != "custom":

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import defaults
-from .catalog import Period, Recipe
+from .catalog import Period, Recipe, check_coverage
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 from .state import StateDB
@@ -308,6 +308,7 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     CPU per request is measured there too and rescaled to this plan's request size (else `client_cpu_s`).
     `server_cpu_s`: see `simulate_fetch`.
     """
+    check_coverage(recipes, periods)  # a period the asset does not cover: refused as extract refuses it
     mode = str(mode)
     max_concurrency = max_concurrency or defaults.DEFAULT_MAX_CONCURRENCY
     max_rps = max_rps or defaults.DEFAULT_MAX_RPS

@@ -268,11 +268,17 @@ class StateDB:
                                      "(mode='pixels' OR task_id IS NULL)").rowcount
         return self.conn.execute("UPDATE units SET status='planned', task_id=NULL WHERE status='running'").rowcount
 
-    def retry_failed(self, *, only_retryable: bool = False) -> int:
+    def retry_failed(self, *, only_retryable: bool = False,
+                     labels: Iterable[tuple[str, str]] | None = None) -> int:
+        """Failed units back to planned: those of the (collection, period) `labels` a run covers (None: all), so a
+        run of one collection never turns another's failures into pending work it will not do."""
         sql = "UPDATE units SET status='planned', task_id=NULL WHERE status='failed'"
         if only_retryable:
             sql += " AND COALESCE(error_kind, 'transient') != 'permanent'"
-        return self.conn.execute(sql).rowcount
+        if labels is None:
+            return self.conn.execute(sql).rowcount
+        with self.tx() as c:
+            return sum(c.execute(sql + " AND collection=? AND period=?", lab).rowcount for lab in sorted(set(labels)))
 
     def replan(self, unit_ids: Sequence[int]) -> int:
         """Units whose data `m3leo verify --repair` found damaged go back to planned, as if never fetched."""

@@ -177,3 +177,15 @@ def test_cli_plan_json_and_init(tmp_path):
                           "demo", "--collections", "s2", "--rolling", "weekly", "--rolling-start", "2024-01"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "weekly" in bad.stderr and not (tmp_path / "x").exists()
+
+
+def test_cli_plan_refuses_a_period_the_asset_does_not_cover(tmp_path):
+    import shutil
+    import subprocess
+
+    # The installed entry point, as a user runs it: S2 SR begins in 2017, so a 2015 plan has nothing to cost.
+    res = subprocess.run([shutil.which("m3leo") or "m3leo", "plan", "--aoi", "demo", "--collections", "s2",
+                          "--period", "2015"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1 and lines[0].startswith("m3leo: error: "), res.stderr
+    assert "2015" in lines[0] and "2017" in lines[0] and "Traceback" not in res.stderr and res.stdout == ""

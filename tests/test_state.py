@@ -33,6 +33,18 @@ def test_units_lifecycle_and_replanning(tmp_path: Path) -> None:
     assert counts == {"planned": 3}
 
 
+def test_retry_failed_touches_only_the_runs_collections_and_periods(tmp_path: Path) -> None:
+    db = StateDB(tmp_path / "state.sqlite")
+    db.upsert_units([("s1", "2020", 0, ["a"], 1, "pixels"), ("s2", "2020", 0, ["a"], 1, "pixels"),
+                     ("s1", "2021", 0, ["a"], 1, "pixels")])
+    for u in db.units():
+        db.mark(u.id, "failed", error="Computation timed out.", error_kind="transient")
+    assert db.retry_failed(labels={("s1", "2020")}) == 1
+    status = {(u.collection, u.period): u.status for u in db.units()}
+    assert status == {("s1", "2020"): "planned", ("s2", "2020"): "failed", ("s1", "2021"): "failed"}
+    assert db.retry_failed() == 2  # no labels: every failed unit (`m3leo retry` over the whole store)
+
+
 def test_running_units_of_a_crashed_run_are_replanned(tmp_path: Path) -> None:
     db = StateDB(tmp_path / "state.sqlite")
     db.upsert_units([("s2", "2020", 3, ["x"], 1, "pixels")])

@@ -133,6 +133,14 @@ def crc_ok(buf: bytes) -> bool:
     return len(buf) >= CRC_BYTES and crc32c(buf) == _CRC32C_RESIDUE
 
 
+def _read_meta(array_dir: str | Path) -> dict[str, Any] | None:
+    try:
+        meta = json.loads((Path(array_dir) / "zarr.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and not meta.get("storage_transformers") else None
+
+
 @dataclass(frozen=True)
 class ShardLayout:
     """How one collection's `data` shards are laid out, parsed from the array's zarr.json."""
@@ -154,11 +162,8 @@ class ShardLayout:
     @classmethod
     def read(cls, array_dir: str | Path) -> ShardLayout | None:
         """The layout of the array in `array_dir`, or None where it is not the one store.py writes."""
-        try:
-            meta = json.loads((Path(array_dir) / "zarr.json").read_text())
-            return cls.from_metadata(meta)
-        except (OSError, ValueError):
-            return None
+        meta = _read_meta(array_dir)
+        return cls.from_metadata(meta) if meta is not None else None
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> ShardLayout | None:
@@ -189,8 +194,13 @@ class ShardLayout:
         return DECODERS[self.compressor]() if self.compressor else None
 
 
+def chunk_file(array_dir: str | Path, *coords: int) -> str:
+    """The file of the chunk (or shard) at grid `coords` under zarr's default "/" chunk key encoding."""
+    return os.path.join(str(array_dir), "c", *(str(c) for c in coords))
+
+
 def shard_file(array_dir: str | Path, shard: int, time_index: int) -> str:
-    return os.path.join(str(array_dir), "c", str(shard), str(time_index), "0", "0", "0")
+    return chunk_file(array_dir, shard, time_index, 0, 0, 0)
 
 
 class ShardDamage(Exception):
@@ -297,14 +307,6 @@ def write_atomic(path: str, blob: bytes) -> None:
         raise
 
 
-def _read_meta(array_dir: str | Path) -> dict[str, Any] | None:
-    try:
-        meta = json.loads((Path(array_dir) / "zarr.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) and not meta.get("storage_transformers") else None
-
-
 @dataclass(frozen=True)
 class ShardEncoder:
     """Encodes and writes one whole shard file of `data` (the layout above), byte for byte as zarr writes it.
@@ -379,7 +381,7 @@ class ChunkEncoder:
         """Encode and write (atomically) the whole chunk at grid `coords`; returns its path."""
         if tuple(chunk.shape) != self.chunk_shape:
             raise ValueError(f"chunk {chunk.shape} is not the array's {self.chunk_shape}")
-        path = os.path.join(str(array_dir), "c", *(str(c) for c in coords))
+        path = chunk_file(array_dir, *coords)
         write_atomic(path, self.codec.encode(_little(chunk, self.dtype), self.codec.encoder()))
         return path
 

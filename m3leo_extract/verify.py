@@ -35,7 +35,17 @@ import numpy as np
 from .defaults import STATE_FILE
 from .errors import StoreError, UsageError
 from .runner import ProgressFn
-from .shards import EMPTY, ShardDamage, ShardLayout, decode_chunk, read_index, settle_zarr, shard_file
+from .shards import (
+    EMPTY,
+    ShardDamage,
+    ShardLayout,
+    array_path,
+    chunk_file,
+    decode_chunk,
+    read_index,
+    settle_zarr,
+    shard_file,
+)
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
 
@@ -237,7 +247,7 @@ def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple
                       have_state: bool, tally: _Tally, progress: ProgressFn | None) -> None:
     ids = store.chip_ids(name)
     s = store.shard_chips(name)
-    array_dir = root / STORE_NAME / name / "data"
+    array_dir = array_path(root, name)
     layout = ShardLayout.read(array_dir)
     index = {c: i for i, c in enumerate(ids)}
     for t, period in enumerate(store.periods(name)):
@@ -380,8 +390,8 @@ def _repair(store: ChipStore, root: Path, state: StateDB | None, units: dict[tup
         if coll not in store.collections() or period not in store.periods(coll):
             continue
         t = store.periods(coll).index(period)
-        for path in (shard_file(root / STORE_NAME / coll / "data", shard, t),
-                     os.path.join(root, STORE_NAME, coll, "valid", "c", str(shard), str(t))):
+        for path in (shard_file(array_path(root, coll), shard, t),
+                     chunk_file(array_path(root, coll, "valid"), shard, t)):
             try:
                 os.remove(path)
             except FileNotFoundError:

@@ -10,7 +10,6 @@ import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
 from .errors import EarthEngineError, M3leoError
 from .grid import Chip
 from .nodata import valid_fraction
-from .runner import CallStats, Limiter, call_with_retries, fan_out
+from .runner import CallStats, Limiter, call_with_retries, dask_client, fan_out
 from .state import StateDB, Unit
 from .store import ChipStore
 from .units import (
@@ -130,52 +129,43 @@ def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], rec
         if key not in time_index:
             time_index[key] = store.ensure_period(u.collection, u.period)
 
-    client = _dask_client(options.dask)
-    # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
-    # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
-    writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+    with dask_client(options.dask) as client:  # a scheduler address: connected here, closed at the end
+        # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+        # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+        writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-    def work(unit: Unit) -> tuple[int, CallStats, bool]:
-        ids, data, valid, stats = fetch(unit)
-        empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
-        stats.bytes = int(data.nbytes)
-        t = time_index[(unit.collection, unit.period)]
-        if client is None:
-            with writers:
-                store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
-        else:
-            client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
-                          pure=False).result()
-        return len(ids), stats, empty
+        def work(unit: Unit) -> tuple[int, CallStats, bool]:
+            ids, data, valid, stats = fetch(unit)
+            empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
+            stats.bytes = int(data.nbytes)
+            t = time_index[(unit.collection, unit.period)]
+            if client is None:
+                with writers:
+                    store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+            else:
+                client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
+                              pure=False).result()
+            return len(ids), stats, empty
 
-    for u in units:
-        state.mark(u.id, "running", attempt=True)
+        for u in units:
+            state.mark(u.id, "running", attempt=True)
 
-    def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
-        if exc is None and result is not None:
-            n, stats, empty = result
-            report.request_seconds += stats.seconds
-            report.bytes_fetched += stats.bytes
-            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
-                        empty=empty)
-            return
-        if not isinstance(exc, M3leoError):
-            raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
-        kind = "transient" if getattr(exc, "retryable", False) else "permanent"
-        record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
+        def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
+            if exc is None and result is not None:
+                n, stats, empty = result
+                report.request_seconds += stats.seconds
+                report.bytes_fetched += stats.bytes
+                record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
+                            empty=empty)
+                return
+            if not isinstance(exc, M3leoError):
+                raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
+            kind = "transient" if getattr(exc, "retryable", False) else "permanent"
+            record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
 
-    fan_out(units, work, options.max_concurrency, done)
+        fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
     report.adapted_blocks += fetch.adapted
-
-
-def _dask_client(dask: Any) -> Any:
-    if dask is None:
-        return None
-    # Here, not at the top: distributed is an optional, heavy dependency only `--dask` runs need.
-    from distributed import Client
-
-    return dask if isinstance(dask, Client) else Client(dask)
 
 
 def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],

@@ -95,7 +95,7 @@ def run_baseline(url: str, out: Path, geom, recipe, period, threads: int = 8) ->
     from m3leo_extract.ee import expressions
     from m3leo_extract.ee.pixels import EEPixelsGetter, PixelRequest
     from m3leo_extract.ee.session import initialize
-    from m3leo_extract.extract import chips_lonlat_bounds
+    from m3leo_extract.units import chips_lonlat_bounds
 
     initialize(url)
     chips = chip_arrays(geom).chips()
@@ -235,8 +235,8 @@ def run_xee(url: str, out: Path, geom, recipe, period) -> dict:
 
     from m3leo_extract.ee import expressions
     from m3leo_extract.ee.session import initialize
-    from m3leo_extract.extract import chips_lonlat_bounds
     from m3leo_extract.grid import CHIP_SIZE_M
+    from m3leo_extract.units import chips_lonlat_bounds
 
     initialize(url)
     chips = chip_arrays(geom).chips()

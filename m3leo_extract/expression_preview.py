@@ -15,8 +15,8 @@ def preview(recipe: Recipe, period: Period, aoi: str, ee_url: str | None = None)
     started for the duration (no data is computed, nothing leaves this machine).
     """
     from .aoi import load_aoi
-    from .extract import chips_lonlat_bounds
     from .grid import chips_for_geometry
+    from .units import chips_lonlat_bounds
 
     out = recipe.describe()
     composites = recipe.periods(period)

@@ -19,7 +19,7 @@ from .aoi import AOI
 from .catalog import Period, Recipe, check_coverage, load_catalog, parse_collections, parse_label, parse_periods
 from .checks import check_catalog_paths, check_collection_list
 from .checks import check_coverage as check_periods
-from .defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
+from .defaults import DEFAULT_SHARD_CHIPS, STATE_FILE, Mode
 from .ee.export import ExportBackend
 from .ee.pixels import EEPixelsGetter, PixelsGetter
 from .ee.session import Endpoint, endpoint_for, initialize
@@ -29,15 +29,7 @@ from .fetching import no_getter, run_pixel_units
 from .grid import Chip, check_latitudes, chips_for_geometry
 from .state import RunLock, StateDB, Unit
 from .store import ChipStore
-from .units import (  # noqa: F401  (chips_lonlat_bounds, lonlat_pixels: re-exported for older callers)
-    ExtractOptions,
-    ExtractReport,
-    Mode,
-    PlanSummary,
-    ProgressFn,
-    chips_lonlat_bounds,
-    lonlat_pixels,
-)
+from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
 
 
 def validate_request(area: AOI, collections: str, catalog: Sequence[str | Path],

@@ -14,6 +14,7 @@ from .aoi import load_aoi
 from .catalog import Period, load_catalog, parse_collections, parse_periods
 from .catalog.period import month, season, year
 from .config import DatasetConfig
+from .defaults import Mode
 from .ee.export import make_export_backend
 from .ee.pixels import PixelsGetter
 from .ee.session import local_endpoint
@@ -21,7 +22,7 @@ from .errors import UsageError
 from .exporting import ExportOptions
 from .extract import extract
 from .splits import apply_split
-from .units import ExtractOptions, ExtractReport, Mode, ProgressFn
+from .units import ExtractOptions, ExtractReport, ProgressFn
 
 EXIT_OK = 0
 EXIT_NEEDS_PERSON = 1  # permanent failures: a bad band, a bad geometry... a person must look

@@ -18,7 +18,7 @@ import numpy as np
 from pyproj import Transformer
 
 from .catalog import Recipe
-from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, Mode  # noqa: F401  (Mode: re-exported)
+from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
 from .ee.sizing import Block
 from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
 from .grid import CHIP_SIZE_M, Chip

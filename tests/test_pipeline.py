@@ -53,7 +53,7 @@ def test_extract_writes_every_chip_of_every_collection(demo_store):
 def test_store_pixels_equal_what_the_emulator_returns_for_the_chips_exact_grid(demo_store, emulator):
     from m3leo_extract.ee import expressions
     from m3leo_extract.ee.pixels import EEPixelsGetter, PixelRequest
-    from m3leo_extract.extract import chips_lonlat_bounds
+    from m3leo_extract.units import chips_lonlat_bounds
 
     store_dir, _ = demo_store
     store = ChipStore.open(store_dir)

@@ -18,15 +18,11 @@ from .defaults import Mode
 from .ee.export import make_export_backend
 from .ee.pixels import PixelsGetter
 from .ee.session import local_endpoint
-from .errors import UsageError
+from .errors import EXIT_OK, UsageError
 from .exporting import ExportOptions
 from .extract import extract
 from .splits import apply_split
 from .units import ExtractOptions, ExtractReport, ProgressFn
-
-EXIT_OK = 0
-EXIT_NEEDS_PERSON = 1  # permanent failures: a bad band, a bad geometry... a person must look
-EXIT_LOCKED = 75  # another refresh holds the lock (EX_TEMPFAIL): not an error for cron
 
 
 def due_periods(cfg: DatasetConfig, today: date) -> list[Period]:

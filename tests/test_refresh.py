@@ -17,7 +17,8 @@ import pytest
 import shapely
 
 from m3leo_extract.config import DatasetConfig
-from m3leo_extract.refresh import EXIT_LOCKED, refresh
+from m3leo_extract.errors import EXIT_TEMPFAIL
+from m3leo_extract.refresh import refresh
 from m3leo_extract.state import StateDB
 from m3leo_extract.store import ChipStore
 
@@ -85,7 +86,7 @@ def test_a_second_concurrent_refresh_exits_at_once_with_the_locked_code(emulator
         out1, err1 = first.communicate(timeout=300)
     finally:
         emulator.knobs.latency_ms = old
-    assert second.returncode == EXIT_LOCKED, second.stderr
+    assert second.returncode == EXIT_TEMPFAIL, second.stderr
     assert "another m3leo run" in second.stderr and waited < 15
     assert first.returncode == 0, err1
     store = ChipStore.open(ds)

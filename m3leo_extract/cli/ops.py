@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..config import CONFIG_FILE, DatasetConfig
-from ..errors import LockedError
+from ..errors import EXIT_TEMPFAIL, LockedError
 from . import app, fail
 from .extract import EeUrlOpt, Progress, ProjectOpt, failed_units_line
 
@@ -33,7 +33,6 @@ def refresh(
     transient failures are left (the next run retries them), 2 bad configuration, 69 endpoint unreachable,
     74 local disk / permission (docs/operations.md).
     """
-    from ..refresh import EXIT_LOCKED
     from ..refresh import refresh as run_refresh
 
     day = None
@@ -47,7 +46,7 @@ def refresh(
         result = run_refresh(store, today=day, ee_url=ee_url, project=project, progress=progress)
     except LockedError as exc:
         typer.echo(f"m3leo: {exc}", err=True)
-        raise typer.Exit(EXIT_LOCKED) from None
+        raise typer.Exit(EXIT_TEMPFAIL) from None  # another refresh holds the lock: not an error for cron
     finally:
         progress.close()
     typer.echo(json.dumps(result.report.as_dict()) if as_json and result.report else result.summary_line())

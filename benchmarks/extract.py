@@ -181,7 +181,7 @@ def legacy(quick: bool) -> dict:
 # -- issue 15: the realistic emulator (latency grows with work, heavy tail, work budget), ours vs Xee vs per chip
 SERVE = """
 import json, sys
-from m3leo_extract.emulator import start_emulator, limits
+from ee_emulator import start_emulator, limits
 emu = start_emulator(port=int(sys.argv[1]), max_concurrent=int(sys.argv[2]), seed=1, load=limits.Load.realistic())
 print(emu.url, flush=True)
 seen = 0

@@ -40,7 +40,7 @@ def preview(recipe: Recipe, period: Period, aoi: str, ee_url: str | None = None)
         build()
     else:
         from .ee.session import initialize
-        from .emulator import start_emulator
+        from ee_emulator import start_emulator
 
         with start_emulator() as emu:
             initialize(emu.url, None)

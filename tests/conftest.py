@@ -18,11 +18,9 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def emulator():
-    """One emulator for the whole session, with the real `ee` client initialised against it."""
+def emulator(ee_emulator):
+    """The `ee_emulator` plugin's server, with the client initialised through m3leo's own session code."""
     from m3leo_extract.ee.session import initialize
-    from m3leo_extract.emulator import start_emulator
 
-    with start_emulator() as emu:
-        initialize(url=emu.url)
-        yield emu
+    initialize(url=ee_emulator.url)
+    return ee_emulator

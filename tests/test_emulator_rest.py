@@ -343,8 +343,8 @@ def test_export_destination_cannot_leave_the_export_root(emulator, tmp_path):
     with pytest.raises(ee.EEException, match="must not contain '..'"):
         ee.batch.Export.image.toCloudStorage(image=wc, description="esc2", bucket="bkt",
                                              fileNamePrefix="../../../escaped", **grid).start()
-    from m3leo_extract.emulator.errors import EEError
-    from m3leo_extract.emulator.operations import confined
+    from ee_emulator.errors import EEError
+    from ee_emulator.operations import confined
 
     assert confined(tmp_path, "bkt", "a/b.tif") == tmp_path.resolve() / "bkt" / "a" / "b.tif"
     with pytest.raises(EEError, match="export root"):
@@ -353,7 +353,7 @@ def test_export_destination_cannot_leave_the_export_root(emulator, tmp_path):
 
 # -- discovery --------------------------------------------------------------------------------------------
 def test_discovery_advertises_exactly_what_is_served(emulator):
-    from m3leo_extract.emulator.routes import ROUTES
+    from ee_emulator.routes import ROUTES
 
     doc = json.loads(_get(emulator, "/$discovery/rest?version=v1")[1])
     advertised = []
@@ -398,7 +398,7 @@ def test_docs_table_names_every_implemented_algorithm():
     """docs/emulator.md's algorithm table lists each algorithm of the evaluator's table under its family."""
     from pathlib import Path
 
-    from m3leo_extract.emulator.evaluate import Evaluator
+    from ee_emulator.evaluate import Evaluator
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "emulator.md"
     rows = {}

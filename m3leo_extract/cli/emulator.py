@@ -37,7 +37,7 @@ def emulator(
     seed: Annotated[int, typer.Option(help="Seed of the fault injection.")] = 0,
 ) -> None:
     """Serve a local Earth Engine-compatible endpoint with deterministic SYNTHETIC data."""
-    from ..emulator import start_emulator
+    from ee_emulator import start_emulator
 
     emu = start_emulator(port=port, latency_ms=_pair(latency_ms), max_concurrent=max_concurrent,
                          error_rate=error_rate, export_failure_rate=export_failure_rate,

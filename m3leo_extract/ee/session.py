@@ -72,7 +72,7 @@ def local_endpoint(url: str | None, **knobs: Any) -> Iterator[tuple[str | None, 
     if url != LOCAL:
         yield url, None
         return
-    from ..emulator import start_emulator
+    from ee_emulator import start_emulator
 
     with start_emulator(**knobs) as emu:
         _local_urls.add(emu.url)  # provenance and m3leo.toml say `local`, never this temporary port

@@ -39,8 +39,9 @@ def preview(recipe: Recipe, period: Period, aoi: str, ee_url: str | None = None)
         initialize(ee_url, None)
         build()
     else:
-        from .ee.session import initialize
         from ee_emulator import start_emulator
+
+        from .ee.session import initialize
 
         with start_emulator() as emu:
             initialize(emu.url, None)

@@ -18,9 +18,9 @@ import torch
 from pyproj import Transformer
 from torch.utils.data import DataLoader
 
+from ee_emulator import world
 from m3leo_extract.catalog import load_catalog
 from m3leo_extract.dataset import IGNORE_INDEX, ChipDataset, collate, pick_period
-from ee_emulator import world
 from m3leo_extract.errors import StoreError, UsageError
 from m3leo_extract.grid import LEGACY_SPLIT, Chip, chips_for_geometry
 from m3leo_extract.stats import compute_stats, ensure_stats

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 import shapely
 
+from ee_emulator import assets, footprints, limits
 from m3leo_extract.catalog import load_catalog, parse_periods
 from m3leo_extract.ee.pixels import classify
 from m3leo_extract.ee.sizing import request_bytes
-from ee_emulator import assets, footprints, limits
 from m3leo_extract.errors import PeriodError
 from m3leo_extract.extract import ExtractOptions, extract
 from m3leo_extract.status import dataset_status

@@ -43,6 +43,15 @@ class EmulatorHandle:
         with self._state.lock:
             return list(self._state.request_log)
 
+    @property
+    def peak_in_flight(self) -> int:
+        """The most compute requests this emulator had in flight at once (reset_peak() starts again)."""
+        return self._state.peak_in_flight
+
+    def reset_peak(self) -> None:
+        with self._state.lock:
+            self._state.peak_in_flight = self._state.in_flight
+
     def pixel_requests(self) -> list[dict[str, Any]]:
         return [r for r in self.request_log if r.get("method") == "computePixels"]
 

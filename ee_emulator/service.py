@@ -57,6 +57,7 @@ class EmulatorState:
         self.knobs = knobs
         self.lock = threading.Lock()
         self.in_flight = 0
+        self.peak_in_flight = 0  # the most compute requests in flight at once, whoever sent them
         self.rng = random.Random(knobs.seed)
         self.request_log: list[dict[str, Any]] = []
         self.thumbnails: dict[str, dict[str, Any]] = {}
@@ -173,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise EEError(f"Method not found: {verb} {url.path}", code=404)
             route, groups = hit
             rec["method"] = _LOG_NAME.get(route.method, route.method.removeprefix("projects."))
+            if body.get("workloadTag"):
+                rec["workload_tag"] = body["workloadTag"]
             query = parse_qs(url.query)
             reply = (self._compute(route, groups, body, query, rec) if route.compute
                      else route.handler(state, groups, body, query))
@@ -204,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
             over = k.max_concurrent is not None and state.in_flight >= k.max_concurrent
             if not over:
                 state.in_flight += 1
+                state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
             roll = state.rng.random()
             fault = state.rng.choice((429, 500, 503, "drop")) if roll < k.error_rate else None
             lat = state.rng.uniform(*k.latency_ms) / 1000.0 if k.latency_ms[1] > 0 else 0.0

@@ -229,7 +229,7 @@ class _Run:
         t_fetch, cpu_fetch = time.monotonic(), time.process_time()
         report.max_concurrency, report.max_rps = self.options.max_concurrency, self.options.max_rps
         run_pixel_units(self.store, self.state, units, self.by_name, getter or no_getter, self.options, report,
-                        self.progress)
+                        self.progress, endpoint=(self.endpoint.address or None, self.endpoint.project or None))
         report.fetch_seconds = time.monotonic() - t_fetch
         report.fetch_cpu_seconds = time.process_time() - cpu_fetch
 

@@ -10,6 +10,9 @@ import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,9 +22,13 @@ from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
 from .errors import EarthEngineError, M3leoError
 from .grid import Chip
 from .nodata import valid_fraction
-from .runner import CallStats, Limiter, call_with_retries, dask_client, fan_out
+from .quota import workload_tag
+from .runner import CallStats, Limiter, call_with_retries, fan_out
 from .state import StateDB, Unit
 from .store import ChipStore
+
+if TYPE_CHECKING:
+    from .cluster import ClusterLimiter, QuotaSpec
 from .units import (
     ExtractOptions,
     ExtractReport,
@@ -40,9 +47,10 @@ from .units import (
 class UnitFetcher:
     """Fetch the chips of one unit: blocks of neighbouring chips, split smaller when a request is too large."""
 
-    def __init__(self, recipes: Mapping[str, Recipe], getter: PixelsGetter, limiter: Limiter,
-                 options: ExtractOptions) -> None:
+    def __init__(self, recipes: Mapping[str, Recipe], getter: PixelsGetter, limiter: Limiter | ClusterLimiter,
+                 options: ExtractOptions, store_name: str = "") -> None:
         self.recipes = recipes
+        self.store_name = store_name
         self.getter = getter
         self.limiter = limiter
         self.options = options
@@ -94,10 +102,11 @@ class UnitFetcher:
         where = chip_slots(chips)
         todo = self._cap(recipe.name, plan_blocks(where, px, len(recipe.bands), recipe.dtype, self.byte_limit))
         res = recipe.resolution
+        tag = workload_tag(self.store_name or "store", recipe.name, period.label)
         while todo:
             block = todo.pop()
             req = PixelRequest(image, f"EPSG:{block.epsg}", block.transform(res), block.shape(px),
-                               tuple(recipe.band_names), recipe.dtype)
+                               tuple(recipe.band_names), recipe.dtype, tag)
             try:
                 arr = call_with_retries(lambda r=req: self.getter(r), self.limiter, self.options.retry, stats,
                                         self._rng)
@@ -119,60 +128,116 @@ class UnitFetcher:
 
 def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
                     getter: PixelsGetter, options: ExtractOptions, report: ExtractReport,
-                    progress: ProgressFn | None = None) -> None:
-    """Fetch and write units concurrently; record every outcome in the state as it happens."""
-    limiter = Limiter(options.max_concurrency, options.max_rps)
-    fetch = UnitFetcher(recipes, getter, limiter, options)
+                    progress: ProgressFn | None = None, endpoint: tuple[str | None, str | None] = (None, None)) -> None:
+    """Fetch and write units concurrently, on this process's threads or (options.dask) on a dask.distributed
+    cluster's workers under one cluster-wide quota; outcomes are recorded here, in the state, as they arrive.
+    endpoint: (url, project) the workers initialise Earth Engine with."""
     time_index: dict[tuple[str, str], int] = {}
     for u in units:
         key = (u.collection, u.period)
         if key not in time_index:
             time_index[key] = store.ensure_period(u.collection, u.period)
+    for u in units:
+        state.mark(u.id, "running", attempt=True)
 
-    with dask_client(options.dask) as client:  # a scheduler address: connected here, closed at the end
-        # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
-        # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
-        writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+    def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
+        if exc is None and result is not None:
+            n, stats, empty = result
+            report.request_seconds += stats.seconds
+            report.bytes_fetched += stats.bytes
+            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
+                        empty=empty)
+            return
+        if not isinstance(exc, M3leoError):
+            raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
+        kind = "transient" if getattr(exc, "retryable", False) else "permanent"
+        record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
 
-        def work(unit: Unit) -> tuple[int, CallStats, bool]:
-            ids, data, valid, stats = fetch(unit)
-            empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
-            stats.bytes = int(data.nbytes)
-            t = time_index[(unit.collection, unit.period)]
-            if client is None:
-                with writers:
-                    store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
-            else:
-                client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
-                              pure=False).result()
-            return len(ids), stats, empty
+    if options.dask is not None:
+        _run_on_cluster(store, units, recipes, getter, options, report, time_index, endpoint, done)
+        return
+    limiter = Limiter(options.max_concurrency, options.max_rps)
+    fetch = UnitFetcher(recipes, getter, limiter, options, store_name=Path(str(store.root)).name)
+    # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+    # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+    writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-        for u in units:
-            state.mark(u.id, "running", attempt=True)
+    def work(unit: Unit) -> tuple[int, CallStats, bool]:
+        ids, data, valid, stats = fetch(unit)
+        empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
+        stats.bytes = int(data.nbytes)
+        with writers:
+            store.write_shard(unit.collection, unit.shard, time_index[(unit.collection, unit.period)], ids, data,
+                              valid)
+        return len(ids), stats, empty
 
-        def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
-            if exc is None and result is not None:
-                n, stats, empty = result
-                report.request_seconds += stats.seconds
-                report.bytes_fetched += stats.bytes
-                record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
-                            empty=empty)
-                return
-            if not isinstance(exc, M3leoError):
-                raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
-            kind = "transient" if getattr(exc, "retryable", False) else "permanent"
-            record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
-
-        fan_out(units, work, options.max_concurrency, done)
+    fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
     report.adapted_blocks += fetch.adapted
 
 
-def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],
-                     data: np.ndarray, valid: np.ndarray) -> int:
-    """Runs on a Dask worker: open the store there and write one shard."""
-    ChipStore.open(store_root).write_shard(collection, shard, time_index, ids, data, valid)
-    return len(ids)
+def _run_on_cluster(store: ChipStore, units: Sequence[Unit], recipes: Mapping[str, Recipe], getter: PixelsGetter,
+                    options: ExtractOptions, report: ExtractReport, time_index: dict[tuple[str, str], int],
+                    endpoint: tuple[str | None, str | None], done: Any) -> None:
+    """Each unit is a task on a worker (fetch, cut, write its shard); one quota for the whole cluster."""
+    from functools import partial
+
+    from .cluster import QuotaSpec, Throttle, cluster_client, total_threads
+
+    store.consolidate()  # the periods just added, for the workers that open the store
+    job = ClusterJob(str(store.root), Path(str(store.root)).name, dict(recipes), replace(options, dask=None),
+                     endpoint[0], endpoint[1], QuotaSpec.new(options.max_concurrency, options.max_rps),
+                     dict(time_index), getter)
+    threads = -(-options.max_concurrency // 2)
+    with cluster_client(options.dask, threads_per_worker=threads) as client, \
+            Throttle(client, job.quota) as throttle:
+        fan_out(units, partial(run_unit, job), total_threads(client), done,
+                executor=client.get_executor(pure=False))
+    report.throttled += throttle.throttled
+
+
+@dataclass(frozen=True)
+class ClusterJob:
+    """What a worker needs to fetch and write any unit of one run (picklable; sent with every task)."""
+
+    store_root: str
+    store_name: str
+    recipes: Mapping[str, Recipe]
+    options: ExtractOptions
+    ee_url: str | None
+    project: str | None
+    quota: QuotaSpec
+    time_index: Mapping[tuple[str, str], int]
+    getter: Any  # ee.pixels.EEPixelsGetter (stateless), or a test's picklable wrapper around it
+
+
+# Per worker process: one Earth Engine session, one limiter per run, one open store per run.
+_worker_lock = threading.Lock()
+_worker_cache: dict[tuple[str, str], Any] = {}
+
+
+def _cached(kind: str, key: str, make: Any) -> Any:
+    with _worker_lock:
+        if (kind, key) not in _worker_cache:
+            _worker_cache[(kind, key)] = make()
+        return _worker_cache[(kind, key)]
+
+
+def run_unit(job: ClusterJob, unit: Unit) -> tuple[int, CallStats, bool]:
+    """Runs on a worker: fetch one unit's chips under the cluster-wide quota and write its shard."""
+    from .cluster import ClusterLimiter
+    from .ee.session import initialize
+
+    if any(r.remote for r in job.recipes.values()):
+        _cached("session", f"{job.ee_url}|{job.project}", lambda: initialize(job.ee_url, job.project))
+    limiter = _cached("limiter", job.quota.key, lambda: ClusterLimiter(job.quota))
+    store = _cached("store", f"{job.quota.key}|{job.store_root}", lambda: ChipStore.open(job.store_root))
+    fetch = UnitFetcher(job.recipes, job.getter, limiter, job.options, store_name=job.store_name)
+    ids, data, valid, stats = fetch(unit)
+    empty = bool(job.recipes[unit.collection].remote and valid.size and not valid.any())
+    stats.bytes = int(data.nbytes)
+    store.write_shard(unit.collection, unit.shard, job.time_index[(unit.collection, unit.period)], ids, data, valid)
+    return len(ids), stats, empty
 
 
 def no_getter(request: PixelRequest) -> np.ndarray:

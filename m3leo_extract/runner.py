@@ -152,22 +152,3 @@ def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
         elif not clean:
             for fut in pending:
                 fut.cancel()
-
-
-@contextmanager
-def dask_client(dask: Any) -> Iterator[Any]:
-    """`dask` as a dask.distributed Client: None stays None, a scheduler address is connected to (and closed
-    again on exit), a Client is used as it is (its owner closes it)."""
-    if dask is None:
-        yield None
-        return
-    # Here, not at the top: distributed is an optional dependency and ~1.5 s to import; only --dask runs need it.
-    from distributed import Client
-
-    own = not isinstance(dask, Client)
-    client = Client(dask) if own else dask
-    try:
-        yield client
-    finally:
-        if own:
-            client.close()

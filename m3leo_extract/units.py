@@ -41,8 +41,8 @@ class ExtractOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     retry_failed: bool = False
     seed: int | None = None
-    # A dask.distributed Client or scheduler address: shard writes run on the cluster's workers (the store
-    # must be reachable from them, e.g. on object storage). Fetching stays here, under the one limiter.
+    # A dask.distributed Client, scheduler address or `local:N`: units run on the cluster's workers (fetch,
+    # cut, write), under one cluster-wide quota (cluster.py); the store must be reachable from every worker.
     dask: Any = None
 
     @classmethod
@@ -88,6 +88,7 @@ class ExtractReport:
     seconds: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
     peak_in_flight: int = 0
+    throttled: int = 0  # 429 answers the cluster backed off from together (cluster.Throttle)
     fetch_seconds: float = 0.0  # the fetch/write phase alone (planning excluded): what `plan` calibrates on
     fetch_cpu_seconds: float = 0.0  # this process's CPU time in that phase (all threads)
     request_seconds: float = 0.0  # summed round trips of the requests (inside the limiter's slot)
@@ -116,6 +117,7 @@ class ExtractReport:
                 "adapted_blocks": self.adapted_blocks, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
+                "throttled": self.throttled,
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
                 "request_seconds": round(self.request_seconds, 3), "bytes_fetched": self.bytes_fetched,
                 "max_concurrency": self.max_concurrency, "max_rps": self.max_rps, "left_failed": self.left_failed,

@@ -87,20 +87,3 @@ def test_fan_out_reports_every_item_in_the_calling_thread() -> None:
 
     fan_out(range(20), fn, workers=4, on_done=done)
     assert len(results) == 20 and results[3] == 9 and isinstance(results[7], ValueError)
-
-
-def test_dask_client_closes_only_the_client_it_made() -> None:
-    from distributed import Client, LocalCluster
-
-    from m3leo_extract.runner import dask_client
-
-    with dask_client(None) as none:
-        assert none is None
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        with dask_client(cluster.scheduler_address) as made:
-            assert isinstance(made, Client) and made.status == "running"
-        assert made.status == "closed"  # an address: connected for the run, closed after it
-        with Client(cluster) as given:
-            with dask_client(given) as same:
-                assert same is given
-            assert given.status == "running"  # the caller's client stays the caller's to close

@@ -107,6 +107,10 @@ def _run_options(max_concurrency: int | None, max_rps: float | None, shard_chips
                  max_attempts: int | None, retry_failed: bool, dask: str | None) -> Any:
     from ..units import ExtractOptions
 
+    if dask is not None:  # a scheduler that does not answer: one line before anything is written
+        from ..cluster import probe_scheduler
+
+        probe_scheduler(dask)
     return ExtractOptions.build(max_concurrency=max_concurrency, max_rps=max_rps, shard_chips=shard_chips,
                                 max_attempts=max_attempts, retry_failed=retry_failed, dask=dask)
 
@@ -147,7 +151,9 @@ def extract(
                                                             help="Export mode: gcs or drive.")] = None,
     max_queued: Annotated[int | None, typer.Option(min=1, max=MAX_QUEUED_TASKS, show_default=str(MAX_QUEUED_TASKS),
                                                    help="Export tasks queued at most.")] = None,
-    dask: Annotated[str | None, typer.Option(help="dask.distributed scheduler (tcp://HOST:PORT) for writes.")] = None,
+    dask: Annotated[str | None, typer.Option(
+        help="Run the units on a dask.distributed cluster (tcp://HOST:8786, or local:N worker processes here), "
+             "under one cluster-wide quota.")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Split scheme (see `m3leo grid --help`); "
                                               "default: the store's, else bands:width=50km,angle=30,guard=1.")]
     = None,

@@ -83,6 +83,10 @@ def tile(
 ) -> None:
     """Reproject and cut rasters into 4 x 4 km chips in the store. Exits 1 if some inputs failed."""
     _check_options(resolution, resampling, kind)
+    if dask is not None:
+        from ..cluster import probe_scheduler
+
+        probe_scheduler(dask)
     if source is not None:
         _tile_source(source, store, inputs, collection, aoi, resolution, period, min_valid, workers, dask,
                      shard_chips, as_json, dict(season=season, var=var, pol=pol, root=root,

@@ -31,10 +31,11 @@ class PixelRequest:
     shape: tuple[int, int]
     band_ids: tuple[str, ...]
     dtype: str
+    workload_tag: str = ""  # quota.workload_tag: Google's console shows EECU cost per tag
 
     def body(self) -> dict[str, Any]:
         t = self.transform
-        return {
+        body: dict[str, Any] = {
             "expression": self.expression,
             "fileFormat": "NUMPY_NDARRAY",
             "bandIds": list(self.band_ids),
@@ -45,6 +46,9 @@ class PixelRequest:
                 "crsCode": self.crs,
             },
         }
+        if self.workload_tag:
+            body["workloadTag"] = self.workload_tag
+        return body
 
     @property
     def nbytes(self) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
-from ..runner import ProgressFn, dask_client, fan_out
+from ..runner import ProgressFn, fan_out
 from ..state import RunLock, StateDB
 from ..store import STORE_NAME, ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
@@ -288,8 +288,10 @@ def _fan_out(tasks: Sequence[TileTask], workers: int | None, dask: Any,
     if dask is None:
         fan_out(tasks, tile_unit, workers or os.cpu_count() or 1, on_done)
         return
-    with dask_client(dask) as client:
-        fan_out(tasks, tile_unit, max(sum(client.nthreads().values()), 1), on_done,
+    from ..cluster import cluster_client, total_threads
+
+    with cluster_client(dask) as client:
+        fan_out(tasks, tile_unit, total_threads(client), on_done,
                 executor=client.get_executor(pure=False))
 
 

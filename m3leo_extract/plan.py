@@ -29,6 +29,7 @@ from . import defaults
 from .catalog import Period, Recipe, check_coverage
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
+from .quota import NONCOMMERCIAL_EECU_HOURS, tier_for
 from .state import StateDB
 
 # Grid, store and state set-up before the first request: ~0.2 s for a small AOI plus ~30 us per chip (the plan
@@ -47,8 +48,6 @@ SIM_MAX_REQUESTS = 20_000  # beyond this the simulation runs a prefix of the uni
 # Zstd(3) compressed / raw bytes, measured on the emulator's synthetic chips (docs/benchmarks.md); real data
 # compresses differently, and `plan --store DIR` measures the ratio of an existing store instead.
 DEFAULT_CODEC_RATIO = {"float32": 0.85, "float64": 0.85, "uint16": 0.55, "int16": 0.6, "uint8": 0.12}
-# Non-commercial Earth Engine tiers (2025): EECU-hours of batch + online compute per month.
-NONCOMMERCIAL_EECU_HOURS = {"community": 150.0, "contributor": 1000.0, "partner": 100_000.0}
 # Assumed EECU-seconds per megapixel-band of a median composite (order of magnitude, not a quote).
 EECU_S_PER_MPX_BAND = 0.2
 
@@ -358,7 +357,7 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
         "quota": {"max_concurrency": max_concurrency, "max_rps": max_rps, "latency_s": round(latency_s, 3),
                   "latency_source": latency_source, "client_cpu_s": round(cpu_s, 4)},
         "wall_s": round(PLAN_OVERHEAD_S + PLAN_OVERHEAD_S_PER_CHIP * n + fetch_s, 2) if tot_req else 0.0,
-        "eecu_hours": round(eecu_h, 2),
+        "eecu_hours": round(eecu_h, 2), "eecu_tier": tier_for(eecu_h),
         "warnings": warnings + _cost_warnings(tasks, eecu_h),
     }
 
@@ -379,6 +378,10 @@ def human(est: dict[str, Any]) -> list[str]:
              f"{size(est['raw_bytes'])} uncompressed, ~{size(est['store_bytes'])} in the store, ~{wall} at "
              f"{q['max_concurrency']} in flight / {q['max_rps']:g} rps / {q['latency_s']:g} s latency + "
              f"{q['client_cpu_s'] * 1000:.0f} ms client CPU per request"]
+    tier = est.get("eecu_tier")
+    lines.append(f"  ~{est['eecu_hours']:,.1f} EECU-hours: " + (f"fits the noncommercial {tier} tier "
+                 f"({NONCOMMERCIAL_EECU_HOURS[tier]:,.0f} EECU-hours a month)" if tier else
+                 "more than any noncommercial tier a month: split the run over months or ask Google"))
     if est["export_tasks"]:
         lines.append(f"  {est['export_tasks']:,} export tasks")
     for name, c in est["collections"].items():

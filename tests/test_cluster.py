@@ -213,3 +213,13 @@ def test_a_429_anywhere_halves_the_window_for_every_worker() -> None:
             while throttle.window.window < 8 and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert throttle.window.window == 8 and throttle.lowest_window == 4
+
+
+def test_plan_names_the_noncommercial_tier_the_run_fits() -> None:
+    small = _m3leo("plan", "--aoi", "demo", "--collections", "s2", "--period", "2020")
+    assert small.returncode == 0, small.stderr
+    assert "fits the noncommercial community tier (150 EECU-hours a month)" in small.stdout + small.stderr
+    big = _m3leo("plan", "--aoi", "europe", "--collections", "s1,s2", "--period", "2018:2020", "--json")
+    assert big.returncode == 0, big.stderr
+    est = json.loads(big.stdout)
+    assert est["eecu_tier"] == tier_for(est["eecu_hours"]) and est["eecu_hours"] > 150

@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from .catalog.period import latest_period, period_order
 from .errors import UsageError
 from .grid import Chip, chips_for_geometry
 from .render import class_colours
@@ -96,8 +97,9 @@ def open_for_export(store_dir: str | Path, collection: str, period: str | None) 
     if not labels:
         raise UsageError(f"collection {collection!r} has no period written yet; run extract or tile first")
     if period is not None and period not in labels:
-        raise UsageError(f"collection {collection!r} has no period {period!r}; it has {', '.join(labels)}")
-    return st, period or labels[-1]
+        raise UsageError(f"collection {collection!r} has no period {period!r}; it holds "
+                         f"{', '.join(sorted(labels, key=period_order))}")
+    return st, period or latest_period(labels)
 
 
 def select_chips(st: ChipStore, collection: str, chip_ids: Sequence[str] | None = None,

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .catalog.period import parse_label
-from .errors import StoreError, UsageError
+from .catalog.period import latest_period, parse_label, period_order
+from .errors import NotInStoreError, StoreError, UsageError
 from .nodata import nodata_mask
 from .shards import ChunkReader, Modality
 from .stats import moments_to_stats
@@ -74,15 +74,6 @@ def parse_derived(text: str) -> Derived:
     raise UsageError(f"derived band {text!r} is not A-B, A+B, A*B, A/B or nd(A,B) of two band names")
 
 
-def period_key(label: str) -> tuple[Any, ...]:
-    """Sort key of period labels: by end, then start; a label that does not parse sorts by text, after them."""
-    try:
-        p = parse_label(label)
-        return (p.end, p.start, label)
-    except Exception:
-        return (label,)
-
-
 def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
     """The stored period of `name` to read for `wanted`.
 
@@ -93,7 +84,7 @@ def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
     if not labels:
         raise StoreError(f"collection {name!r} has no period written yet; run extract or tile first")
     if wanted is None:
-        return max(labels, key=period_key)
+        return latest_period(labels)
     if wanted in labels:
         return wanted
     w = parse_label(wanted)
@@ -105,11 +96,12 @@ def pick_period(name: str, labels: Sequence[str], wanted: str | None) -> str:
             continue
     inside = [lab for lab, p in parsed.items() if p.start >= w.start and p.end <= w.end]
     if inside:
-        return max(inside, key=period_key)
+        return latest_period(inside)
     cover = [lab for lab, p in parsed.items() if p.start <= w.start and p.end >= w.end]
     if cover:
         return min(cover, key=lambda lab: parsed[lab].end - parsed[lab].start)
-    raise StoreError(f"collection {name!r} has no period matching {wanted!r}; it has {', '.join(labels)}")
+    raise NotInStoreError(f"collection {name!r} has no period matching {wanted!r}; it holds "
+                          f"{', '.join(sorted(labels, key=period_order))}")
 
 
 @dataclass(frozen=True)
@@ -142,7 +134,7 @@ class InputSpec:
         out: list[str] = []
         for p in self.periods:
             if any(ch in p for ch in "*?["):
-                hits = sorted((lab for lab in labels if fnmatch.fnmatchcase(lab, p)), key=period_key)
+                hits = sorted((lab for lab in labels if fnmatch.fnmatchcase(lab, p)), key=period_order)
                 if not hits:
                     raise UsageError(f"{self.collection}: no stored period matches {p!r}; it has "
                                      f"{', '.join(labels) or 'none'}")

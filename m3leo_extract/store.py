@@ -29,6 +29,7 @@ import numpy as np
 import zarr
 from zarr.storage import LocalStore
 
+from .catalog.period import latest_period, period_order
 from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
@@ -355,9 +356,10 @@ class ChipStore:
         if not labels:
             raise StoreError(f"collection {name!r} has no period yet; run extract or tile first")
         if period is None:
-            return len(labels) - 1
+            return labels.index(latest_period(labels))
         if period not in labels:
-            raise NotInStoreError(f"collection {name!r} has no period {period!r}; it has {', '.join(labels)}")
+            raise NotInStoreError(f"collection {name!r} has no period {period!r}; it holds "
+                                  f"{', '.join(sorted(labels, key=period_order))}")
         return labels.index(period)
 
     def read_chip(self, name: str, chip_id: str, period: str | None = None) -> np.ndarray:

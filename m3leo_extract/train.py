@@ -406,8 +406,8 @@ def train(cfg: TrainConfig, progress: Progress | None = None) -> TrainResult:
     else:
         run_dir = Path(cfg.out) if cfg.out is not None else Path("m3leo-run")
         ck = None
+    run = _Run(cfg)  # device, datasets and model first: a run refused for any of them leaves no --out folder
     run_dir.mkdir(parents=True, exist_ok=True)
-    run = _Run(cfg)
     history: list[dict[str, Any]] = []
     best: dict[str, Any] = {"epoch": 0, "score": -math.inf}
     start = 1

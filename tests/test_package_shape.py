@@ -84,7 +84,7 @@ LAYERS: dict[int, set[str]] = {
     1: {"defaults", "errors", "nodata", "grid", "tile.resample", "ee.sizing", "quota"},
     2: {"shards", "state", "catalog", "catalog.entry", "catalog.period", "config", "aoi", "gridio", "runner",
         "cluster"},
-    3: {"store", "georef", "verify", "chipindex", "splits"},
+    3: {"store", "georef", "verify", "chipindex", "splits", "storepath"},
     4: {"ee", "ee.session", "ee.pixels", "ee.export", "ee.expressions"},
     5: {"units", "fetching", "exporting", "extract", "plan", "refresh", "status", "tile", "tile.inputs",
         "tile.warp", "tile.unit", "tile.planning", "tile.run", "sources", "sources.base", "sources.gssic",

@@ -12,6 +12,7 @@ Accepted forms (comma-separated lists of any of them):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -126,3 +127,19 @@ def parse_label(label: str) -> Period:
         return Period(date.fromisoformat(a), date.fromisoformat(b), label)
     (p,) = _parse_one(label)
     return p
+
+
+def period_order(label: str) -> tuple[object, ...]:
+    """Chronological sort key of a stored period label: by end, then start (a season before its year, a year's
+    months in order). A label that is no period (a tile run's "static") sorts before every dated one."""
+    try:
+        p = parse_label(label)
+    except PeriodError:
+        return (0, label)
+    return (1, p.end, p.start, label)
+
+
+def latest_period(labels: Iterable[str]) -> str:
+    """"The latest period" of a collection, for every reader (show, export, train, the store): the label that
+    ends last in time, not the last one written nor the last in string order. ValueError if there is none."""
+    return max(labels, key=period_order)

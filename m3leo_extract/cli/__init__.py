@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -35,18 +35,56 @@ def version() -> None:
     typer.echo(__version__)
 
 
+COMMAND_MODULES = ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops", "shift",
+                   "export_cog", "verify")
+
+
 def _register() -> None:
-    # Imported for their side effect of adding commands to `app`. A module that is not written yet is skipped,
-    # so the CLI keeps working while command groups land one by one.
+    """Import the command modules, each adding its commands to `app`. A module that fails to import is a bug:
+    it fails loudly here rather than leaving its commands silently missing."""
     import importlib
 
-    for name in ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops", "shift",
-                 "export_cog", "verify"):
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:  # only skip the command module itself being absent
-            if exc.name != f"{__name__}.{name}":
-                raise
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
+
+
+def _store_callback(previous: Any) -> Any:
+    """A click callback resolving a `--store` value (one path, several, or None) through
+    `storepath.resolve_store` after `previous` (the option's own callback, if any) has run."""
+
+    def callback(ctx: Any, param: Any, value: Any) -> Any:
+        from ..storepath import resolve_store
+
+        if previous is not None:
+            value = previous(ctx, param, value)
+        if value is None:
+            return None
+        many = isinstance(value, (list, tuple))
+        out = []
+        for v in (value if many else [value]):
+            found = resolve_store(v)
+            if found.note:
+                typer.echo(f"m3leo: {found.note}", err=True)
+            out.append(str(found.path) if isinstance(v, str) else found.path)  # click hands strings here
+        return type(value)(out) if many else out[0]
+
+    return callback
+
+
+def _command() -> Any:
+    """The click command tree of `app`, every `--store` option of every command resolved to the dataset it
+    names before the command runs (so a path inside a dataset is understood or refused before any write)."""
+    from typer.main import get_command
+
+    root = get_command(app)
+    todo = [root]
+    while todo:
+        cmd = todo.pop()
+        todo.extend(getattr(cmd, "commands", {}).values())
+        for param in cmd.params:
+            if "--store" in getattr(param, "opts", ()):
+                param.callback = _store_callback(param.callback)
+    return root
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -88,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     _register()
     try:
         # Without standalone mode click returns (not raises) a typer.Exit's code: keep it.
-        rv = app(args=args, prog_name="m3leo", standalone_mode=False)
+        rv = _command()(args=args, prog_name="m3leo", standalone_mode=False)
         if isinstance(rv, int) and not isinstance(rv, bool):
             return _interrupted(debug) if rv == EXIT_INTERRUPTED else rv  # typer turns Ctrl-C into exit 130
     except M3leoError as exc:

@@ -120,7 +120,8 @@ def _check_options(collection: str, resampling: str | None, kind: str | None, mi
 
 def _probe_all(inputs: Sequence[str | Path], bands: Sequence[int | str] | None, nodata: float | None,
                gdal_env: Mapping[str, str] | None, fail: Callable[[str], None]) -> tuple[list[RasterInput], int]:
-    """The readable inputs and how many were given; RasterError if none is readable."""
+    """The readable inputs and how many files the inputs name (`fail` gets a line for each name that finds
+    nothing and each file that cannot be read)."""
     paths, lines = expand_inputs(inputs)
     for line in lines:
         fail(line)
@@ -130,7 +131,7 @@ def _probe_all(inputs: Sequence[str | Path], bands: Sequence[int | str] | None, 
             probed.append(probe_input(p, bands, nodata, gdal_env))
         except RasterError as exc:
             fail(f"{p}: {exc}")
-    return probed, len(paths) + len(lines)
+    return probed, len(paths)
 
 
 def _existing_store(store_dir: str) -> ChipStore | None:
@@ -157,17 +158,24 @@ def plan_tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, 
     geometry = load_geometry(aoi)
     store_dir = str(store_dir)
     failures: list[str] = []
+    probed, found = _probe_all([inputs] if isinstance(inputs, (str, Path)) else inputs, bands, nodata,
+                               gdal_env, failures.append)
+    missing = len(failures) - (found - len(probed))  # names and patterns that found no file
+    n_inputs = found + missing
+    if not probed and not found:  # nothing there at all: a wrong path, bad input (exit 2)
+        raise UsageError(f"{'; '.join(failures[:3])}{' ...' if len(failures) > 3 else ''}")
+    if not probed:
+        raise RasterError(f"none of the {n_inputs} input(s) could be read ({'; '.join(failures[:3])}); "
+                          "give readable GeoTIFFs (or other GDAL rasters), folders or globs of them")
 
     def fail(line: str) -> None:
         failures.append(line)
         if progress:
             progress({"event": "input_failed", "error": line})
 
-    probed, n_inputs = _probe_all([inputs] if isinstance(inputs, (str, Path)) else inputs, bands, nodata,
-                                  gdal_env, fail)
-    if not probed:
-        raise RasterError(f"none of the {n_inputs} input(s) could be read ({'; '.join(failures[:3])}); "
-                          "give readable GeoTIFFs (or other GDAL rasters), folders or globs of them")
+    if progress:  # the inputs left out, now that some are usable (when none is, the error above says it all)
+        for line in failures:
+            progress({"event": "input_failed", "error": line})
     if spec is not None:
         spec, version = given_spec(spec, resolution)
     else:

@@ -229,13 +229,19 @@ def _s2_image(g: Granule) -> Img:
              for b, _ in _S2]
     return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "MGRS_TILE": g.tile.name,
                        "SPACECRAFT_NAME": g.spacecraft, "CLOUDY_PIXEL_PERCENTAGE": g.cloudy_pct,
-                       "system:footprint": fp.polygon()})
+                       "system:footprint": fp.polygon(), "_utm": _tile_corner(fp)})
 
 
 def _cs_image(g: Granule) -> Img:
     fp, salt, frac = g.tile.footprint, g.sky_salt, g.cloudy_pct / 100.0
     bands = [_scene_band(b, fp, lambda lon, lat: world.sky(lon, lat, salt, frac), "float32") for b in ("cs", "cs_cdf")]
-    return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "system:footprint": fp.polygon()})
+    return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "system:footprint": fp.polygon(),
+                       "_utm": _tile_corner(fp)})
+
+
+def _tile_corner(fp: Footprint) -> tuple[int, bool, float, float]:
+    """(zone, south, west easting, north northing) of a tile: where its native grids start (`native.py`)."""
+    return fp.zone, fp.south, fp.rect[0], fp.rect[3]
 
 
 def _s2_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:

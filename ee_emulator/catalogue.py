@@ -10,49 +10,38 @@ or 250 m, anchored on the lattice so a native pixel is a lattice cell), and the 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from typing import Any
 
 import numpy as np
 
-from . import assets, world
+from . import assets
 from .errors import EEError
 from .geometry import WORLD_RING
 from .graph import Band, Coll, Img
+from .native import lattice_grid, native_grids
 from .values import Proj
 
 PUBLIC = "projects/earthengine-public/assets/"
 VERSION = 1_700_000_000_000_000  # microseconds, as Earth Engine's asset versions are; one for the catalogue
 UPDATE_TIME = "2023-11-14T22:13:20Z"
 
-# Native lattice (degrees) of each asset family; anything else is on the 10 m lattice.
-_LATTICE = {
-    "COPERNICUS/DEM/GLO30": world.L30.deg,
-    "JRC/GHSL/P2023A/GHS_BUILT_S": world.L100.deg,
-    "MODIS/061/MOD44B": world.L250.deg,
-}
-
-
 def native_grid(asset_id: str) -> tuple[Proj, list[int]]:
-    """(projection, [width, height]) of the asset's global native grid, aligned with its lattice cells."""
-    deg = next((v for k, v in _LATTICE.items() if asset_id.startswith(k)), world.L10.deg)
-    x0 = math.floor(-180.0 / deg + 1e-9) * deg
-    y0 = math.ceil(90.0 / deg - 1e-9) * deg
-    w = math.ceil((180.0 - x0) / deg - 1e-9)
-    h = math.ceil((y0 + 90.0) / deg - 1e-9)
-    return Proj.of("EPSG:4326", [deg, 0.0, x0, 0.0, -deg, y0]), [int(w), int(h)]
+    """(projection, [width, height]) of the asset's globe-wide world lattice (`native.lattice_grid`)."""
+    return lattice_grid(asset_id)
 
 
 def _annotate(img: Img, image_id: str, asset_id: str) -> Img:
-    proj, dims = native_grid(asset_id)
-    props = dict(img.props)
+    """An asset image as the catalogue gives it: id, version, footprint and its native grids (`native.py`)."""
+    (proj, dims), per_band = native_grids(asset_id, img.props, img.names)
+    props = {k: v for k, v in img.props.items() if k != "_utm"}
     props.setdefault("system:id", image_id)
     props.setdefault("system:version", VERSION)
     props.setdefault("system:footprint", {"type": "LinearRing", "coordinates": WORLD_RING})
     props.setdefault("_projection", proj)
     props.setdefault("_dims", dims)
-    return Img(list(img.bands), props)
+    bands = [Band(b.name, b.fn, b.dtype, per_band[b.name]) if b.name in per_band else b for b in img.bands]
+    return Img(bands, props)
 
 
 def load_collection(asset_id: str) -> Coll:
@@ -136,7 +125,10 @@ def image_record(img: Img, view: str = "FULL") -> dict[str, Any]:
     if view != "BASIC":
         out["properties"] = {k: v for k, v in img.props.items() if not k.startswith(("system:", "_"))}
         out["properties"]["system:index"] = img.props.get("system:index")
-        out["bands"] = [_band_record(b, img.props["_projection"], img.props["_dims"]) for b in img.bands]
+        from .metadata import band_grids
+
+        out["bands"] = [_band_record(b, proj, dims or [0, 0]) for b, (proj, dims) in zip(img.bands, band_grids(img),
+                                                                                           strict=True)]
         out["sizeBytes"] = "0"
     return out
 

@@ -295,10 +295,17 @@ def _collection_reduce(collection: Coll, reducer: Any, parallelScale: Any = 1) -
 
 
 def image_projection(image: Any) -> Proj:
-    proj = as_image(image).props.get("_projection")
-    if not proj:
+    """Image.projection: its bands' one projection (an error where they differ, as Earth Engine's)."""
+    from .metadata import band_grids
+
+    img = as_image(image)
+    grids = band_grids(img) if img.bands else []
+    if not grids:
         return Proj.of("EPSG:4326", DEFAULT_TRANSFORM)
-    return Proj.of(proj.get("crs", "EPSG:4326"), proj.get("transform", DEFAULT_TRANSFORM))
+    if len({(p["crs"], tuple(p["transform"])) for p, _ in grids}) > 1:
+        raise EEError("Image.projection: The bands of the specified image contains different projections. "
+                      "Use Image.select to pick a single band.")
+    return Proj.of(grids[0][0]["crs"], grids[0][0]["transform"])
 
 
 def _projection(crs: Any, transform: Any) -> Proj:

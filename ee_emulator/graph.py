@@ -31,6 +31,7 @@ class Band:
     name: str
     fn: BandFn
     dtype: str = "float64"
+    grid: Any = None  # the band's own native grid (Proj, [w, h]) where it differs from its image's
     _memo: dict[int, tuple[Arr, Arr, tuple[Arr, Arr]]] = field(default_factory=dict, repr=False)
 
     def eval(self, lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
@@ -46,7 +47,7 @@ class Band:
         return out
 
     def renamed(self, name: str) -> Band:
-        return Band(name, self.eval, self.dtype)
+        return Band(name, self.eval, self.dtype, self.grid)
 
 
 @dataclass
@@ -136,7 +137,7 @@ def pairwise(a: Img, b: Img, combine: Combine, dtype: Callable[[Band, Band], str
         def fn(lon: Arr, lat: Arr, x: Band = x, y: Band = y) -> tuple[Arr, Arr]:
             (va, ma), (vb, mb) = x.eval(lon, lat), y.eval(lon, lat)
             return combine(va, ma, vb, mb)
-        out.append(Band(x.name if keep_names else name, fn, dtype(x, y)))
+        out.append(Band(x.name if keep_names else name, fn, dtype(x, y), x.grid))
     return out
 
 
@@ -175,7 +176,7 @@ def cast(dtype: str) -> Callable[..., Img]:
                 if rng is not None:  # Earth Engine clamps out-of-range values and truncates fractions
                     v = np.trunc(np.clip(np.nan_to_num(v), *rng))
                 return v, m
-            return Band(b.name, fn, dtype)
+            return Band(b.name, fn, dtype, b.grid)
         return Img([wrap(b) for b in img.bands], computed_props(img.props))
     return f
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EEError
-from .graph import Img, as_image
+from .graph import Band, Img, as_image
 from .values import Proj
 from .world import M_PER_DEG
 
@@ -40,8 +40,9 @@ def _proj_arg(crs: Any, crs_transform: Any = None, scale: Any = None) -> dict[st
 
 def _with_projection(img: Img, proj: dict[str, Any]) -> Img:
     # A new projection drops the native footprint (`_dims`) and any earlier cut (`_grid`).
+    # Bands forget their own native grids: the image now has one projection.
     props = {k: v for k, v in img.props.items() if k not in ("_dims", "_grid")}
-    return Img(list(img.bands), {**props, "_projection": Proj(proj)})
+    return Img([Band(b.name, b.eval, b.dtype) for b in img.bands], {**props, "_projection": Proj(proj)})
 
 
 def reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803

@@ -10,7 +10,9 @@ or 250 m, anchored on the lattice so a native pixel is a lattice cell), and the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -166,7 +168,10 @@ def asset_record(asset_id: str) -> dict[str, Any]:
 
 
 # -- assets written by exports (Export.image.toAsset) ------------------------------------------------------
-_USER: dict[str, dict[str, Any]] = {}  # "projects/P/assets/NAME" -> raster, grid and creation time
+# Kept in memory and, like Earth Engine's assets, on disk: under the export root's `ASSET_DIR`, one `.npy`
+# raster and one `.json` record per asset, reloaded when an emulator starts on that root.
+ASSET_DIR = "_assets"
+_USER: dict[str, dict[str, Any]] = {}  # "projects/P/assets/NAME" -> raster, grid, creation time, root
 _user_lock = threading.Lock()
 
 
@@ -174,13 +179,50 @@ def is_user_asset(name: str) -> bool:
     return not name.startswith(PUBLIC) and "/assets/" in name
 
 
+def _asset_path(root: Path, name: str) -> Path:
+    from .operations import confined
+
+    return confined(root, ASSET_DIR, *name.split("/"))
+
+
 def store_user_image(name: str, arr: np.ndarray, names: list[str], crs: str, transform: tuple[float, ...],
-                     overwrite: bool = False) -> None:
+                     overwrite: bool = False, root: Path | None = None) -> None:
     with _user_lock:
         if name in _USER and not overwrite:
             raise EEError(f"Cannot overwrite asset '{name}'.")
-        _USER[name] = {"arr": arr, "names": list(names), "crs": crs, "transform": tuple(transform),
-                       "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        rec = {"arr": arr, "names": list(names), "crs": crs, "transform": tuple(float(v) for v in transform),
+               "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+               "root": str(root) if root is not None else None}
+        if root is not None:  # raster first, record last: a record on disk always has its raster
+            path = _asset_path(root, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path.parent / f"{path.name}.npy", arr, allow_pickle=False)
+            meta = {k: rec[k] for k in ("names", "crs", "transform", "time")}
+            tmp = path.parent / f"{path.name}.json.tmp"
+            tmp.write_text(json.dumps({"name": name, **meta}))
+            tmp.replace(path.parent / f"{path.name}.json")
+        _USER[name] = rec
+
+
+def load_user_assets(root: Path) -> int:
+    """The assets earlier exports wrote under `root` (an emulator starting on it): how many were loaded."""
+    base = Path(root) / ASSET_DIR
+    n = 0
+    for rec_path in sorted(base.rglob("*.json")) if base.is_dir() else []:
+        meta = json.loads(rec_path.read_text())
+        arr = np.load(rec_path.with_suffix(".npy"), allow_pickle=False)
+        with _user_lock:
+            _USER[meta["name"]] = {"arr": arr, "names": meta["names"], "crs": meta["crs"],
+                                   "transform": tuple(meta["transform"]), "time": meta["time"], "root": str(root)}
+        n += 1
+    return n
+
+
+def forget_user_assets(root: Path) -> None:
+    """An emulator on `root` stopped: its assets leave memory (they stay on disk for the next start)."""
+    with _user_lock:
+        for name in [n for n, r in _USER.items() if r.get("root") == str(root)]:
+            del _USER[name]
 
 
 def user_image(name: str) -> Img:

@@ -86,7 +86,7 @@ def write_export(op: Operation, root: Path) -> list[str]:
     """Render an export task's image on its grid and write the GeoTIFF under `root` (confined to it)."""
     body = op.body
     if body.get("assetExportOptions"):
-        return _write_asset(op)
+        return _write_asset(op, root)
     opts = body.get("fileExportOptions", {})
     dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
     bucket = dest.get("bucket") or dest.get("folder") or "drive"
@@ -101,7 +101,7 @@ def write_export(op: Operation, root: Path) -> list[str]:
     return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
 
 
-def _write_asset(op: Operation) -> list[str]:
+def _write_asset(op: Operation, root: Path) -> list[str]:
     """Export.image.toAsset: the rendered image becomes an asset that assets.get / Image.load then read."""
     from .catalogue import store_user_image
 
@@ -109,7 +109,7 @@ def _write_asset(op: Operation) -> list[str]:
     img = as_image(Evaluator(Trace()).run(op.body["expression"]))
     arr, names, crs, tr = render(img, op.body.get("grid") or img.props.get("_grid") or {},
                                  DEFAULT_BYTE_LIMIT * 1024)
-    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")))
+    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")), root=root)
     return [f"https://code.earthengine.google.com/?asset={dest['name']}"]
 
 

@@ -46,7 +46,18 @@ def _with_projection(img: Img, proj: dict[str, Any]) -> Img:
 
 
 def reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803
-    return _with_projection(as_image(image), _proj_arg(crs, crsTransform, scale))
+    """Image.reproject: the image's projection, and the grid its neighbourhood operations run on upstream."""
+    proj = _proj_arg(crs, crsTransform, scale)
+    img = _with_projection(as_image(image), proj)
+
+    def forcing(b: Band) -> Band:
+        def fn(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            from .neighbourhood import forced_projection
+
+            with forced_projection(proj):
+                return b.eval(lon, lat)
+        return Band(b.name, fn, b.dtype)
+    return Img([forcing(b) for b in img.bands], img.props)
 
 
 def set_default_projection(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803

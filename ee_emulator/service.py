@@ -47,6 +47,7 @@ class EmulatorKnobs:
     export_duration_s: float = 0.3  # PENDING -> RUNNING -> done
     export_root: str = ""  # folder standing in for Cloud Storage: <export_root>/<bucket>/<prefix>.tif
     seed: int = 0
+    exact_composites: bool = False  # composites reduce every image per pixel (Earth Engine's; N times slower)
     load: limits.Load = field(default_factory=limits.Load)  # work budget and work-driven latency (limits.py)
 
 
@@ -226,7 +227,8 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             if fault is not None:
                 raise EEError(_FAULT_TEXT[int(fault)], code=int(fault))
-            return route.handler(state, groups, body, query)
+            with limits.exact_composites(state.knobs.exact_composites):
+                return route.handler(state, groups, body, query)
         finally:
             with state.lock:
                 state.in_flight -= 1

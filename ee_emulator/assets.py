@@ -423,6 +423,14 @@ _EAGER: dict[str, Callable[[], Coll]] = {
 }
 
 
+def register(info: AssetInfo, source: Source, finder: Callable[[str], Img | None] | None = None) -> None:
+    """Add a lazy collection to the catalogue (its scenes made by `source`, found by `finder`; landsat.py)."""
+    CATALOGUE[info.id] = info
+    _LAZY[info.id] = source
+    if finder is not None:
+        _FINDERS[info.id] = finder
+
+
 def known_assets() -> list[str]:
     return sorted(CATALOGUE) + [f"JRC/GHSL/P2023A/GHS_BUILT_S/{e}" for e in GHSL_EPOCHS]
 

@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from . import assets
+from . import assets, landsat
 from .errors import EEError
 from .geometry import WORLD_RING
 from .graph import Band, Coll, Img
 from .native import lattice_grid, native_grids
 from .values import Proj
 
+landsat.register()  # Landsat 8 / 9 Collection 2 Level-2 join the catalogue
 PUBLIC = "projects/earthengine-public/assets/"
 VERSION = 1_700_000_000_000_000  # microseconds, as Earth Engine's asset versions are; one for the catalogue
 UPDATE_TIME = "2023-11-14T22:13:20Z"

@@ -81,6 +81,8 @@ def native_grids(asset_id: str, props: dict[str, Any], band_names: list[str]) ->
     if asset_id.startswith("COPERNICUS/S1_GRD") and props.get("system:footprint") and \
             not str(props.get("system:index", "")).endswith("_GLOBAL"):
         return _s1_grids(props, band_names)
+    if asset_id.startswith("LANDSAT/") and props.get("system:footprint"):
+        return _landsat_grid(props), {}
     if asset_id.startswith("ESA/WorldCover"):
         d = WORLDCOVER_DEG
         return _north_up("EPSG:4326", d, -180.0, WORLDCOVER_TOP, round(360 / d),
@@ -92,17 +94,30 @@ def native_grids(asset_id: str, props: dict[str, Any], band_names: list[str]) ->
     return lattice_grid(asset_id), {}
 
 
-def _s1_grids(props: dict[str, Any], band_names: list[str]) -> tuple[Grid, dict[str, Grid]]:
+def _utm_cover(props: dict[str, Any], scale: float, offset: float, north_only: bool) -> Grid:
+    """A north-up grid in the UTM zone of the footprint's centre covering it: pixel corners at `offset` plus
+    multiples of `scale` (Landsat: north zones even south of the equator, negative northings)."""
     lo, la, hi, ha = footprint_box(props) or (-180.0, -90.0, 180.0, 90.0)
     lon_c, lat_c = (lo + hi) / 2.0, (la + ha) / 2.0
-    zone, south = min(60, int((lon_c + 180.0) // 6.0) + 1), lat_c < 0
+    zone, south = min(60, int((lon_c + 180.0) // 6.0) + 1), lat_c < 0 and not north_only
     t = np.linspace(0.0, 1.0, 9)
     lon = np.concatenate([lo + (hi - lo) * t, np.full(9, hi), lo + (hi - lo) * t, np.full(9, lo)])
     lat = np.concatenate([np.full(9, la), la + (ha - la) * t, np.full(9, ha), la + (ha - la) * t])
     x, y = utm_xy(lon, lat, zone, south)
-    x0, x1 = math.floor(float(x.min()) / 10.0) * 10.0, math.ceil(float(x.max()) / 10.0) * 10.0
-    y0, y1 = math.floor(float(y.min()) / 10.0) * 10.0, math.ceil(float(y.max()) / 10.0) * 10.0
-    grid = _north_up(utm_epsg(zone, south), 10.0, x0, y1, round((x1 - x0) / 10), round((y1 - y0) / 10))
+    x0 = math.floor((float(x.min()) - offset) / scale) * scale + offset
+    x1 = math.ceil((float(x.max()) - offset) / scale) * scale + offset
+    y0 = math.floor((float(y.min()) - offset) / scale) * scale + offset
+    y1 = math.ceil((float(y.max()) - offset) / scale) * scale + offset
+    return _north_up(utm_epsg(zone, south), scale, x0, y1, round((x1 - x0) / scale), round((y1 - y0) / scale))
+
+
+def _landsat_grid(props: dict[str, Any]) -> Grid:
+    return _utm_cover(props, 30.0, 15.0, north_only=True)
+
+
+def _s1_grids(props: dict[str, Any], band_names: list[str]) -> tuple[Grid, dict[str, Grid]]:
+    lo, la, hi, ha = footprint_box(props) or (-180.0, -90.0, 180.0, 90.0)
+    grid = _utm_cover(props, 10.0, 0.0, north_only=False)
     cw, ch = S1_ANGLE_CELLS
     angle = (Proj.of("EPSG:4326", [(hi - lo) / cw, 0.0, lo, 0.0, -(ha - la) / ch, ha]), [cw, ch])
     return grid, ({"angle": angle} if "angle" in band_names else {})

@@ -76,6 +76,7 @@ def chip_info(store_dir: str | Path, chip_id: str) -> dict[str, Any]:
     return out
 
 
+BACKSCATTER_UNITS = ("db", "linear", "power", "")  # "" (a tiled file that says nothing): linear power, as before
 S1_DB_RANGE = (-25.0, 0.0)  # VV backscatter in dB: water near -25, bright urban/forest edges near 0
 S2_CLEAR_MAX = 0.3  # reflectance above which (clouds, snow) a pixel does not set the stretch: it saturates
 STRETCH_PCT = (2.0, 98.0)
@@ -181,6 +182,12 @@ def _draw_s1(fig: Any, ax: Any, data: np.ndarray, attrs: dict[str, Any], ok: np.
     return f"{bands[vv]} backscatter, {lo:g}..{hi:g} dB"
 
 
+def _backscatter(unit: object) -> bool:
+    """A VV/VH band in these units is radar backscatter (drawn in dB); in any other (GSSIC's "coherence
+    (0-1)", an amplitude DN) it is drawn as the value it is, labelled with the recipe's units."""
+    return str(unit).strip().lower() in BACKSCATTER_UNITS
+
+
 def _draw_band(fig: Any, ax: Any, name: str, data: np.ndarray, attrs: dict[str, Any], ok: np.ndarray,
                bands: list[str]) -> str:
     from matplotlib import colormaps
@@ -205,7 +212,7 @@ def _panel(fig: Any, ax: Any, name: str, data: np.ndarray, attrs: dict[str, Any]
         return _draw_categorical(ax, data, attrs, ok)
     if r is not None and g is not None and b is not None:
         return _draw_s2(ax, data, attrs, ok, [r, g, b])
-    if vv is not None:
+    if vv is not None and _backscatter(_band_list(attrs, "units", data.shape[0], "")[vv]):
         return _draw_s1(fig, ax, data, attrs, ok, vv, bands)
     if len(bands) == 3 and np.dtype(data.dtype) == np.uint8:
         ax.imshow(_rgb([data[0], data[1], data[2]], ok), interpolation="nearest")

@@ -354,3 +354,28 @@ def test_the_latest_period_is_the_latest_in_time_for_every_reader(work: Path, tm
     res = m3leo("export", "--store", "ds", "--collection", "esa_worldcover", "--out", "cogs", cwd=tmp_path)
     assert res.returncode == OK, res.stderr
     assert [p.name for p in (tmp_path / "cogs" / "esa_worldcover").iterdir()] == ["2021"]
+
+
+def test_a_command_module_that_fails_to_import_fails_loudly(tmp_path: Path) -> None:
+    # cli._register used to skip a command module that raised ModuleNotFoundError naming itself: its commands
+    # then vanished without a word. Now the import error surfaces, whatever the module.
+    code = ("import sys; sys.modules['m3leo_extract.cli.verify'] = None; from m3leo_extract.cli import main; "
+            "sys.exit(main(['version']))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert res.returncode != 0 and "ModuleNotFoundError" in res.stderr and "m3leo_extract.cli.verify" in res.stderr
+
+
+def test_every_store_option_of_every_command_goes_through_the_one_resolver() -> None:
+    from m3leo_extract.cli import _command, _register
+
+    _register()
+    todo, seen = [("", _command())], {}
+    while todo:
+        path, cmd = todo.pop()
+        todo.extend((f"{path} {n}".strip(), c) for n, c in getattr(cmd, "commands", {}).items())
+        for p in cmd.params:
+            if "--store" in getattr(p, "opts", ()):
+                seen[path] = p.callback is not None and "_store_callback" in p.callback.__qualname__
+    expected = {"extract", "tile", "split", "stats", "export", "train", "verify", "status", "show", "init",
+                "refresh", "retry", "cancel", "grid", "shift", "plan"}
+    assert expected <= set(seen) and all(seen.values()), seen

@@ -22,7 +22,8 @@ from .inputs import GDAL_ENV, RasterInput, is_url
 
 MAX_CLASSES = 32  # an integer band with at most this many distinct values (nodata aside) is read as classes
 MIN_MEASURED = 100  # ... and one with at least this many as measurements; in between, `tile` asks for --kind
-SAMPLE_PX = 512  # the band is sampled on a grid of this many pixels a side (an overview read), not read whole
+SAMPLE_PX = 128  # the band is sampled in windows of this many pixels a side, not read whole ...
+SAMPLE_WINDOWS = 4  # ... on a SAMPLE_WINDOWS x SAMPLE_WINDOWS grid across the raster
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,21 @@ def _has_rat(path: str, band: int) -> bool:
 
 
 def _distinct(src: Any, band: int, nodata: float | None) -> int:
-    """Distinct values of a band on a sampled grid (nearest: no value is made up), nodata aside."""
-    h, w = min(src.height, SAMPLE_PX), min(src.width, SAMPLE_PX)
-    arr = np.asarray(src.read(band, out_shape=(h, w), resampling=rasterio.enums.Resampling.nearest))
-    values = np.unique(arr)
+    """Distinct values of a band over SAMPLE_WINDOWS x SAMPLE_WINDOWS windows spread across it (a few blocks
+    decoded, whatever the raster's size), nodata aside."""
+    from rasterio.windows import Window
+
+    size = min(SAMPLE_PX, src.width, src.height)
+    seen: set[float] = set()
+    for fy in np.linspace(0, 1, SAMPLE_WINDOWS):
+        for fx in np.linspace(0, 1, SAMPLE_WINDOWS):
+            col, row = int(fx * (src.width - size)), int(fy * (src.height - size))
+            seen.update(np.unique(src.read(band, window=Window(col, row, size, size))).tolist())
+            if len(seen) > MIN_MEASURED:
+                break
     if nodata is not None:
-        values = values[values != nodata]
-    return int(values.size)
+        seen.discard(nodata)
+    return len(seen)
 
 
 def infer_kind(inp: RasterInput) -> KindGuess:

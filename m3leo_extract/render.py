@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .catalog.period import period_order
 from .errors import NotInStoreError
 from .grid import Chip, chip_outline_4326, split_of
 from .nodata import is_nan, nodata_mask
@@ -231,6 +232,11 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
     names = collections or _collections_with(store, chip_id)
     if not names:
         raise NotInStoreError(f"chip {chip_id} is in none of the collections of {store_dir}; nothing to render")
+    held = {name: store.periods(name) for name in names}
+    if period is not None and not any(period in labels for labels in held.values()):
+        have = sorted({p for labels in held.values() for p in labels}, key=period_order)
+        raise NotInStoreError(f"no collection of chip {chip_id} has period {period!r}; they hold "
+                              f"{', '.join(have) or 'none yet'}")
     fig = Figure(figsize=(4.6 * len(names), 4.6), dpi=dpi, layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):

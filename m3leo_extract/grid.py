@@ -109,7 +109,7 @@ class Chip:
                 raise ValueError
             return cls(zone, hemi == "S", int(row), int(col))
         except ValueError:
-            raise GridError(f"{text!r} is not a chip id; ids look like 31N_1350_120 (zone+hemisphere_row_col)") \
+            raise GridError(f"{text!r} is not a chip id; ids look like 31N_1266_160 (zone+hemisphere_row_col)") \
                 from None
 
 

@@ -184,7 +184,7 @@ def test_every_documented_xarray_snippet_runs(tmp_path: Path, monkeypatch: pytes
         # rioxarray 0.19 itself multiplies Affines with `*` (affine's PendingDeprecationWarning): not ours.
         warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module="rioxarray")
         for f, code in blocks:
-            code = code.replace('"DIR', f'"{store_dir}').replace("31N_1350_120", cid)
+            code = code.replace('"DIR', f'"{store_dir}').replace("31N_1266_160", cid)
             try:
                 exec(compile(code, f"{f.name} snippet", "exec"), ns)
             except Exception as exc:  # name the snippet that broke

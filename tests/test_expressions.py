@@ -59,11 +59,11 @@ def _ee(emulator):
 def test_s1_graph():
     calls, consts = graph("s1", "2020")
     assert "ImageCollection.load" in calls and '"COPERNICUS/S1_GRD"' in consts
-    assert '"2019-12-01' in consts or "1575158400000" in consts  # DJF of 2020 starts 1 Dec 2019
+    assert '"2019-12-01' in consts  # DJF of 2020 starts 1 Dec 2019 (the client sends dates as ISO strings)
     for needle in ('"instrumentMode"', '"IW"', '"orbitProperties_pass"', '"ASCENDING"', '"DESCENDING"',
                    '"transmitterReceiverPolarisation"', '"VV"', '"VH"'):
         assert needle in consts, needle
-    assert "reduce.median" in calls or "ImageCollection.reduce" in calls or any("median" in c for c in calls)
+    assert "reduce.median" in calls
     assert "Image.updateMask" in calls  # the border-noise edge mask
     assert "Collection.map" in calls
 
@@ -74,8 +74,8 @@ def test_s2_graph():
     for band in ("B2", "B3", "B4", "B8", "cs_cdf"):
         assert f'"{band}"' in consts
     assert "Image.linkCollection" in calls and "Image.updateMask" in calls
-    assert any("median" in c for c in calls) and "Image.resample" in calls
-    assert "2021-01-01" in consts or "1609459200000" in consts
+    assert "reduce.median" in calls and "Image.resample" in calls
+    assert '"2021-01-01' in consts
 
 
 def test_worldcover_graph_picks_the_version_of_the_year():

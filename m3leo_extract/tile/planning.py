@@ -47,6 +47,11 @@ def _spec_from_input(name: str, first: RasterInput, resolution: float | None, ki
                                  "units": [""] * nb, "scale": [1.0] * nb, "offset": [0.0] * nb, "classes": {}})
 
 
+def is_new_collection(name: str, store: ChipStore | None) -> bool:
+    """Neither a catalog recipe nor a collection of the store: its spec comes from its first input."""
+    return name not in load_catalog() and (store is None or name not in store.collections())
+
+
 def collection_spec(name: str, first: RasterInput, store: ChipStore | None, resolution: float | None,
                     kind: str | None, nodata: float | None) -> tuple[CollectionSpec, int]:
     """The collection's spec and version: the catalog recipe's, the store's (None: no store yet), or one made

@@ -145,14 +145,28 @@ def remap_chip(arr: np.ndarray, origin: tuple[int, int], raster: tuple[int, int]
     """(band, px, px): chip `chip` sampled from `arr` (the source window read at `origin` = (col, row) from a
     raster of `raster` = (width, height) pixels) as GDAL's warper samples it, `fill` where it writes nothing;
     None where only the warper gives its answer."""
-    sx, sy = source_coords(chip_to_source(chip, res, src_wkt, src_affine), px)
+    fn = chip_to_source(chip, res, src_wkt, src_affine)
+    sx, sy = source_coords(fn, px)
     if resampling == "bilinear" and warper_scale(sx, sy) < MIN_SCALE:
         return None
     sx -= origin[0]
     sy -= origin[1]
     h, w = arr.shape[1:]
     edges = (origin[0] == 0, origin[1] == 0, origin[0] + w == raster[0], origin[1] + h == raster[1])
+    _exact_near_edges(fn, sx, sy, origin, w, h)
     return sample(arr, sx, sy, resampling, dtype, nodata, edges, fill)
+
+
+def _exact_near_edges(fn: Coords, sx: np.ndarray, sy: np.ndarray, origin: tuple[int, int], w: int, h: int) -> None:
+    """The warper transforms a pixel again, exactly, when its approximate source coordinates fall just outside
+    the source window (less than a pixel past an edge), and uses that answer: so do we, in place."""
+    ix, iy = np.floor(sx + 1e-10), np.floor(sy + 1e-10)
+    below = (sx < 0) | (sy < 0)
+    near = np.where(below, (sx > -1) & (sy > -1), ((ix >= w) | (iy >= h)) & (ix < w + 1) & (iy < h + 1))
+    if near.any():
+        v, u = np.nonzero(near)
+        ex, ey = fn(u + 0.5, v + 0.5)
+        sx[near], sy[near] = ex - origin[0], ey - origin[1]
 
 
 def sample(arr: np.ndarray, sx: np.ndarray, sy: np.ndarray, resampling: str, dtype: str,

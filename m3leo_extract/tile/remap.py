@@ -107,6 +107,12 @@ def _approx(fn: Coords, u: np.ndarray, v: np.ndarray, rows: np.ndarray, start: i
     err = np.abs(tx[:, 0] + dx * md - tx[:, 1]) + np.abs(ty[:, 0] + dy * md - ty[:, 1])
     ok = err <= tol
     d = u[start:end + 1] - u[start]
+    if ok.all() and len(rows) == len(sx):  # the usual case: every row a straight line, no fancy indexing
+        np.multiply(dx[:, None], d, out=sx[:, start:end + 1])
+        sx[:, start:end + 1] += tx[:, :1]
+        np.multiply(dy[:, None], d, out=sy[:, start:end + 1])
+        sy[:, start:end + 1] += ty[:, :1]
+        return
     if ok.any():
         r = rows[ok]
         sx[r, start:end + 1] = tx[ok, :1] + dx[ok, None] * d
@@ -141,10 +147,10 @@ def warper_scale(sx: np.ndarray, sy: np.ndarray) -> float:
 
 def remap_chip(arr: np.ndarray, origin: tuple[int, int], raster: tuple[int, int], chip: Chip, res: float,
                px: int, src_wkt: str, src_affine: Affine, resampling: str, dtype: str,
-               nodata: float | int | None, fill: float | int) -> np.ndarray | None:
+               nodata: float | int | None, fill: float | int, check_nodata: bool = True) -> np.ndarray | None:
     """(band, px, px): chip `chip` sampled from `arr` (the source window read at `origin` = (col, row) from a
     raster of `raster` = (width, height) pixels) as GDAL's warper samples it, `fill` where it writes nothing;
-    None where only the warper gives its answer."""
+    None where only the warper gives its answer. `check_nodata=False`: the caller knows `arr` holds none."""
     fn = chip_to_source(chip, res, src_wkt, src_affine)
     sx, sy = source_coords(fn, px)
     if resampling == "bilinear" and warper_scale(sx, sy) < MIN_SCALE:
@@ -153,8 +159,17 @@ def remap_chip(arr: np.ndarray, origin: tuple[int, int], raster: tuple[int, int]
     sy -= origin[1]
     h, w = arr.shape[1:]
     edges = (origin[0] == 0, origin[1] == 0, origin[0] + w == raster[0], origin[1] + h == raster[1])
-    _exact_near_edges(fn, sx, sy, origin, w, h)
-    return sample(arr, sx, sy, resampling, dtype, nodata, edges, fill)
+    if not _well_inside(sx, sy, w, h):
+        _exact_near_edges(fn, sx, sy, origin, w, h)
+    return sample(arr, sx, sy, resampling, dtype, nodata if check_nodata else _NO_CHECK, edges, fill)
+
+
+_NO_CHECK = object()  # `nodata` that skips the per-sample nodata test
+
+
+def _well_inside(sx: np.ndarray, sy: np.ndarray, w: int, h: int) -> bool:
+    """Every pixel centre's four bilinear neighbours (and so its nearest pixel) inside `arr`."""
+    return bool(sx.min() >= 0.5 and sy.min() >= 0.5 and sx.max() < w - 0.5 and sy.max() < h - 0.5)
 
 
 def _exact_near_edges(fn: Coords, sx: np.ndarray, sy: np.ndarray, origin: tuple[int, int], w: int, h: int) -> None:
@@ -170,7 +185,7 @@ def _exact_near_edges(fn: Coords, sx: np.ndarray, sy: np.ndarray, origin: tuple[
 
 
 def sample(arr: np.ndarray, sx: np.ndarray, sy: np.ndarray, resampling: str, dtype: str,
-           nodata: float | int | None, edges: tuple[bool, bool, bool, bool] = (False, False, False, False),
+           nodata: object, edges: tuple[bool, bool, bool, bool] = (False, False, False, False),
            fill: float | int = 0) -> np.ndarray | None:
     """(band, px, px) sampled from `arr` (band, h, w; source pixel coordinates relative to its corner) as GDAL's
     warper does, or None where the warper would do something else: a sample on nodata, or outside `arr` where
@@ -179,25 +194,37 @@ def sample(arr: np.ndarray, sx: np.ndarray, sy: np.ndarray, resampling: str, dty
     are inside."""
     nb, h, w = arr.shape
     kind = np.dtype(dtype)
-    inside = (sx >= 0) & (sy >= 0) & (np.floor(sx + 1e-10) < w) & (np.floor(sy + 1e-10) < h)
-    every = bool(inside.all())
-    if not every and not _outside_only_past(sx, sy, inside, w, h, edges):
-        return None
+    if _well_inside(sx, sy, w, h):
+        inside = None
+    else:
+        inside = (sx >= 0) & (sy >= 0) & (np.floor(sx + 1e-10) < w) & (np.floor(sy + 1e-10) < h)
+        if not _outside_only_past(sx, sy, inside, w, h, edges):
+            return None
+    flat = arr.reshape(nb, -1)
     if resampling == "nearest":
         ix = np.clip(np.floor(sx + 1e-10), 0, w - 1).astype(np.intp)
         iy = np.clip(np.floor(sy + 1e-10), 0, h - 1).astype(np.intp)
-        out = arr.reshape(nb, -1)[:, (iy * w + ix).ravel()].reshape(nb, *sx.shape)
-        if _has_nodata(out[:, inside], nodata):
+        iy *= w
+        iy += ix
+        out = flat[:, iy.ravel()].reshape(nb, *sx.shape)
+        if _has_nodata(out if inside is None else out[:, inside], nodata):
             return None
         out = out.astype(kind, copy=False)
-        if not every:
+        if inside is not None:
             out[:, ~inside] = fill
         return out
     fx, fy = sx - 0.5, sy - 0.5
     x0, y0 = np.floor(fx), np.floor(fy)
-    if every and x0.min() >= 0 and y0.min() >= 0 and x0.max() <= w - 2 and y0.max() <= h - 2:
-        return _bilinear_inside(arr, fx - x0, fy - y0, x0, y0, kind, nodata)
-    return _bilinear_edges(arr, sx, sy, x0, y0, inside, edges, kind, nodata, fill)
+    fx -= x0  # the weights of the right and lower neighbours
+    fy -= y0
+    if inside is None:
+        ix0, iy0 = x0.astype(np.intp), y0.astype(np.intp)
+    else:
+        ix0, iy0 = np.clip(x0, 0, w - 2).astype(np.intp), np.clip(y0, 0, h - 2).astype(np.intp)
+    out = _bilinear(flat, ix0, iy0, fx, fy, w, kind, nodata, inside)
+    if out is None or inside is None:
+        return out
+    return _bilinear_edges(flat, out, sx, sy, x0, y0, inside, edges, w, h, kind, nodata, fill)
 
 
 def _outside_only_past(sx: np.ndarray, sy: np.ndarray, inside: np.ndarray, w: int, h: int,
@@ -209,77 +236,87 @@ def _outside_only_past(sx: np.ndarray, sy: np.ndarray, inside: np.ndarray, w: in
     return all(e or not m.any() for e, m in zip(edges, (left, top, right, bottom), strict=True))
 
 
-def _bilinear_inside(arr: np.ndarray, rx: np.ndarray, ry: np.ndarray, x0: np.ndarray, y0: np.ndarray,
-                     kind: np.dtype, nodata: float | int | None) -> np.ndarray | None:
-    """Every sample's four source pixels inside `arr`: the same four weights GDAL's 4-sample bilinear uses."""
-    nb, h, w = arr.shape
-    flat = arr.reshape(nb, -1)
+def _bilinear(flat: np.ndarray, ix0: np.ndarray, iy0: np.ndarray, rx: np.ndarray, ry: np.ndarray, w: int,
+              kind: np.dtype, nodata: object, inside: np.ndarray | None) -> np.ndarray | None:
+    """GDAL's 4-sample bilinear from the four source pixels at (ix0, iy0) + (0|1, 0|1) (all inside `flat`'s
+    rows of width `w`), rounded as the warper rounds; None if a sample it uses (`inside`) is nodata."""
+    nb = flat.shape[0]
+    i00 = (iy0 * w + ix0).ravel()
+    i01, i10 = i00 + 1, i00 + w
+    i11 = i10 + 1
     rx, ry = rx.ravel(), ry.ravel()
-    idx = (y0.astype(np.intp) * w + x0.astype(np.intp)).ravel()
-    out = np.empty((nb, idx.size), kind)
-    info = np.iinfo(kind) if kind.kind in "iu" else None
+    out = np.empty((nb, i00.size), kind)
+    used = None if inside is None else inside.ravel()
+    top, bottom = np.empty(i00.size), np.empty(i00.size)
     for b in range(nb):
         s = flat[b]
-        p00, p01, p10, p11 = s[idx], s[idx + 1], s[idx + w], s[idx + w + 1]
-        if any(_has_nodata(p, nodata) for p in (p00, p01, p10, p11)):
+        p = [s.take(i) for i in (i00, i01, i10, i11)]
+        if nodata is not _NO_CHECK and any(_has_nodata(q if used is None else q[used], nodata) for q in p):
             return None
-        top = p00 + rx * (p01 - p00.astype(np.float64))
-        bottom = p10 + rx * (p11 - p10.astype(np.float64))
-        top += ry * (bottom - top)
-        out[b] = _rounded(top, info)
-    return out.reshape(nb, *x0.shape)
+        np.subtract(p[1], p[0], out=top, dtype=np.float64)  # p00 + rx * (p01 - p00)
+        top *= rx
+        top += p[0]
+        np.subtract(p[3], p[2], out=bottom, dtype=np.float64)
+        bottom *= rx
+        bottom += p[2]
+        bottom -= top  # top + ry * (bottom - top)
+        bottom *= ry
+        top += bottom
+        out[b] = _rounded(top, kind)
+    return out.reshape(nb, *ix0.shape)
 
 
-def _bilinear_edges(arr: np.ndarray, sx: np.ndarray, sy: np.ndarray, x0: np.ndarray, y0: np.ndarray,
-                    inside: np.ndarray, edges: tuple[bool, bool, bool, bool], kind: np.dtype,
-                    nodata: float | int | None, fill: float | int) -> np.ndarray | None:
-    """GWKBilinearResample4Sample: the weights of the source pixels outside the raster dropped and the rest
-    renormalised (GDAL's order of operations, so the doubles are its own)."""
-    nb, h, w = arr.shape
-    wx, wy = 1.5 - (sx - x0), 1.5 - (sy - y0)
-    wx[x0 == -1], wy[y0 == -1] = 1.0, 1.0
-    x0, y0 = np.maximum(x0, 0), np.maximum(y0, 0)
-    c0, c1 = x0 < w, x0 + 1 < w
-    r0, r1 = y0 < h, y0 + 1 < h
-    need = [(c0 & r0, 0, 0), (c1 & r0, 1, 0), (c1 & r1, 1, 1), (c0 & r1, 0, 1)]  # GDAL's order: UL, UR, LR, LL
+def _bilinear_edges(flat: np.ndarray, out: np.ndarray, sx: np.ndarray, sy: np.ndarray, x0: np.ndarray,
+                    y0: np.ndarray, inside: np.ndarray, edges: tuple[bool, bool, bool, bool], w: int, h: int,
+                    kind: np.dtype, nodata: object, fill: float | int) -> np.ndarray | None:
+    """GWKBilinearResample4Sample where a pixel's neighbours are not all inside the raster: their weights
+    dropped and the rest renormalised, in GDAL's order of operations (so the doubles are its own), for just
+    those pixels; `fill` where the centre maps outside. `out` holds the 4-sample answer everywhere else."""
+    c0, c1 = (x0 >= -1) & (x0 < w), x0 + 1 < w  # x0 == -1 reads column 0 with weight 1 (GDAL's clamp)
+    r0, r1 = (y0 >= -1) & (y0 < h), y0 + 1 < h
+    part = inside & ~((x0 >= 0) & c1 & (y0 >= 0) & r1)
     if not edges[2] and (inside & ~c1).any() or not edges[3] and (inside & ~r1).any():
         return None  # the kernel needs pixels beyond a window edge that is not the raster's
-    ix0, iy0 = x0.astype(np.intp), y0.astype(np.intp)
-    weights = {(1, 0): (1 - wx) * wy, (0, 0): wx * wy, (1, 1): (1 - wx) * (1 - wy), (0, 1): wx * (1 - wy)}
-    div = np.zeros(sx.shape)
-    terms = []
-    for ok, dx, dy in need:
-        m = np.where(ok & inside, weights[(dx, dy)], 0.0)
-        div += m
-        terms.append((m, np.clip(iy0 + dy, 0, h - 1) * w + np.clip(ix0 + dx, 0, w - 1), ok & inside))
-    valid = inside & (div >= 0.00001)
-    out = np.empty((nb, *sx.shape), kind)
-    info = np.iinfo(kind) if kind.kind in "iu" else None
-    flat = arr.reshape(nb, -1)
-    for b in range(nb):
-        acc = np.zeros(sx.shape)
-        for m, idx, used in terms:
-            p = flat[b][idx]
-            if _has_nodata(p[used], nodata):
-                return None
-            acc += p * m
-        acc = np.where(div == 1.0, acc, acc / np.where(valid, div, 1.0))
-        out[b] = _rounded(acc, info)
-        out[b][~valid] = fill
+    if part.any():
+        px_, py_, xx, yy = sx[part], sy[part], x0[part], y0[part]
+        wx, wy = 1.5 - (px_ - xx), 1.5 - (py_ - yy)
+        wx[xx == -1], wy[yy == -1] = 1.0, 1.0
+        xx, yy = np.maximum(xx, 0).astype(np.intp), np.maximum(yy, 0).astype(np.intp)
+        cc0, cc1, rr0, rr1 = c0[part], c1[part], r0[part], r1[part]
+        terms = [(cc0 & rr0, wx * wy, 0, 0), (cc1 & rr0, (1 - wx) * wy, 1, 0),  # GDAL's order: UL, UR, LR, LL
+                 (cc1 & rr1, (1 - wx) * (1 - wy), 1, 1), (cc0 & rr1, wx * (1 - wy), 0, 1)]
+        div = np.zeros(xx.size)
+        for ok, m, _, _ in terms:
+            div += np.where(ok, m, 0.0)
+        for b in range(flat.shape[0]):
+            acc = np.zeros(xx.size)
+            for ok, m, dx, dy in terms:
+                v = flat[b][np.minimum(yy + dy, h - 1) * w + np.minimum(xx + dx, w - 1)]
+                if nodata is not _NO_CHECK and _has_nodata(v[ok], nodata):
+                    return None
+                acc += np.where(ok, v * m, 0.0)
+            acc = np.where(div == 1.0, acc, acc / np.where(div > 0, div, 1.0))
+            vals = _rounded(acc, kind).astype(kind)
+            vals[div < 0.00001] = fill
+            out[b][part] = vals
+    out[:, ~inside] = fill
     return out
 
 
-def _rounded(v: np.ndarray, info: np.iinfo | None) -> np.ndarray:
-    """Integers rounded half up and clamped, as the warper does; floats as they are."""
-    if info is not None:
-        np.floor(v + 0.5, out=v)
-        np.clip(v, info.min, info.max, out=v)
+def _rounded(v: np.ndarray, kind: np.dtype) -> np.ndarray:
+    """Integers rounded half up, as the warper does (a bilinear value lies between its samples: no clamping
+    needed; unsigned ones are >= 0, where the cast's truncation is the floor); floats as they are."""
+    if kind.kind in "iu":
+        v += 0.5
+        if kind.kind == "i":
+            np.floor(v, out=v)
     return v
 
 
-def _has_nodata(a: np.ndarray, nodata: float | int | None) -> bool:
-    if nodata is None:
-        return bool(a.dtype.kind == "f" and np.isnan(a).any())
-    if nodata != nodata:  # NaN
-        return bool(a.dtype.kind == "f" and np.isnan(a).any())
-    return bool((a == nodata).any() or (a.dtype.kind == "f" and np.isnan(a).any()))
+def _has_nodata(a: np.ndarray, nodata: object) -> bool:
+    if nodata is _NO_CHECK:
+        return False
+    isnan = a.dtype.kind == "f" and bool(np.isnan(a).any())
+    if nodata is None or nodata != nodata:  # none, or NaN
+        return isnan
+    return isnan or bool((a == nodata).any())

@@ -138,9 +138,10 @@ def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resa
           and inp.epsg != chips[0].epsg and same_datum(inp.crs_wkt)):
         # Another CRS: the warper's own arithmetic in numpy (remap.py), chip by chip where it applies.
         rest = []
+        holes = bool(nodata_mask(arr, inp.nodata).any()) or (arr.dtype.kind == "f" and bool(np.isnan(arr).any()))
         for k in todo:
             got = remap_chip(arr, (c0, r0), (inp.width, inp.height), chips[k], res, px, inp.crs_wkt, a,
-                             resampling, dtype, inp.nodata, nodata)
+                             resampling, dtype, inp.nodata, nodata, check_nodata=holes)
             if got is None:
                 rest.append(k)
             else:

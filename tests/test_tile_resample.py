@@ -293,3 +293,24 @@ def test_remap_leaves_nodata_and_coarse_chips_to_the_warp(tmp_path: Path) -> Non
                                   _warped_vrt(path, chip, 200.0, "nearest"))
     assert remap.remap_chip(arr[:, 5:], (0, 5), (220, 220), *args) is not None  # cut where no sample goes
     assert remap.remap_chip(arr[:, :, 90:], (90, 0), (220, 220), *args) is None  # cut where samples go
+
+
+def test_tile_from_the_next_utm_zone_equals_the_warped_vrt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UTM 32N raster just east of 6 E onto zone 31 chips: remap.py too, equal to the per-chip WarpedVRT."""
+    rng = np.random.default_rng(13)
+    data = _field(rng, 200, "uint16")
+    data[data == 0] = 1
+    path = tmp_path / "z32.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=2, dtype="uint16", nodata=0,
+                       crs="EPSG:32632", transform=Affine(50.0, 0, 262037.0, 0, -50.0, 4990061.0)) as dst:
+        dst.write(data)
+    warped: list[int] = []
+    real = warp_mod.reproject
+    monkeypatch.setattr(warp_mod, "reproject", lambda *a, **k: warped.append(1) or real(*a, **k))
+    rep = tile([path], tmp_path / "s", "z", resolution=40.0, aoi=shapely.box(5.9, 45.0, 5.99, 45.05))
+    store = ChipStore.open(tmp_path / "s")
+    ids = store.chip_ids("z")
+    assert rep.chips_written == len(ids) >= 2 and all(c.startswith("31N_") for c in ids) and not warped
+    for cid in ids:
+        ref = _warped_vrt(path, Chip.from_id(cid), 40.0, "bilinear")
+        assert np.abs(store.read_chip("z", cid).astype(int) - ref.astype(int)).max() <= 1, cid

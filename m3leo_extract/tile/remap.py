@@ -8,12 +8,16 @@ halves while the middle point misses by more than the tolerance. It then samples
 four pixels around (x - 0.5, y - 0.5), nearest at floor(x + 1e-10). `source_coords` does the same for every
 row of a chip at once (one pyproj transform of 3 points a row, the split only for rows that need it) and
 `sample` the same sampling with numpy gathers, so a chip costs ~6 ms of numpy instead of a ~31 ms warp, and
-equals it within 1 unit of rounding (bilinear) or exactly (nearest: classes).
+equals it within 1 unit of rounding (bilinear; exactly in the tests and benchmarks so far) or exactly
+(nearest: classes). At the raster's own edges it does what the warper does: pixels whose centre maps outside
+are left to the fill, a pixel just past the edge is transformed again exactly, and bilinear drops the weights
+of the samples outside and renormalises the rest.
 
-Only where that holds: the chip's samples all lie inside the source window and none is nodata (the warper
-renormalises its weights there), bilinear only where the chip's pixels are not coarser than the source's (the
-warper widens its kernel when downsampling), and a source on the chips' datum (WGS 84: PROJ picks no datum
-shift, so pyproj and GDAL's PROJ agree). `warp.py` warps the other chips.
+Only where that holds: no sample the chip uses is nodata (the warper renormalises around those, pixel by
+pixel), every sample lies inside the source window except past the raster's own edges, bilinear only where
+the chip's pixels are not coarser than the source's (the warper widens its kernel when downsampling), and a
+source on the chips' datum (WGS 84: PROJ picks no datum shift, so pyproj and GDAL's PROJ agree). Otherwise
+`remap_chip` returns None and `warp.py` warps the chip.
 """
 
 from __future__ import annotations

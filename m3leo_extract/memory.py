@@ -8,7 +8,8 @@ from one process (or DataLoader worker) to the next, and `a + a * d` on 400 x 40
 of 0.6. `keep_freed_memory` fixes the thresholds once per process (glibc's `mallopt`): allocations up to
 MMAP_THRESHOLD come from the heap, and up to TRIM_THRESHOLD of freed memory stays mapped for reuse. Peak
 memory is unchanged (what was freed is what the next chip takes); RSS no longer drops between chips.
-A no-op off glibc (macOS, Windows, musl).
+A no-op off glibc (macOS, Windows, musl), and where the environment sets M3LEO_KEEP_FREED_MEMORY=0 (a process
+that must give memory back between chips).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 MMAP_THRESHOLD = 32 << 20  # bytes: glibc's maximum for 64-bit (HEAP_MAX_SIZE / 2); larger blocks still mmap
 TRIM_THRESHOLD = 256 << 20  # bytes of free memory at the top of a heap kept before it is returned
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+OPT_OUT = "M3LEO_KEEP_FREED_MEMORY"  # "0": leave the allocator as it is
 _done_pid: int | None = None
 
 
@@ -29,7 +31,7 @@ def keep_freed_memory() -> bool:
     global _done_pid
     if _done_pid == os.getpid():
         return True
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or os.environ.get(OPT_OUT, "1") == "0":
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -4,12 +4,13 @@ subprocesses, so the allocator's history is each one's own)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from m3leo_extract.memory import keep_freed_memory
+from m3leo_extract.memory import OPT_OUT, keep_freed_memory
 
 _CHILD = """
 import json, resource, sys
@@ -32,9 +33,9 @@ print(json.dumps({"ok": ok, "faults": resource.getrusage(resource.RUSAGE_SELF).r
 """
 
 
-def _faults(keep: bool) -> dict:
+def _faults(keep: bool, env: dict | None = None) -> dict:
     res = subprocess.run([sys.executable, "-c", _CHILD, "1" if keep else "0"], capture_output=True, text=True,
-                         timeout=120, check=True)
+                         timeout=120, check=True, env=env)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -46,3 +47,5 @@ def test_freed_chip_arrays_are_reused_without_page_faults() -> None:
     # threshold) and every page faults again (~30,000 here); with the setting they come back from the heap.
     assert kept["faults"] < 1000, (kept, default)
     assert keep_freed_memory() and keep_freed_memory()  # idempotent in this process
+    opted_out = _faults(True, {**os.environ, OPT_OUT: "0"})
+    assert opted_out["ok"] is False, opted_out  # the allocator left as it is

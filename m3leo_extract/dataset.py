@@ -36,6 +36,7 @@ from torch.utils.data import Dataset
 from .errors import UsageError
 from .grid import Chip
 from .inputs import InputSpec, derived_stats, parse_inputs, pick_period
+from .memory import keep_freed_memory
 from .nodata import nodata_mask
 from .shards import ChunkReader, Modality
 from .stats import band_mean_std, ensure_stats
@@ -238,6 +239,7 @@ class ChipDataset(Dataset):
         return self.sample(int(key))
 
     def sample(self, i: int, window: tuple[int, int, int, int] | None = None) -> dict[str, Any]:
+        keep_freed_memory()  # once per process (a DataLoader worker): its chip-sized arrays fault no pages
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):

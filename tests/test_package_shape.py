@@ -81,7 +81,8 @@ def test_modules_and_functions_are_small() -> None:
 # The module map of docs/internals.md: a module imports only modules of its own layer or of layers before it.
 LAYERS: dict[int, set[str]] = {
     0: {"ee_emulator"},
-    1: {"defaults", "errors", "nodata", "grid", "tile.resample", "tile.terrain", "ee.sizing", "quota"},
+    1: {"defaults", "errors", "nodata", "grid", "tile.resample", "tile.terrain", "ee.sizing", "quota",
+        "tile.remap", "memory"},
     2: {"shards", "state", "catalog", "catalog.entry", "catalog.period", "config", "aoi", "gridio", "runner",
         "cluster"},
     3: {"store", "georef", "verify", "chipindex", "splits", "storepath"},

@@ -171,7 +171,7 @@ def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], rec
 def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],
                      data: np.ndarray, valid: np.ndarray) -> int:
     """Runs on a Dask worker: open the store there and write one shard."""
-    ChipStore.open(store_root).write_shard(collection, shard, time_index, ids, data, valid)
+    ChipStore.open(store_root, mode="r+").write_shard(collection, shard, time_index, ids, data, valid)
     return len(ids)
 
 

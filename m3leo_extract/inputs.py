@@ -27,7 +27,7 @@ from .catalog.period import parse_label
 from .errors import StoreError, UsageError
 from .nodata import nodata_mask
 from .shards import ChunkReader, Modality
-from .stats import moments_to_stats
+from .stats import Moments
 
 _PERIOD = re.compile(r"^\d{4}")
 _BINARY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*([-+*/])\s*([A-Za-z0-9_]+)\s*$")
@@ -223,19 +223,13 @@ def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Modality], max_chips
     rows = np.flatnonzero(table["split"].astype(object) == "train")
     if rows.size > max_chips:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
-    n = np.zeros(len(spec.derived))
-    s1 = np.zeros(len(spec.derived))
-    s2 = np.zeros(len(spec.derived))
+    moments = Moments.empty(len(spec.derived))
     for m in stack:
         reader = ChunkReader(str(st.root), m)
         for r in rows:
             if not valid[r, m.time_index] > 0:
                 continue
             raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
-            for j, d in enumerate(spec.derived):
-                v = d.evaluate(m.bands, raw, m.nodata)
-                v = v[np.isfinite(v)].astype("float64")
-                n[j] += v.size
-                s1[j] += v.sum()
-                s2[j] += (v * v).sum()
-    return moments_to_stats([d.text for d in spec.derived], n, s1, s2)
+            values = [d.evaluate(m.bands, raw, m.nodata) for d in spec.derived]
+            moments = moments.merge(Moments.of([v[np.isfinite(v)] for v in values]))
+    return {"bands": moments.to_bands([d.text for d in spec.derived])}

@@ -24,24 +24,25 @@ from torch.utils.data import Dataset
 from .dataset import ChipDataset
 from .errors import UsageError
 from .inputs import InputSpec, derived_stats, parse_inputs
-from .stats import combine_stats, ensure_stats
+from .stats import DEFAULT_MAX_CHIPS, combine_stats, fresh_stats
 from .store import ChipStore
 
 
 def _open(s: ChipStore | str | Path) -> ChipStore:
-    return s if isinstance(s, ChipStore) else ChipStore.open(s)
+    return s if isinstance(s, ChipStore) else ChipStore.open(s, mode="r")
 
 
 def union_stats(stores: Sequence[ChipStore | str | Path], inputs: Sequence[str | InputSpec] | str,
-                target: str | None, *, max_chips: int | None = 4096) -> dict[str, dict[str, Any]]:
-    """Per collection (inputs and target), the stats over the union of the stores' train splits."""
+                target: str | None, *, max_chips: int | None = DEFAULT_MAX_CHIPS) -> dict[str, dict[str, Any]]:
+    """Per collection (inputs and target), the stats over the union of the stores' train splits: each store's
+    saved stats while fresh, else computed in memory (nothing is written)."""
     specs = parse_inputs(inputs)
     names = [s.key for s in specs] + ([target] if target else [])
     out = {}
     for name in names:
         parts = []
         for st in map(_open, stores):
-            stats = dict(ensure_stats(st, name, max_chips=max_chips))
+            stats = dict(fresh_stats(st, name, max_chips=max_chips))
             spec = next((s for s in specs if s.key == name), None)
             if spec is not None and spec.derived and st.spec(name).kind != "categorical":
                 probe = ChipDataset(st, inputs=[spec], target=None, split="train", normalize=False)
@@ -113,9 +114,6 @@ class MultiStoreDataset(Dataset):
             for k, v in ds.skipped.items():
                 out[k] = out.get(k, 0) + v
         return out
-
-    def store_of(self, i: int) -> str:
-        return self.parts[self._locate(i)[0]].root
 
     def target_stats(self) -> dict[str, Any]:
         if not self.target:

@@ -62,9 +62,10 @@ __all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "Col
 class ChipStore:
     """A dataset directory's Zarr store. Cheap to open; safe to share between threads for writing."""
 
-    def __init__(self, root: Path | str, group: zarr.Group) -> None:
+    def __init__(self, root: Path | str, group: zarr.Group, writable: bool = True) -> None:
         self.root = root
         self.group = group
+        self.writable = writable
         self._index: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         # Opening a group or array reads and parses its zarr.json; workers write thousands of shards, so the
@@ -79,14 +80,18 @@ class ChipStore:
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
     def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
-        """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix)."""
+        """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix).
+
+        Read-only unless `create` (mode "a") or `mode="r+"`: readers (datasets, show, stats checks) never
+        write; a writer says so. A write through a read-only store raises a one-line StoreError."""
+        mode = mode or ("a" if create else "r")
         path = store_path(directory)
         if "://" not in str(directory) and not create and not Path(path).exists():
             raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:
             # Our own handles read each node's zarr.json, never the consolidated copy (that is for readers).
-            group = zarr.open_group(path, mode=mode or ("a" if create else "r+"), zarr_format=3,
+            group = zarr.open_group(path, mode=mode, zarr_format=3,
                                     use_consolidated=False)
         except Exception as exc:  # zarr raises several types for a missing/corrupt store
             raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
@@ -94,7 +99,7 @@ class ChipStore:
         if new:
             group.attrs.update({"m3leo_format": FORMAT_VERSION, "split_scheme": str(DEFAULT_SCHEME),
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
-        store = cls(directory, group)
+        store = cls(directory, group, writable=mode != "r")
         if new:
             store.consolidate()
         return store
@@ -102,6 +107,11 @@ class ChipStore:
     @property
     def path(self) -> str:
         return str(self.group.store_path)
+
+    def _need_write(self, what: str) -> None:
+        if not self.writable:
+            raise StoreError(f"the chip store at {self.path} was opened read-only and cannot {what}; open it with "
+                             "ChipStore.open(DIR, mode=\"r+\") to write (readers never write a store)")
 
     def collections(self) -> list[str]:
         return sorted(name for name, _ in self.group.groups())
@@ -138,6 +148,7 @@ class ChipStore:
 
     def update_attrs(self, name: str, **values: Any) -> None:
         """Planning-process only: attributes are one JSON file per group."""
+        self._need_write("change attributes")
         self._coll(name).attrs.update(values)
         self.consolidate()
 
@@ -156,6 +167,7 @@ class ChipStore:
                 self._mark_coords(g)
                 self.consolidate()
             return
+        self._need_write(f"add collection {spec.name!r}")
         g = self.group.create_group(spec.name)
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
@@ -183,6 +195,7 @@ class ChipStore:
             new = [c for c in dict.fromkeys(chips) if c.chip_id not in index]
             if new:
                 n0 = len(index)
+                self._need_write("add chips")
                 n1 = n0 + len(new)
                 data, valid = self._arr(name, "data"), self._arr(name, "valid")
                 data.resize((n1, *data.shape[1:]))
@@ -210,6 +223,7 @@ class ChipStore:
             if label in labels:
                 return labels.index(label)
             t = len(labels)
+            self._need_write(f"add period {label!r}")
             for key in ("data", "valid"):
                 arr = self._arr(name, key)
                 shape = list(arr.shape)
@@ -224,6 +238,7 @@ class ChipStore:
 
     def record_period(self, name: str, label: str, **provenance: Any) -> None:
         """Provenance of one period (when, from what): planning/finishing process only."""
+        self._need_write("record a period")
         g = self._coll(name)
         periods = dict(g.attrs.get("periods", {}))
         periods[label] = {**periods.get(label, {}), **provenance, "updated": _now()}
@@ -234,6 +249,7 @@ class ChipStore:
     def consolidate(self) -> None:
         """Rewrite the consolidated metadata (every node's zarr.json in the root's, what `xr.open_zarr` reads
         in one request). Every metadata change above ends with this; workers never change metadata."""
+        self._need_write("consolidate its metadata")
         with warnings.catch_warnings():
             # zarr warns that consolidated metadata is not in the v3 spec yet; xarray and zarr-python read it.
             warnings.simplefilter("ignore", category=UserWarning)
@@ -267,6 +283,7 @@ class ChipStore:
         dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
         """
         sch = load_split_table(parse_split(scheme))
+        self._need_write("re-label its chips")
         with self._lock:
             self._scheme = sch
             out = {}
@@ -307,6 +324,7 @@ class ChipStore:
                                     "to it: use another --store")
 
     def mark_source(self, name: str, synthetic: bool) -> None:
+        self._need_write("record its source")
         if self._coll(name).attrs.get("synthetic") is None:
             self._coll(name).attrs["synthetic"] = synthetic
             self.consolidate()
@@ -400,6 +418,7 @@ class ChipStore:
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,
                     valid: np.ndarray) -> None:
         """Write chips of one shard for one period: data (n, band, y, x), valid (n,)."""
+        self._need_write("write chips")
         idx = np.array([self.index_of(name, c) for c in chip_ids], dtype="int64")
         if idx.size == 0:
             return

@@ -25,7 +25,7 @@ from m3leo_extract.grid import (
     split_of,
 )
 from m3leo_extract.gridio import load_split_table, summary
-from m3leo_extract.stats import ensure_stats, load_stats
+from m3leo_extract.stats import fresh_stats, load_stats, update_stats
 from m3leo_extract.store import ChipStore, CollectionSpec
 
 TRAIN, VAL, TEST, NONE = (SPLIT_NAMES.index(s) for s in ("train", "val", "test", NO_SPLIT))
@@ -192,17 +192,17 @@ def test_store_records_its_scheme_and_relabelling_drops_stale_stats(tmp_path) ->
     table = st.chip_table("x")
     assert list(table["split"]) == [split_of(c) for c in chips]
     st.set_split_scheme("bands:width=8km,angle=0,guard=0")
-    before = ensure_stats(st, "x")
+    before = update_stats(st, ["x"])["x"]
     assert load_stats(st, "x") is not None
     counts = st.set_split_scheme("random:seed=5")
     sch = parse_split("random:seed=5")
-    reopened = ChipStore.open(tmp_path / "d")
+    reopened = ChipStore.open(tmp_path / "d", mode="r+")
     assert str(reopened.split_scheme()) == str(sch)
     labels = list(reopened.chip_table("x")["split"])
     assert labels == [split_of(c, sch) for c in chips]
     assert counts["x"]["train"] == labels.count("train") > 0
     assert "stats" not in reopened.attrs("x") and load_stats(reopened, "x") is None
-    after = ensure_stats(reopened, "x")
+    after = fresh_stats(reopened, "x")
     assert after["chips"] == labels.count("train") and after["fingerprint"] != before["fingerprint"]
     # New chips follow the recorded scheme.
     extra = Chip(chips[0].zone, False, chips[0].row + 40, chips[0].col)
@@ -237,7 +237,7 @@ def test_cli_grid_split_option(tmp_path) -> None:
 def test_cli_split_shows_and_changes_a_store(tmp_path) -> None:
     st, chips = _small_store(tmp_path / "d")
     st.set_split_scheme("random:seed=0")
-    ensure_stats(st, "x")
+    update_stats(st, ["x"])
     res = _m3leo("split", "--store", str(tmp_path / "d"), "--json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["after"] == "random:seed=0" and not json.loads(res.stdout)["changed"]

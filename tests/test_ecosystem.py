@@ -101,7 +101,7 @@ def test_consolidated_metadata_follows_every_metadata_change(store_dir: Path, tm
 
     d = tmp_path / "grow"
     chips = build_store(d)
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     extra = Chip(chips[0].zone, chips[0].south, chips[0].row + 40, chips[0].col)
     st.add_chips("s2", [extra])
     st.ensure_period("s2", "2021")
@@ -406,7 +406,7 @@ def test_status_out_is_geoparquet_with_valid_and_status_per_collection_and_perio
 
     d = tmp_path / "st"
     chips = build_store(d)
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     ids = st.chip_ids("s2")
     # One chip of esa_worldcover written with no data at all: valid 0 -> "empty".
     empty = ids[5]
@@ -587,7 +587,7 @@ def test_a_store_written_before_consolidation_is_upgraded_by_the_next_planning(t
             del zarr.open_group(root / name, mode="r+", use_consolidated=False)[key].attrs["coordinates"]
     with pytest.warns(RuntimeWarning, match="consolidated"):  # what users saw before
         xr.open_zarr(root, group="s2")
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     st.ensure_collection(st.spec("s2"))  # what extract / tile do first on every run
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -33,7 +33,7 @@ class DatasetConfig:
     rolling: str = ""
     rolling_start: str = ""
     catalog: list[str] = field(default_factory=list)
-    # Split scheme (grid.parse_split), part of what the dataset is; empty = grid.DEFAULT_SPLIT.
+    # Split scheme (splits.parse_split), part of what the dataset is; empty = splits.DEFAULT_SPLIT.
     split: str = ""
     ee_url: str = ""
     project: str = ""
@@ -80,7 +80,7 @@ class DatasetConfig:
         if "aoi" not in d or "collections" not in d:
             raise UsageError(f"{source}: needs at least `aoi` and `collections`")
         if d.get("split"):
-            from .grid import parse_split  # shapely and pyproj: not for every `m3leo` start (the CLI imports this)
+            from .splits.schemes import parse_split  # shapely and pyproj: not for every `m3leo` start
 
             parse_split(str(d["split"]))  # a bad scheme fails here, with the scheme's own message
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})

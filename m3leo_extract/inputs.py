@@ -26,8 +26,6 @@ import numpy as np
 from .catalog.period import parse_label
 from .errors import StoreError, UsageError
 from .nodata import nodata_mask
-from .shards import ChunkReader, Modality
-from .stats import Moments
 
 _PERIOD = re.compile(r"^\d{4}")
 _BINARY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*([-+*/])\s*([A-Za-z0-9_]+)\s*$")
@@ -212,24 +210,3 @@ def parse_inputs(value: str | Sequence[str | InputSpec]) -> list[InputSpec]:
         raise UsageError(f"--input names {', '.join(dup)} twice; list all of a collection's periods in one input, "
                          "e.g. s1:2020-DJF,2020-JJA")
     return [InputSpec(s["collection"], tuple(s["periods"]), tuple(s["derived"])) for s in specs]
-
-
-def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Modality], max_chips: int = 64,
-                  seed: int = 0) -> dict[str, Any]:
-    """{"bands": {expr: {mean, std, count}}} of an input's derived bands over (a seeded sample of) its train chips,
-    pooled over the stacked periods: the shape `stats.band_mean_std` reads."""
-    table = st.chip_table(spec.key)
-    valid = st.read_valid(spec.key)
-    rows = np.flatnonzero(table["split"].astype(object) == "train")
-    if rows.size > max_chips:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
-    moments = Moments.empty(len(spec.derived))
-    for m in stack:
-        reader = ChunkReader(str(st.root), m)
-        for r in rows:
-            if not valid[r, m.time_index] > 0:
-                continue
-            raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
-            values = [d.evaluate(m.bands, raw, m.nodata) for d in spec.derived]
-            moments = moments.merge(Moments.of([v[np.isfinite(v)] for v in values]))
-    return {"bands": moments.to_bands([d.text for d in spec.derived])}

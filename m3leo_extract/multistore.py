@@ -23,8 +23,8 @@ from torch.utils.data import Dataset
 
 from .dataset import ChipDataset
 from .errors import UsageError
-from .inputs import InputSpec, derived_stats, parse_inputs
-from .stats import DEFAULT_MAX_CHIPS, combine_stats, fresh_stats
+from .inputs import InputSpec, parse_inputs
+from .stats import DEFAULT_MAX_CHIPS, combine_stats, derived_stats, fresh_stats
 from .store import ChipStore
 
 

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from .errors import NotInStoreError
-from .grid import Chip, chip_outline_4326, split_of
+from .grid import Chip, chip_outline_4326
 from .nodata import is_nan, nodata_mask
+from .splits import split_of
 from .store import ChipStore
 
 # matplotlib is imported inside the drawing functions: heavy, and only a PNG needs it (`m3leo show` without

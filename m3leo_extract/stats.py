@@ -29,6 +29,7 @@ import numpy as np
 
 from .errors import StoreError
 from .nodata import is_nan, nodata_mask
+from .shards import ChunkReader, Modality
 from .store import ChipStore
 
 STATS_VERSION = 2  # 2: the fingerprint covers the train chips' valid table
@@ -303,8 +304,6 @@ class Normaliser:
             return given
         key = (str(store.root), f"{spec}#derived")
         if key not in self._cache:
-            from .inputs import derived_stats  # inputs imports this module
-
             self._cache[key] = derived_stats(store, spec, stack)
         return self._cache[key]
 
@@ -340,3 +339,24 @@ def _merge_bands(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
     for p in parts:
         total = total.merge(Moments.from_bands(p, names))
     return total.to_bands(names)
+
+
+def derived_stats(st: ChipStore, spec: Any, stack: Sequence[Modality], max_chips: int = 64,
+                  seed: int = 0) -> dict[str, Any]:
+    """{"bands": {expr: {mean, std, count}}} of an input's derived bands (`spec`: an inputs.InputSpec) over (a
+    seeded sample of) its train chips, pooled over the stacked periods: the shape `band_mean_std` reads."""
+    table = st.chip_table(spec.key)
+    valid = st.read_valid(spec.key)
+    rows = np.flatnonzero(table["split"].astype(object) == "train")
+    if rows.size > max_chips:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
+    moments = Moments.empty(len(spec.derived))
+    for m in stack:
+        reader = ChunkReader(str(st.root), m)
+        for r in rows:
+            if not valid[r, m.time_index] > 0:
+                continue
+            raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
+            values = [d.evaluate(m.bands, raw, m.nodata) for d in spec.derived]
+            moments = moments.merge(Moments.of([v[np.isfinite(v)] for v in values]))
+    return {"bands": moments.to_bands([d.text for d in spec.derived])}

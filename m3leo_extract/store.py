@@ -31,8 +31,7 @@ from zarr.storage import LocalStore
 
 from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
-from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
-from .gridio import load_split_table
+from .grid import CHIP_SIZE_M, Chip, ChipArrays
 from .shards import (
     DIMS,
     STORE_NAME,
@@ -47,6 +46,8 @@ from .shards import (
     shard_file,
     store_path,
 )
+from .splits.schemes import DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, SplitScheme
+from .splits.table import resolve
 
 FORMAT_VERSION = 1
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
@@ -261,14 +262,14 @@ class ChipStore:
         for key in ("data", "valid"):
             g[key].attrs["coordinates"] = " ".join(CHIP_COORDS)
 
-    # -- splits -----------------------------------------------------------------------------------------------
+    # -- split labels (metadata; the schemes and re-labelling live in the splits package) ----------------------
     def split_scheme(self) -> SplitScheme:
         """The store's split scheme: recorded at creation; a store from before schemes has the legacy one."""
         if self._scheme is None:
             text = self.group.attrs.get("split_scheme")
             if text is None:
                 text = LEGACY_SPLIT if self.collections() else str(DEFAULT_SCHEME)
-            self._scheme = load_split_table(parse_split(text))
+            self._scheme = resolve(text)
         return self._scheme
 
     def _split_names(self, chips: Sequence[Chip]) -> np.ndarray:
@@ -276,33 +277,27 @@ class ChipStore:
                          np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
         return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(self.split_scheme())]
 
-    def set_split_scheme(self, scheme: SplitScheme | str) -> dict[str, dict[str, int]]:
-        """Record `scheme` and re-label every collection's chips with it (no data is refetched).
+    def record_split_scheme(self, scheme: SplitScheme) -> None:
+        """Record the scheme new chips are labelled with. `splits.relabel` calls it and re-labels the chips
+        the store has; nothing else should (labels and scheme would disagree)."""
+        self._need_write("record a split scheme")
+        with self._lock:
+            self._scheme = scheme
+            self.group.attrs["split_scheme"] = str(scheme)
 
-        Planning process only. Saved normalisation statistics of a collection whose split labels changed are
-        dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
-        """
-        sch = load_split_table(parse_split(scheme))
+    def write_split_labels(self, name: str, labels: np.ndarray) -> None:
+        """Replace collection `name`'s split labels (one per chip, store order): `splits.relabel` only."""
         self._need_write("re-label its chips")
         with self._lock:
-            self._scheme = sch
-            out = {}
-            for name in self.collections():
-                ids = self._arr(name, "chip")[:]
-                chips = [Chip.from_id(str(c)) for c in ids]
-                labels = self._split_names(chips) if chips else np.zeros(0, dtype=object)
-                arr = self._arr(name, "split")
-                old = np.asarray(arr[:]).astype(object) if len(chips) else labels
-                if len(chips) and not np.array_equal(old, labels):
-                    arr[:] = labels
-                    attrs = dict(self._coll(name).attrs)
-                    if "stats" in attrs:
-                        del attrs["stats"]
-                        self._coll(name).attrs.put(attrs)
-                out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
-            self.group.attrs["split_scheme"] = str(sch)
-            self.consolidate()
-        return out
+            self._arr(name, "split")[:] = labels
+
+    def drop_attr(self, name: str, key: str) -> None:
+        """Remove one attribute of collection `name` (no-op when absent); the caller consolidates."""
+        self._need_write("change attributes")
+        attrs = dict(self._coll(name).attrs)
+        if key in attrs:
+            del attrs[key]
+            self._coll(name).attrs.put(attrs)
 
     # -- where the chips came from: synthetic (emulator) or real Earth Engine (planning process) -----------------
     def synthetic_flags(self) -> dict[str, bool]:

@@ -28,7 +28,8 @@ from ee_emulator import world
 from m3leo_extract.catalog import load_catalog
 from m3leo_extract.dataset import IGNORE_INDEX, ChipDataset, collate, pick_period
 from m3leo_extract.errors import StoreError, UsageError
-from m3leo_extract.grid import LEGACY_SPLIT, Chip, chips_for_geometry
+from m3leo_extract.grid import Chip, chips_for_geometry
+from m3leo_extract.splits import LEGACY_SPLIT, relabel
 from m3leo_extract.stats import compute_stats, fresh_stats, load_stats, update_stats
 from m3leo_extract.store import ChipStore, CollectionSpec
 from m3leo_extract.train import TrainConfig, train
@@ -101,7 +102,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("chips")
     chips = chips_for_geometry(shapely.box(2.0, 45.0, 2.16, 45.2))
     st = ChipStore.open(d, create=True)
-    st.set_split_scheme(LEGACY_SPLIT)  # one-chip-row bands: this ~5 x 3 chip store holds every split
+    relabel(st, LEGACY_SPLIT)  # one-chip-row bands: this ~5 x 3 chip store holds every split
     st.ensure_collection(_spec("s1"))
     st.ensure_collection(_spec("s2"))
     st.ensure_collection(_spec("esa_worldcover"))

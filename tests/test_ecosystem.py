@@ -22,7 +22,8 @@ import shapely
 
 from m3leo_extract.catalog import load_catalog
 from m3leo_extract.errors import StoreError
-from m3leo_extract.grid import DEMO_SPLIT, Chip, chips_for_geometry
+from m3leo_extract.grid import Chip, chips_for_geometry
+from m3leo_extract.splits import DEMO_SPLIT, relabel
 from m3leo_extract.store import ChipStore, open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def _make(chip: Chip, name: str) -> tuple[np.ndarray, float]:
 def build_store(directory: Path) -> list[Chip]:
     cat = load_catalog()
     st = ChipStore.open(directory, create=True)
-    st.set_split_scheme(DEMO_SPLIT)  # one-chip-row bands: this small box holds every split
+    relabel(st, DEMO_SPLIT)  # one-chip-row bands: this small box holds every split
     chips = chips_for_geometry(AOI)
     for name in ("s2", "s1", "esa_worldcover"):
         st.ensure_collection(dataclasses.replace(cat[name].store_spec(), resolution=RES, chip_px=PX), shard_chips=4)

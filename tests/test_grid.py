@@ -13,8 +13,9 @@ import shapely
 from pyproj import Transformer
 
 from m3leo_extract.errors import GridError
-from m3leo_extract.grid import CHIP_SIZE_M, Chip, chip_arrays, chip_outline_4326, chips_for_geometry, split_of, zone_of
+from m3leo_extract.grid import CHIP_SIZE_M, Chip, chip_arrays, chip_outline_4326, chips_for_geometry, zone_of
 from m3leo_extract.gridio import summary, write_parquet
+from m3leo_extract.splits import DEFAULT_SCHEME, split_of
 
 
 def _area_in_chip_crs(chip: Chip, geom_4326: shapely.Geometry) -> float:
@@ -104,7 +105,7 @@ def test_splits_are_60_20_20_geographic_bands_and_deterministic():
     # Bands at 30 degrees: a chip's east neighbour is usually, not always, in its split; the same chip always
     # gets the same split.
     c = Chip(31, False, 1200, 50)
-    assert split_of(c) == split_of(Chip(31, False, 1200, 50))
+    assert split_of(c, DEFAULT_SCHEME) == split_of(Chip(31, False, 1200, 50), DEFAULT_SCHEME)
 
 
 def test_polar_and_empty_aois_are_refused():

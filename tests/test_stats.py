@@ -15,9 +15,18 @@ import shapely
 
 from m3leo_extract.dataset import ChipDataset
 from m3leo_extract.grid import chip_arrays
-from m3leo_extract.inputs import derived_stats, parse_inputs
+from m3leo_extract.inputs import parse_inputs
+from m3leo_extract.splits import relabel
 from m3leo_extract.state import RunLock
-from m3leo_extract.stats import Moments, combine_stats, compute_stats, fresh_stats, load_stats, update_stats
+from m3leo_extract.stats import (
+    Moments,
+    combine_stats,
+    compute_stats,
+    derived_stats,
+    fresh_stats,
+    load_stats,
+    update_stats,
+)
 from m3leo_extract.store import ChipStore, CollectionSpec
 
 BIN = shutil.which("m3leo") or str(Path(sys.executable).with_name("m3leo"))
@@ -28,7 +37,7 @@ PX = 8
 def _store(d: Path, make, name: str = "x", bands: tuple[str, ...] = ("a", "b"), dtype: str = "float32"
            ) -> tuple[ChipStore, list]:
     st = ChipStore.open(d, create=True)
-    st.set_split_scheme(NARROW)
+    relabel(st, NARROW)
     chips = chip_arrays(shapely.box(2.0, 45.0, 2.25, 45.3)).chips()
     st.ensure_collection(CollectionSpec(name, bands, dtype, float("nan"), 500.0, PX))
     idx = st.add_chips(name, chips)

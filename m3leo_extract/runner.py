@@ -161,7 +161,8 @@ def dask_client(dask: Any) -> Iterator[Any]:
     if dask is None:
         yield None
         return
-    # Here, not at the top: distributed is an optional dependency and ~1.5 s to import; only --dask runs need it.
+    # Here, not at the top: distributed (a dependency, via dask[distributed]) takes ~1.5 s to import; only --dask
+    # runs need it.
     from distributed import Client
 
     own = not isinstance(dask, Client)

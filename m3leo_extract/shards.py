@@ -155,10 +155,6 @@ class ShardLayout:
     def index_nbytes(self) -> int:
         return self.shard_chips * 16 + CRC_BYTES
 
-    @property
-    def chunk_nbytes(self) -> int:
-        return int(np.prod(self.chunk_shape)) * np.dtype(self.dtype).itemsize
-
     @classmethod
     def read(cls, array_dir: str | Path) -> ShardLayout | None:
         """The layout of the array in `array_dir`, or None where it is not the one store.py writes."""

@@ -21,7 +21,7 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,7 @@ CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
 # The data array's codecs come from the format's home (shards.py); the name stays a module global of the
 # writer so a test or benchmark can write a store of the older layout (no chunk checksum) by replacing it.
 _chunk_codecs = chunk_codecs
-__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionSpec", "chips_in",
-           "open_dataset"]
+__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionSpec", "open_dataset"]
 
 
 class ChipStore:
@@ -496,8 +495,3 @@ def open_dataset(directory: str | Path, collection: str) -> Any:
     ds = xr.open_zarr(store_path(directory), group=collection)
     return ds.assign_coords({k: ds[k].compute() for k in CHIP_COORDS if k in ds.variables})
 
-
-def chips_in(store: ChipStore, names: Iterable[str]) -> set[str]:
-    """Chip ids present in every one of the collections `names`."""
-    sets = [set(store.chip_ids(n)) for n in names]
-    return set.intersection(*sets) if sets else set()

@@ -17,12 +17,12 @@ import tomllib
 from ..errors import CollectionError, PeriodError
 from ..nodata import is_nan
 from .entry import CatalogEntry
-from .period import Period, expand, parse_label, parse_periods
+from .period import Period, PeriodKind, expand, parse_label, parse_periods
 
 if TYPE_CHECKING:
     from ..shards import CollectionSpec
 
-__all__ = ["Band", "CatalogEntry", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections",
+__all__ = ["Band", "CatalogEntry", "Recipe", "Period", "PeriodKind", "load_catalog", "get_recipe", "parse_collections",
            "parse_periods", "parse_label", "check_coverage", "BUILTIN_CATALOG"]
 
 BUILTIN_CATALOG = Path(__file__).with_name("recipes.toml")

@@ -119,14 +119,11 @@ def select_chips(st: ChipStore, collection: str, chip_ids: Sequence[str] | None 
 
 # -- metadata written into every file ------------------------------------------------------------------------
 def _per_band(spec: CollectionSpec, key: str, default: Any) -> list[Any]:
-    v = spec.attrs.get(key)
-    return [default if x is None else x for x in v] if isinstance(v, list) and len(v) == len(spec.bands) \
-        else [default] * len(spec.bands)
+    return spec.attrs.per_band(key, len(spec.bands), default)
 
 
 def _classes(spec: CollectionSpec) -> dict[int, str]:
-    return {int(k): str(v) for k, v in (spec.attrs.get("classes") or {}).items()} \
-        if spec.kind == "categorical" else {}
+    return spec.attrs.class_names() if spec.kind == "categorical" else {}
 
 
 def _decorate(dst: Any, spec: CollectionSpec, period: str, extra: dict[str, str]) -> None:
@@ -138,12 +135,12 @@ def _decorate(dst: Any, spec: CollectionSpec, period: str, extra: dict[str, str]
     for i, u in enumerate(_per_band(spec, "units", ""), start=1):
         if u:
             dst.update_tags(i, UNITS=str(u))
-    dst.update_tags(COLLECTION=spec.name, PERIOD=period, TITLE=str(spec.attrs.get("title", "")), **extra)
+    dst.update_tags(COLLECTION=spec.name, PERIOD=period, TITLE=spec.attrs.title, **extra)
     classes = _classes(spec)
     if classes:
         dst.update_tags(1, CLASSES=json.dumps({str(k): v for k, v in sorted(classes.items())}))
         if np.dtype(spec.dtype) in (np.dtype("uint8"), np.dtype("uint16")) and len(spec.bands) == 1:
-            colours = class_colours(spec.attrs)
+            colours = class_colours(spec.attrs.to_zarr())
             dst.write_colormap(1, {c: _rgba(colours[c]) for c in colours})
 
 

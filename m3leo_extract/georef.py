@@ -22,7 +22,7 @@ import numpy as np
 from .errors import StoreError
 from .grid import CHIP_SIZE_M, Chip, _to_lonlat, zone_of
 from .nodata import is_nan, nodata_mask
-from .store import ChipStore, CollectionSpec
+from .store import ChipStore, CollectionAttrs, CollectionSpec
 
 # xarray / rioxarray are imported inside the functions that build DataArrays: seconds to import, and the
 # store's own readers and writers never need them.
@@ -40,18 +40,15 @@ def _band_attrs(spec: CollectionSpec) -> dict[str, Any]:
     a = spec.attrs
 
     def per_band(key: str, default: Any) -> tuple[Any, ...]:
-        values = a.get(key)
-        if not isinstance(values, list) or len(values) != n:
-            return (default,) * n
-        return tuple(default if v is None else v for v in values)
+        return tuple(a.per_band(key, n, default))
 
     out: dict[str, Any] = {"long_name": tuple(spec.bands), "scales": tuple(float(v) for v in per_band("scale", 1.0)),
                            "offsets": tuple(float(v) for v in per_band("offset", 0.0))}
     units = per_band("units", "")
     if any(units):
         out["units"] = ",".join(str(u) for u in units)
-    if spec.kind == "categorical" and a.get("classes"):
-        out["classes"] = json.dumps(a["classes"], sort_keys=True)
+    if spec.kind == "categorical" and a.classes:
+        out["classes"] = json.dumps(dict(a.classes), sort_keys=True)
     return out
 
 
@@ -127,7 +124,7 @@ def _spec_from(collection: str, da: Any, bands: tuple[str, ...]) -> CollectionSp
     return CollectionSpec(name=collection, bands=bands, dtype=np.dtype(da.dtype).name, nodata=nodata,
                           resolution=abs(da.rio.transform().a), chip_px=int(da.shape[-1]),
                           kind=str(da.attrs.get("kind", "continuous")),
-                          attrs={"source": "m3leo_extract.georef.write_dataarray"})
+                          attrs=CollectionAttrs(source="m3leo_extract.georef.write_dataarray"))
 
 
 def _bands_of(da: Any) -> tuple[str, ...]:

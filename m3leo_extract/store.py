@@ -36,6 +36,7 @@ from .shards import (
     DIMS,
     STORE_NAME,
     ChunkEncoder,
+    CollectionAttrs,
     CollectionSpec,
     ShardEncoder,
     array_path,
@@ -56,7 +57,8 @@ CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
 # The data array's codecs come from the format's home (shards.py); the name stays a module global of the
 # writer so a test or benchmark can write a store of the older layout (no chunk checksum) by replacing it.
 _chunk_codecs = chunk_codecs
-__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionSpec", "open_dataset"]
+__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionAttrs", "CollectionSpec",
+           "open_dataset"]
 
 
 class ChipStore:
@@ -141,7 +143,8 @@ class ChipStore:
         a = dict(self._coll(name).attrs)
         return CollectionSpec(name=name, bands=tuple(a["bands"]), dtype=a["dtype"],
                               nodata=from_json_nodata(a["nodata"]), resolution=float(a["resolution"]),
-                              chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"), attrs=a)
+                              chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"),
+                              attrs=CollectionAttrs.from_zarr(a))
 
     def attrs(self, name: str) -> dict[str, Any]:
         return dict(self._coll(name).attrs)
@@ -181,7 +184,7 @@ class ChipStore:
         g.create_array("time", shape=(0,), chunks=(256,), dtype=str, dimension_names=["time"])
         band = g.create_array("band", shape=(nb,), chunks=(nb,), dtype=str, dimension_names=["band"])
         band[:] = np.array(spec.bands, dtype=object)
-        g.attrs.update({**spec.attrs, "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
+        g.attrs.update({**spec.attrs.to_zarr(), "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
                         "nodata": json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
                         "kind": spec.kind, "shard_chips": shard_chips, "chip_size_m": CHIP_SIZE_M,
                         "periods": {}, "created": _now()})

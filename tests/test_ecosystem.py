@@ -477,7 +477,7 @@ def _draw(name: str, data: np.ndarray) -> object:
     from m3leo_extract.render import _panel
 
     spec = dataclasses.replace(load_catalog()[name].store_spec(), resolution=RES, chip_px=PX)
-    attrs = {**spec.attrs, "bands": list(spec.bands), "kind": spec.kind}
+    attrs = {**spec.attrs.to_zarr(), "bands": list(spec.bands), "kind": spec.kind}
     fig = Figure()
     ax = fig.subplots()
     what = _panel(fig, ax, name, data, attrs, spec.nodata)

@@ -14,7 +14,7 @@ from scipy.stats import wasserstein_distance
 from m3leo_extract.grid import chip_arrays
 from m3leo_extract.shift import ShiftOptions, embeddings, values, wasserstein1
 from m3leo_extract.splits import LEGACY_SPLIT, relabel
-from m3leo_extract.store import ChipStore, CollectionSpec
+from m3leo_extract.store import ChipStore, CollectionAttrs, CollectionSpec
 from m3leo_extract.train import TrainConfig, train
 
 PX = 16
@@ -31,7 +31,7 @@ def _store(d, box, seed: int, shift: float):
     chips = chip_arrays(shapely.box(*box)).chips()
     st.ensure_collection(CollectionSpec("x", ("a", "b"), "float32", float("nan"), 250.0, PX))
     st.ensure_collection(CollectionSpec("lc", ("map",), "uint8", 0, 250.0, PX, "categorical",
-                                        attrs={"classes": {"10": "tree", "30": "grass", "80": "water"}}))
+                                        attrs=CollectionAttrs(classes={"10": "tree", "30": "grass", "80": "water"})))
     rng = np.random.default_rng(seed)
     for period in ("2020", "2021"):
         for name in ("x", "lc"):

@@ -134,19 +134,17 @@ class Recipe(CatalogEntry):
 
     def store_spec(self) -> CollectionSpec:
         """The store's CollectionSpec for this recipe."""
-        from ..shards import CollectionSpec  # imports zarr (~0.3 s): only the callers that write a store pay it
+        from ..shards import CollectionAttrs, CollectionSpec  # imports zarr (~0.3 s): only store writers pay it
 
         return CollectionSpec(
             name=self.name, bands=tuple(self.band_names), dtype=self.dtype, nodata=self.nodata,
             resolution=float(self.resolution), chip_px=self.chip_px, kind=self.kind,
-            attrs={
-                "recipe": self.name, "title": self.title, "asset": self.asset, "recipe_version": self.version,
-                "temporal": self.temporal, "reducer": self.reducer, "m3leo": self.m3leo,
-                "units": [b.units for b in self.bands], "scale": [b.scale for b in self.bands],
-                "offset": [b.offset for b in self.bands], "sources": [b.source for b in self.bands],
-                "classes": {str(k): v for k, v in self.classes.items()},
-                "options": dict(self.options),
-            },
+            attrs=CollectionAttrs(
+                recipe=self.name, title=self.title, asset=self.asset, recipe_version=self.version,
+                temporal=self.temporal, reducer=self.reducer, m3leo=self.m3leo,
+                units=tuple(b.units for b in self.bands), scale=tuple(b.scale for b in self.bands),
+                offset=tuple(b.offset for b in self.bands), sources=tuple(b.source for b in self.bands),
+                classes={str(k): v for k, v in self.classes.items()}, options=dict(self.options)),
         )
 
     def describe(self) -> dict[str, Any]:

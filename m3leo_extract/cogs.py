@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from .errors import UsageError
-from .grid import Chip, chips_for_geometry
+from .grid import Chip, chips_for_geometry, zone_name
 from .render import class_colours
 from .store import STORE_NAME, ChipStore, CollectionSpec
 from .vrt import write_vrt
@@ -226,15 +226,15 @@ def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[st
                 dst.write(block, window=Window((chip.col - c0) * px, (r1 - 1 - chip.row) * px, px, px))
                 if progress is not None:
                     progress({"event": "chip", "chip": cid})
-            _decorate(dst, spec, period, {"UTM_ZONE": zone_name(top)})
+            _decorate(dst, spec, period, {"UTM_ZONE": chip_zone(top)})
         _to_cog(str(stage), tmp, spec)
     finally:
         stage.unlink(missing_ok=True)
     _finish(tmp, path, spec)
 
 
-def zone_name(chip: Chip) -> str:
-    return f"{chip.zone:02d}{'S' if chip.south else 'N'}"
+def chip_zone(chip: Chip) -> str:
+    return zone_name(chip.zone, chip.south)
 
 
 def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, period: str | None = None,
@@ -256,7 +256,7 @@ def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, peri
     folder.mkdir(parents=True, exist_ok=True)
     zones: dict[str, list[str]] = {}
     for cid in written_ids:
-        zones.setdefault(zone_name(Chip.from_id(cid)), []).append(cid)
+        zones.setdefault(chip_zone(Chip.from_id(cid)), []).append(cid)
     if progress is not None:
         progress({"event": "plan", "total": len(written_ids), "skipped_unwritten": unwritten})
     files: list[str] = []

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, Chip, _to_lonlat, zone_of
+from .grid import CHIP_SIZE_M, Chip, lonlat_transformer, zone_name, zone_of
 from .nodata import is_nan, nodata_mask
 from .store import ChipStore, CollectionAttrs, CollectionSpec
 
@@ -100,20 +100,21 @@ def chip_of(da: Any, resolution: float | None = None) -> Chip:
                          "it (da.rio.reproject(..., resolution=...))")
     h, w = da.shape[-2:]
     if abs(w * res - CHIP_SIZE_M) > _TOL or abs(h * res - CHIP_SIZE_M) > _TOL:
-        raise StoreError(f"the DataArray is {w} x {h} px of {res:g} m, not one 4000 m chip; clip it to one chip")
+        raise StoreError(f"the DataArray is {w} x {h} px of {res:g} m, not one {CHIP_SIZE_M} m chip; clip it to one "
+                         "chip")
     col, row = tr.c / CHIP_SIZE_M, (tr.f - CHIP_SIZE_M) / CHIP_SIZE_M
     if abs(col - round(col)) * CHIP_SIZE_M > _TOL or abs(row - round(row)) * CHIP_SIZE_M > _TOL:
-        raise StoreError(f"the DataArray's corner ({tr.c}, {tr.f}) is not on the 4000 m chip grid of {crs}")
+        raise StoreError(f"the DataArray's corner ({tr.c}, {tr.f}) is not on the {CHIP_SIZE_M} m chip grid of {crs}")
     chip = Chip(epsg % 100, epsg >= 32700, int(round(row)), int(round(col)))
     _check_zone(chip)
     return chip
 
 
 def _check_zone(chip: Chip) -> None:
-    lon, lat = _to_lonlat(chip.epsg).transform(chip.x_min + CHIP_SIZE_M / 2, chip.y_min + CHIP_SIZE_M / 2)
+    lon, lat = lonlat_transformer(chip.epsg).transform(chip.x_min + CHIP_SIZE_M / 2, chip.y_min + CHIP_SIZE_M / 2)
     if int(zone_of(lon)) != chip.zone or (lat < 0) != chip.south:
         raise StoreError(f"the DataArray's chip centre ({lon:.4f}, {lat:.4f}) lies outside UTM zone "
-                         f"{chip.zone}{'S' if chip.south else 'N'}; reproject it into the zone it lies in")
+                         f"{zone_name(chip.zone, chip.south)}; reproject it into the zone it lies in")
 
 
 def _spec_from(collection: str, da: Any, bands: tuple[str, ...]) -> CollectionSpec:

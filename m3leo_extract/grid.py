@@ -22,9 +22,9 @@ from affine import Affine
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from .defaults import CHIP_SIZE_M
 from .errors import GridError
 
-CHIP_SIZE_M = 4000
 MAX_LAT = 84.0  # UTM's northern limit
 MIN_LAT = -80.0  # UTM's southern limit
 # Zone margin (degrees) when clipping an AOI to one zone's strip: wider than a chip anywhere below 84N.
@@ -90,7 +90,8 @@ class Chip:
         """(height, width) in pixels; the resolution must divide 4000 m exactly."""
         n = CHIP_SIZE_M / resolution_m
         if abs(n - round(n)) > 1e-9:
-            raise GridError(f"resolution {resolution_m} m does not divide the 4000 m chip; use e.g. 10, 20, 40")
+            raise GridError(f"resolution {resolution_m} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, "
+                            "40")
         return (int(round(n)), int(round(n)))
 
     @classmethod
@@ -106,18 +107,26 @@ class Chip:
                 from None
 
 
+def zone_name(zone: int, south: bool) -> str:
+    """`31N`, `07S`: the one place a UTM zone is named (chip ids, zone summaries, COG tags, messages)."""
+    return f"{zone:02d}{'S' if south else 'N'}"
+
+
 def chip_id(zone: int, south: bool, row: int, col: int) -> str:
-    return f"{zone:02d}{'S' if south else 'N'}_{row:04d}_{col:03d}"
+    return f"{zone_name(zone, south)}_{row:04d}_{col:03d}"
 
 
 @functools.lru_cache(maxsize=128)
-def _to_utm(epsg: int) -> Transformer:
+def utm_transformer(epsg: int) -> Transformer:
+    """lon/lat -> the zone CRS `epsg` (x, y order); the one transformer cache of the package."""
     return Transformer.from_crs(4326, epsg, always_xy=True)
 
 
 @functools.lru_cache(maxsize=128)
-def _to_lonlat(epsg: int) -> Transformer:
+def lonlat_transformer(epsg: int) -> Transformer:
+    """The zone CRS `epsg` -> lon/lat (x, y order)."""
     return Transformer.from_crs(epsg, 4326, always_xy=True)
+
 
 
 @dataclass(frozen=True)
@@ -178,7 +187,7 @@ def _zone_parts(geom_4326: BaseGeometry) -> Iterator[tuple[int, bool, BaseGeomet
 def _project(geom_4326: BaseGeometry, epsg: int) -> BaseGeometry:
     # Densify first (~1 km) so long straight lon/lat edges stay faithful after projection.
     dense = shapely.segmentize(geom_4326, 0.01)
-    return shapely.transform(dense, lambda xy: np.column_stack(_to_utm(epsg).transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(dense, lambda xy: np.column_stack(utm_transformer(epsg).transform(xy[:, 0], xy[:, 1])))
 
 
 def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +219,7 @@ def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.nda
     rows = (r1 - 1 - ii).astype("int64")
     cols = (c0 + jj).astype("int64")
     # Keep the chips whose centre lies in this zone and hemisphere.
-    lon, lat = _to_lonlat(epsg).transform((cols + 0.5) * CHIP_SIZE_M, (rows + 0.5) * CHIP_SIZE_M)
+    lon, lat = lonlat_transformer(epsg).transform((cols + 0.5) * CHIP_SIZE_M, (rows + 0.5) * CHIP_SIZE_M)
     keep = (zone_of(lon) == zone) & ((np.asarray(lat) < 0) == south)
     return rows[keep], cols[keep]
 
@@ -257,7 +266,7 @@ def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
         idx = np.nonzero(epsg == code)[0]
         x = (chips.col[idx, None] + ux[None]) * float(CHIP_SIZE_M)
         y = (chips.row[idx, None] + uy[None]) * float(CHIP_SIZE_M)
-        lon, lat = _to_lonlat(int(code)).transform(x.ravel(), y.ravel())
+        lon, lat = lonlat_transformer(int(code)).transform(x.ravel(), y.ravel())
         coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
         out[idx] = shapely.polygons(coords)
     return out

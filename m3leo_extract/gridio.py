@@ -12,7 +12,7 @@ import shapely
 from pyproj import CRS
 
 from .errors import AOIError
-from .grid import ChipArrays, chip_arrays, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, chip_arrays, outlines_4326, zone_name
 from .splits.schemes import DEFAULT_SCHEME, NO_SPLIT, SPLIT_NAMES, SplitScheme, split_of
 
 # pyarrow, matplotlib, geopandas and pandas are imported where they are used (~1.5 s together).
@@ -28,7 +28,7 @@ def summary(chips: ChipArrays, scheme: SplitScheme = DEFAULT_SCHEME) -> dict[str
     per_zone: dict[str, dict[str, int]] = {}
     for code in np.unique(epsg):
         sel = epsg == code
-        name = f"{int(code) % 100:02d}{'S' if int(code) >= 32700 else 'N'}"
+        name = zone_name(int(code) % 100, int(code) >= 32700)
         per_zone[name] = {"chips": int(sel.sum()),
                           **{s: int((codes[sel] == i).sum()) for i, s in enumerate(SPLIT_NAMES)}}
     return {"chips": len(chips), "split": str(scheme), "splits": splits, "zones": sorted(per_zone),
@@ -68,7 +68,7 @@ def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS,
             split_names = np.array(SPLIT_NAMES, dtype=object)[part.split_codes(scheme)]
             writer.write_table(pa.table({
                 "chip_id": part.ids(), "epsg": part.epsg.astype("int32"),
-                "x_min": part.col.astype("float64") * 4000.0, "y_min": part.row.astype("float64") * 4000.0,
+                "x_min": part.col.astype("float64") * CHIP_SIZE_M, "y_min": part.row.astype("float64") * CHIP_SIZE_M,
                 "split": split_names.tolist(), "geometry": shapely.to_wkb(outlines).tolist(),
             }, schema=schema))
     tmp.replace(path)

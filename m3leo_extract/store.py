@@ -29,6 +29,7 @@ import numpy as np
 import zarr
 from zarr.storage import LocalStore
 
+from .collection_attrs import CollectionAttrs
 from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, Chip, ChipArrays
@@ -36,7 +37,6 @@ from .shards import (
     DIMS,
     STORE_NAME,
     ChunkEncoder,
-    CollectionAttrs,
     CollectionSpec,
     ShardEncoder,
     array_path,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tomllib
 
+from ..defaults import CHIP_SIZE_M
 from ..errors import CollectionError, PeriodError
 from ..nodata import is_nan
 from .entry import CatalogEntry
@@ -75,7 +76,7 @@ class Recipe(CatalogEntry):
 
     @property
     def chip_px(self) -> int:
-        return int(round(4000 / self.resolution))
+        return int(round(CHIP_SIZE_M / self.resolution))
 
     @property
     def resampling(self) -> str:
@@ -134,7 +135,8 @@ class Recipe(CatalogEntry):
 
     def store_spec(self) -> CollectionSpec:
         """The store's CollectionSpec for this recipe."""
-        from ..shards import CollectionAttrs, CollectionSpec  # imports zarr (~0.3 s): only store writers pay it
+        from ..collection_attrs import CollectionAttrs
+        from ..shards import CollectionSpec  # imports zarr (~0.3 s): only the callers that write a store pay it
 
         return CollectionSpec(
             name=self.name, bands=tuple(self.band_names), dtype=self.dtype, nodata=self.nodata,
@@ -242,8 +244,8 @@ def _check_resolutions(d: dict[str, Any], src: str, name: str) -> None:
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
             raise _bad(src, name, fld, f"must be a positive number of metres, got {v!r}")
         d[fld] = float(v)
-    if 4000 % d["resolution"] != 0:
-        raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the 4000 m chip; "
+    if CHIP_SIZE_M % d["resolution"] != 0:
+        raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the {CHIP_SIZE_M} m chip; "
                    "use e.g. 5, 10, 20, 40, 50, 100")
 
 

@@ -65,7 +65,7 @@ def collection_spec(name: str, first: RasterInput, store: ChipStore | None, reso
         spec, version = _spec_from_input(name, first, resolution, kind, nodata), 1
     res = float(resolution) if resolution else spec.resolution
     if abs(CHIP_SIZE_M / res - round(CHIP_SIZE_M / res)) > 1e-9:
-        raise UsageError(f"resolution {res} m does not divide the 4000 m chip; use e.g. 10, 20, 40, 50, 100")
+        raise UsageError(f"resolution {res} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, 40, 50, 100")
     return replace(spec, resolution=res, chip_px=int(round(CHIP_SIZE_M / res))), version
 
 

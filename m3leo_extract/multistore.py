@@ -24,7 +24,7 @@ from torch.utils.data import Dataset
 from .dataset import ChipDataset
 from .errors import UsageError
 from .inputs import InputSpec, parse_inputs
-from .stats import DEFAULT_MAX_CHIPS, combine_stats, derived_stats, fresh_stats
+from .stats import DEFAULT_MAX_CHIPS, Normaliser, combine_stats, derived_stats, fresh_stats
 from .store import ChipStore
 
 
@@ -178,7 +178,8 @@ def split_datasets(store: str | Path | Sequence[str | Path], inputs: Sequence[st
     or, with `holdout`, the other stores' train/val and every chip of the held-out store as test."""
     kw: dict[str, Any] = {"inputs": inputs, "target": target, "period": period}
     if not isinstance(store, (list, tuple)):
-        return tuple(ChipDataset(store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
+        st, norm = _open(store), Normaliser()  # one store handle; the train-split stats computed once for all three
+        return tuple(ChipDataset(st, split=s, normaliser=norm, **kw) for s in ("train", "val", "test"))  # type: ignore
     roots = [str(Path(str(s)).resolve()) for s in store]
     if len(set(roots)) < len(roots):
         raise UsageError("the same store is given twice; give each region's store once")

@@ -82,17 +82,18 @@ class Chip:
     def chip_id(self) -> str:
         return chip_id(self.zone, self.south, self.row, self.col)
 
+    @property
+    def box(self) -> ChipBox:
+        """The chip as a 1 x 1 ChipBox (its geometry: transform, shape, footprint in any CRS)."""
+        return ChipBox(self.epsg, self.row, self.col)
+
     def transform(self, resolution_m: float) -> Affine:
         """North-up affine transform of the chip's pixel grid at `resolution_m` metres per pixel."""
-        return Affine(resolution_m, 0.0, self.x_min, 0.0, -resolution_m, self.y_max)
+        return self.box.transform(resolution_m)
 
     def shape(self, resolution_m: float) -> tuple[int, int]:
         """(height, width) in pixels; the resolution must divide 4000 m exactly."""
-        n = CHIP_SIZE_M / resolution_m
-        if abs(n - round(n)) > 1e-9:
-            raise GridError(f"resolution {resolution_m} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, "
-                            "40")
-        return (int(round(n)), int(round(n)))
+        return self.box.shape(resolution_m)
 
     @classmethod
     def from_id(cls, text: str) -> Chip:
@@ -107,6 +108,72 @@ class Chip:
                 from None
 
 
+def chip_px(resolution_m: float) -> int:
+    """Pixels along a chip's side at `resolution_m`; the resolution must divide the chip exactly."""
+    n = CHIP_SIZE_M / resolution_m
+    if abs(n - round(n)) > 1e-9:
+        raise GridError(f"resolution {resolution_m} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, 40")
+    return int(round(n))
+
+
+@dataclass(frozen=True, slots=True)
+class ChipBox:
+    """A rectangle of whole chips in one UTM zone: rows row0..row0+nrows-1 (south to north), cols likewise.
+
+    The chip grid's geometry value, modelled on odc-geo's GeoBox but on the chip lattice: CRS, bounds, the
+    pixel grid (shape and affine) at a resolution, slicing in chips, and its footprint in any CRS. A chip is
+    a 1 x 1 box (`Chip.box`); a request block (`ee.sizing.Block`) is a box plus the chips it is asked for.
+    """
+
+    epsg: int
+    row0: int
+    col0: int
+    nrows: int = 1
+    ncols: int = 1
+
+    @property
+    def crs(self) -> str:
+        return f"EPSG:{self.epsg}"
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(x_min, y_min, x_max, y_max) in the zone CRS, metres."""
+        return (float(self.col0 * CHIP_SIZE_M), float(self.row0 * CHIP_SIZE_M),
+                float((self.col0 + self.ncols) * CHIP_SIZE_M), float((self.row0 + self.nrows) * CHIP_SIZE_M))
+
+    def transform(self, resolution_m: float) -> Affine:
+        """North-up transform of the box's pixel grid (top-left = its north-west corner)."""
+        x_min, _, _, y_max = self.bounds
+        return Affine(resolution_m, 0.0, x_min, 0.0, -resolution_m, y_max)
+
+    def shape(self, resolution_m: float) -> tuple[int, int]:
+        """(height, width) in pixels at `resolution_m` (which must divide the chip exactly)."""
+        n = chip_px(resolution_m)
+        return (self.nrows * n, self.ncols * n)
+
+    def __getitem__(self, index: tuple[slice, slice]) -> ChipBox:
+        """`box[rows, cols]`: the sub-box of those chip rows (south to north) and columns (steps of 1)."""
+        rows, cols = index
+        r0, r1, rs = rows.indices(self.nrows)
+        c0, c1, cs = cols.indices(self.ncols)
+        if rs != 1 or cs != 1 or r1 <= r0 or c1 <= c0:
+            raise GridError(f"cannot slice {self} by {index}: give non-empty slices with step 1")
+        return ChipBox(self.epsg, self.row0 + r0, self.col0 + c0, r1 - r0, c1 - c0)
+
+    def chips(self) -> list[Chip]:
+        zone, south = self.epsg % 100, self.epsg >= 32700
+        return [Chip(zone, south, self.row0 + r, self.col0 + c) for r in range(self.nrows) for c in range(self.ncols)]
+
+    def footprint(self, crs: int | str = 4326, points_per_side: int = 4) -> shapely.Polygon:
+        """The box's outline in `crs` (an EPSG code or any pyproj CRS text), edges densified (they curve)."""
+        x0, y0, x1, y1 = self.bounds
+        t = np.linspace(0.0, 1.0, points_per_side, endpoint=False)
+        xs = np.concatenate([x0 + t * (x1 - x0), np.full_like(t, x1), x1 - t * (x1 - x0), np.full_like(t, x0)])
+        ys = np.concatenate([np.full_like(t, y0), y0 + t * (y1 - y0), np.full_like(t, y1), y1 - t * (y1 - y0)])
+        x, y = transformer(self.epsg, crs).transform(xs, ys)
+        return shapely.Polygon(np.column_stack([x, y]))
+
+
 def zone_name(zone: int, south: bool) -> str:
     """`31N`, `07S`: the one place a UTM zone is named (chip ids, zone summaries, COG tags, messages)."""
     return f"{zone:02d}{'S' if south else 'N'}"
@@ -116,16 +183,20 @@ def chip_id(zone: int, south: bool, row: int, col: int) -> str:
     return f"{zone_name(zone, south)}_{row:04d}_{col:03d}"
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=256)
+def transformer(src: int | str, dst: int | str) -> Transformer:
+    """`src` -> `dst` (EPSG codes or CRS text), x/y order: the one transformer cache of the package."""
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
 def utm_transformer(epsg: int) -> Transformer:
-    """lon/lat -> the zone CRS `epsg` (x, y order); the one transformer cache of the package."""
-    return Transformer.from_crs(4326, epsg, always_xy=True)
+    """lon/lat -> the zone CRS `epsg`."""
+    return transformer(4326, epsg)
 
 
-@functools.lru_cache(maxsize=128)
 def lonlat_transformer(epsg: int) -> Transformer:
-    """The zone CRS `epsg` -> lon/lat (x, y order)."""
-    return Transformer.from_crs(epsg, 4326, always_xy=True)
+    """The zone CRS `epsg` -> lon/lat."""
+    return transformer(epsg, 4326)
 
 
 
@@ -249,8 +320,7 @@ def chips_for_geometry(geom_4326: BaseGeometry) -> list[Chip]:
 
 def chip_outline_4326(chip: Chip, points_per_side: int = 4) -> shapely.Polygon:
     """The chip's square as a lon/lat polygon (edges densified: they are curves in lon/lat)."""
-    return outlines_4326(ChipArrays(np.array([chip.zone]), np.array([chip.south]), np.array([chip.row]),
-                                    np.array([chip.col])), points_per_side)[0]
+    return chip.box.footprint(4326, points_per_side)
 
 
 def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:

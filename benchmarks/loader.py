@@ -88,13 +88,13 @@ def build(root: Path, n: int, stack: bool = False) -> dict[str, Any]:
     import rasterio
 
     from m3leo_extract.catalog import load_catalog
-    from m3leo_extract.grid import DEMO_SPLIT
+    from m3leo_extract.splits import DEMO_SPLIT, relabel
     from m3leo_extract.store import ChipStore
 
     t0 = time.monotonic()
     chips = make_chips(n)
     st = ChipStore.open(root / "store", create=True)
-    st.set_split_scheme(DEMO_SPLIT)  # 16 chip rows: narrow bands so the train split (the stats) has chips
+    relabel(st, DEMO_SPLIT)  # 16 chip rows: narrow bands so the train split (the stats) has chips
     cat = load_catalog()
     names = {"s1": "s1", "s2": "s2", "labels": "esa_worldcover"}
     for name, recipe in names.items():

@@ -18,8 +18,9 @@ import numpy as np
 
 from .catalog.period import period_order
 from .errors import NotInStoreError
-from .grid import Chip, chip_outline_4326, split_of
+from .grid import Chip, chip_outline_4326
 from .nodata import is_nan, nodata_mask
+from .splits import split_of
 from .store import ChipStore
 
 # matplotlib is imported inside the drawing functions: heavy, and only a PNG needs it (`m3leo show` without
@@ -246,7 +247,7 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
         data = store.read_chip(name, chip_id, labels[t])  # damaged data: one-line CorruptChunkError
         valid = float(np.asarray(store.group[name]["valid"][store.index_of(name, chip_id), t]))
         spec = store.spec(name)
-        what = _panel(fig, ax, name, data, spec.attrs, spec.nodata)
+        what = _panel(fig, ax, name, data, store.attrs(name), spec.nodata)
         vtxt = "absent" if math.isnan(valid) else f"valid {valid:.0%}"
         ax.set_title(f"{name} [{labels[t]}], {vtxt}\n{what}", fontsize=9)
         ax.set_xticks([])

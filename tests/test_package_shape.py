@@ -82,10 +82,10 @@ def test_modules_and_functions_are_small() -> None:
 LAYERS: dict[int, set[str]] = {
     0: {"ee_emulator"},
     1: {"defaults", "errors", "nodata", "grid", "tile.resample", "tile.terrain", "ee.sizing", "quota",
-        "tile.remap", "memory"},
+        "tile.remap", "memory", "splits.schemes", "collection_attrs"},
     2: {"shards", "state", "catalog", "catalog.entry", "catalog.period", "config", "aoi", "gridio", "runner",
-        "cluster"},
-    3: {"store", "georef", "verify", "chipindex", "splits", "storepath"},
+        "cluster", "splits.table"},
+    3: {"store", "georef", "verify", "chipindex", "splits", "storepath", "splits.relabel"},
     4: {"ee", "ee.session", "ee.pixels", "ee.export", "ee.expressions"},
     5: {"units", "fetching", "exporting", "extract", "plan", "refresh", "status", "tile", "tile.inputs",
         "tile.warp", "tile.unit", "tile.planning", "tile.run", "tile.kinds", "sources", "sources.base", "sources.gssic",

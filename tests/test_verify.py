@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import zarr
 
-from m3leo_extract.grid import LEGACY_SPLIT
+from m3leo_extract.splits import LEGACY_SPLIT
 
 M3LEO = str(Path(sys.executable).with_name("m3leo"))
 AOI = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {

@@ -74,7 +74,7 @@ def _open_store(directory: str, token: str) -> ChipStore:
         if key not in _STORES:
             if len(_STORES) > 4:
                 _STORES.clear()
-            _STORES[key] = ChipStore.open(directory)
+            _STORES[key] = ChipStore.open(directory, mode="r+")
         return _STORES[key]
 
 

@@ -82,7 +82,7 @@ class ChipStore:
     def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
         """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix)."""
         path = store_path(directory)
-        if "://" not in str(directory) and not create and not Path(path).exists():
+        if "://" not in path and not create and not Path(path).exists():
             raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:

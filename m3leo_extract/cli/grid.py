@@ -96,9 +96,10 @@ def split_cmd(
 ) -> None:
     """Show the store's split scheme, or change it: re-labels the chips (nothing is refetched) and drops stats."""
     from ..errors import UsageError
+    from ..shards import store_exists
     from ..splits import apply_split
 
-    if not (store / "chips.zarr").exists():
+    if not store_exists(store):
         raise UsageError(f"no chip store at {store / 'chips.zarr'}; run `m3leo extract` or `m3leo tile` with "
                          f"--store {store} first")
     change = apply_split(store, scheme)

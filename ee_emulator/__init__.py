@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from .discovery import installed_methods
@@ -56,7 +57,10 @@ class EmulatorHandle:
         return [r for r in self.request_log if r.get("method") == "computePixels"]
 
     def stop(self) -> None:
+        from .catalogue import forget_user_assets
+
         self._state.stop()
+        forget_user_assets(Path(self._state.knobs.export_root))
         self._server.shutdown()
         self._server.server_close()
         if self._tmp is not None:
@@ -84,6 +88,9 @@ def start_emulator(host: str = "127.0.0.1", port: int = 0, **knobs: Any) -> Emul
         tmp = tempfile.TemporaryDirectory(prefix="m3leo-emulator-exports-")
         k.export_root = tmp.name
     state = EmulatorState(k)
+    from .catalogue import load_user_assets
+
+    load_user_assets(Path(k.export_root))  # what exports to assets left on this root, as Earth Engine keeps them
     # Parse the client's discovery fixture now (~0.8 s, seconds on a loaded machine), not on the first request:
     # a client's reachability probe times that request (extract gives up after 5 s).
     installed_methods()

@@ -101,19 +101,27 @@ class LazyColl(Coll):
 
     def __init__(self, asset: str, source: Source, box: Box | None = None, start: float = -math.inf,
                  end: float = math.inf, preds: tuple[Callable[[dict], bool], ...] = (),
-                 post: Callable[[Img], Img] | None = None) -> None:
+                 post: Callable[[Img], Img] | None = None, index: str | None = None) -> None:
         self.asset = asset
         self.props: dict = {}
         self._source = source
         self.box, self.start, self.end, self.preds, self.post = box, start, end, preds, post
+        self.index = index  # filtered on Filter.eq("system:index", ...): that one scene, found by its index
         self._images: list[Img] | None = None
 
     def with_post(self, post: Callable[[Img], Img]) -> LazyColl:
         """The same collection with every generated image passed through `post` (catalogue annotations)."""
-        return LazyColl(self.asset, self._source, self.box, self.start, self.end, self.preds, post)
+        return LazyColl(self.asset, self._source, self.box, self.start, self.end, self.preds, post, self.index)
 
     @property  # type: ignore[override]
     def images(self) -> list[Img]:
+        if self._images is None and self.index is not None:
+            hit = _FINDERS[self.asset](self.index)
+            imgs = [] if hit is None else [self.post(hit) if self.post is not None else hit]
+            imgs = [i for i in imgs if self.start <= float(i.props.get("system:time_start", 0)) < self.end]
+            for p in self.preds:
+                imgs = [i for i in imgs if p(i.props)]
+            self._images = imgs
         if self._images is None:
             info = CATALOGUE[self.asset]
             first = max(info.start, _date(self.start) if math.isfinite(self.start) else info.start)
@@ -137,7 +145,11 @@ class LazyColl(Coll):
         dates = getattr(filt, "dates", None)
         if dates is not None:
             start, end = max(start, dates[0]), min(end, dates[1])
-        return LazyColl(self.asset, self._source, box, start, end, (*self.preds, filt), self.post)
+        index = self.index
+        eq = getattr(filt, "equals", None)
+        if eq is not None and eq[0] == "system:index" and self.asset in _FINDERS:
+            index = str(eq[1])
+        return LazyColl(self.asset, self._source, box, start, end, (*self.preds, filt), self.post, index)
 
     def find(self, prop: str, value: object) -> Img | None:
         """The image whose `prop` is `value` (linkCollection), without generating the collection."""
@@ -229,13 +241,27 @@ def _s2_image(g: Granule) -> Img:
              for b, _ in _S2]
     return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "MGRS_TILE": g.tile.name,
                        "SPACECRAFT_NAME": g.spacecraft, "CLOUDY_PIXEL_PERCENTAGE": g.cloudy_pct,
-                       "system:footprint": fp.polygon()})
+                       **_sun(g.tile.centre[1], g.when), "system:footprint": fp.polygon(), "_utm": _tile_corner(fp)})
+
+
+def _sun(lat: float, when: dt.datetime) -> dict[str, float]:
+    """MEAN_SOLAR_ZENITH / AZIMUTH_ANGLE near 10:30 local solar time (declination by day of year)."""
+    decl = 23.44 * math.sin(math.radians(360.0 * (when.timetuple().tm_yday - 81) / 365.0))
+    zenith = min(89.0, abs(lat - decl) + 8.0)
+    azimuth = 150.0 + 0.2 * decl if lat >= decl else 30.0 - 0.2 * decl  # sun to the south (north) of the tile
+    return {"MEAN_SOLAR_ZENITH_ANGLE": round(zenith, 4), "MEAN_SOLAR_AZIMUTH_ANGLE": round(azimuth, 4)}
 
 
 def _cs_image(g: Granule) -> Img:
     fp, salt, frac = g.tile.footprint, g.sky_salt, g.cloudy_pct / 100.0
     bands = [_scene_band(b, fp, lambda lon, lat: world.sky(lon, lat, salt, frac), "float32") for b in ("cs", "cs_cdf")]
-    return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "system:footprint": fp.polygon()})
+    return Img(bands, {"system:time_start": _ms(g.when), "system:index": g.index, "system:footprint": fp.polygon(),
+                       "_utm": _tile_corner(fp)})
+
+
+def _tile_corner(fp: Footprint) -> tuple[int, bool, float, float]:
+    """(zone, south, west easting, north northing) of a tile: where its native grids start (`native.py`)."""
+    return fp.zone, fp.south, fp.rect[0], fp.rect[3]
 
 
 def _s2_source(box: Box | None, start: dt.date, end: dt.date) -> list[Img]:
@@ -248,7 +274,8 @@ def _s2_global(d: dt.date) -> Img:
     bands = [_scene_band(b, GLOBAL, lambda lon, lat, b=b: world.s2(lon, lat, b, d.month, d.year), "uint16")
              for b, _ in _S2]
     return Img(bands, {"system:time_start": _ms(d), "system:index": _global_index(d), "MGRS_TILE": "GLOBAL",
-                       "SPACECRAFT_NAME": "Sentinel-2A", "CLOUDY_PIXEL_PERCENTAGE": 8.0})
+                       "SPACECRAFT_NAME": "Sentinel-2A", "CLOUDY_PIXEL_PERCENTAGE": 8.0,
+                       "MEAN_SOLAR_ZENITH_ANGLE": 40.0, "MEAN_SOLAR_AZIMUTH_ANGLE": 150.0})
 
 
 def _cs_global(d: dt.date) -> Img:
@@ -394,6 +421,14 @@ _EAGER: dict[str, Callable[[], Coll]] = {
     "ESA/WorldCover/v100": lambda: worldcover(1),
     "ESA/WorldCover/v200": lambda: worldcover(2),
 }
+
+
+def register(info: AssetInfo, source: Source, finder: Callable[[str], Img | None] | None = None) -> None:
+    """Add a lazy collection to the catalogue (its scenes made by `source`, found by `finder`; landsat.py)."""
+    CATALOGUE[info.id] = info
+    _LAZY[info.id] = source
+    if finder is not None:
+        _FINDERS[info.id] = finder
 
 
 def known_assets() -> list[str]:

@@ -10,49 +10,41 @@ or 250 m, anchored on the lattice so a native pixel is a lattice cell), and the 
 from __future__ import annotations
 
 import datetime as dt
-import math
+import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import assets, world
+from . import assets, landsat
 from .errors import EEError
 from .geometry import WORLD_RING
 from .graph import Band, Coll, Img
+from .native import lattice_grid, native_grids
 from .values import Proj
 
+landsat.register()  # Landsat 8 / 9 Collection 2 Level-2 join the catalogue
 PUBLIC = "projects/earthengine-public/assets/"
 VERSION = 1_700_000_000_000_000  # microseconds, as Earth Engine's asset versions are; one for the catalogue
 UPDATE_TIME = "2023-11-14T22:13:20Z"
 
-# Native lattice (degrees) of each asset family; anything else is on the 10 m lattice.
-_LATTICE = {
-    "COPERNICUS/DEM/GLO30": world.L30.deg,
-    "JRC/GHSL/P2023A/GHS_BUILT_S": world.L100.deg,
-    "MODIS/061/MOD44B": world.L250.deg,
-}
-
-
 def native_grid(asset_id: str) -> tuple[Proj, list[int]]:
-    """(projection, [width, height]) of the asset's global native grid, aligned with its lattice cells."""
-    deg = next((v for k, v in _LATTICE.items() if asset_id.startswith(k)), world.L10.deg)
-    x0 = math.floor(-180.0 / deg + 1e-9) * deg
-    y0 = math.ceil(90.0 / deg - 1e-9) * deg
-    w = math.ceil((180.0 - x0) / deg - 1e-9)
-    h = math.ceil((y0 + 90.0) / deg - 1e-9)
-    return Proj.of("EPSG:4326", [deg, 0.0, x0, 0.0, -deg, y0]), [int(w), int(h)]
+    """(projection, [width, height]) of the asset's globe-wide world lattice (`native.lattice_grid`)."""
+    return lattice_grid(asset_id)
 
 
 def _annotate(img: Img, image_id: str, asset_id: str) -> Img:
-    proj, dims = native_grid(asset_id)
-    props = dict(img.props)
+    """An asset image as the catalogue gives it: id, version, footprint and its native grids (`native.py`)."""
+    (proj, dims), per_band = native_grids(asset_id, img.props, img.names)
+    props = {k: v for k, v in img.props.items() if k != "_utm"}
     props.setdefault("system:id", image_id)
     props.setdefault("system:version", VERSION)
     props.setdefault("system:footprint", {"type": "LinearRing", "coordinates": WORLD_RING})
     props.setdefault("_projection", proj)
     props.setdefault("_dims", dims)
-    return Img(list(img.bands), props)
+    bands = [Band(b.name, b.fn, b.dtype, per_band[b.name]) if b.name in per_band else b for b in img.bands]
+    return Img(bands, props)
 
 
 def load_collection(asset_id: str) -> Coll:
@@ -136,7 +128,10 @@ def image_record(img: Img, view: str = "FULL") -> dict[str, Any]:
     if view != "BASIC":
         out["properties"] = {k: v for k, v in img.props.items() if not k.startswith(("system:", "_"))}
         out["properties"]["system:index"] = img.props.get("system:index")
-        out["bands"] = [_band_record(b, img.props["_projection"], img.props["_dims"]) for b in img.bands]
+        from .metadata import band_grids
+
+        out["bands"] = [_band_record(b, proj, dims or [0, 0]) for b, (proj, dims) in zip(img.bands, band_grids(img),
+                                                                                           strict=True)]
         out["sizeBytes"] = "0"
     return out
 
@@ -174,7 +169,10 @@ def asset_record(asset_id: str) -> dict[str, Any]:
 
 
 # -- assets written by exports (Export.image.toAsset) ------------------------------------------------------
-_USER: dict[str, dict[str, Any]] = {}  # "projects/P/assets/NAME" -> raster, grid and creation time
+# Kept in memory and, like Earth Engine's assets, on disk: under the export root's `ASSET_DIR`, one `.npy`
+# raster and one `.json` record per asset, reloaded when an emulator starts on that root.
+ASSET_DIR = "_assets"
+_USER: dict[str, dict[str, Any]] = {}  # "projects/P/assets/NAME" -> raster, grid, creation time, root
 _user_lock = threading.Lock()
 
 
@@ -182,13 +180,50 @@ def is_user_asset(name: str) -> bool:
     return not name.startswith(PUBLIC) and "/assets/" in name
 
 
+def _asset_path(root: Path, name: str) -> Path:
+    from .operations import confined
+
+    return confined(root, ASSET_DIR, *name.split("/"))
+
+
 def store_user_image(name: str, arr: np.ndarray, names: list[str], crs: str, transform: tuple[float, ...],
-                     overwrite: bool = False) -> None:
+                     overwrite: bool = False, root: Path | None = None) -> None:
     with _user_lock:
         if name in _USER and not overwrite:
             raise EEError(f"Cannot overwrite asset '{name}'.")
-        _USER[name] = {"arr": arr, "names": list(names), "crs": crs, "transform": tuple(transform),
-                       "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        rec = {"arr": arr, "names": list(names), "crs": crs, "transform": tuple(float(v) for v in transform),
+               "time": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+               "root": str(root) if root is not None else None}
+        if root is not None:  # raster first, record last: a record on disk always has its raster
+            path = _asset_path(root, name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path.parent / f"{path.name}.npy", arr, allow_pickle=False)
+            meta = {k: rec[k] for k in ("names", "crs", "transform", "time")}
+            tmp = path.parent / f"{path.name}.json.tmp"
+            tmp.write_text(json.dumps({"name": name, **meta}))
+            tmp.replace(path.parent / f"{path.name}.json")
+        _USER[name] = rec
+
+
+def load_user_assets(root: Path) -> int:
+    """The assets earlier exports wrote under `root` (an emulator starting on it): how many were loaded."""
+    base = Path(root) / ASSET_DIR
+    n = 0
+    for rec_path in sorted(base.rglob("*.json")) if base.is_dir() else []:
+        meta = json.loads(rec_path.read_text())
+        arr = np.load(rec_path.with_suffix(".npy"), allow_pickle=False)
+        with _user_lock:
+            _USER[meta["name"]] = {"arr": arr, "names": meta["names"], "crs": meta["crs"],
+                                   "transform": tuple(meta["transform"]), "time": meta["time"], "root": str(root)}
+        n += 1
+    return n
+
+
+def forget_user_assets(root: Path) -> None:
+    """An emulator on `root` stopped: its assets leave memory (they stay on disk for the next start)."""
+    with _user_lock:
+        for name in [n for n, r in _USER.items() if r.get("root") == str(root)]:
+            del _USER[name]
 
 
 def user_image(name: str) -> Img:

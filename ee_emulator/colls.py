@@ -35,7 +35,10 @@ def with_props(el: Any, props: dict[str, Any]) -> Any:
 
 
 def element_get(object: Any, property: str) -> Any:  # noqa: A002 - EE's argument names
-    return props_of(object).get(property)
+    props = props_of(object)
+    if property == "system:id" and isinstance(object, Coll) and "system:id" not in props:
+        return object.asset or None  # a loaded collection's id, as Earth Engine gives it
+    return props.get(property)
 
 
 def element_set(object: Any, key: str, value: Any) -> Any:  # noqa: A002

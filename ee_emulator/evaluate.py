@@ -38,6 +38,7 @@ from .graph import (
     update_mask,
 )
 from .images import image_table
+from .neighbourhood import neighbourhood_table
 from .reducers import Reducer, as_reducer, reducer_table
 from .regions import reduce_region, reduce_regions
 from .scalars import _truthy, algorithms_table, date_table, dictionary_table, list_table, number_table, string_table
@@ -255,6 +256,7 @@ class Evaluator:
                     "MultiLineString", "BBox"):
             t[f"GeometryConstructors.{geo}"] = lambda geo=geo, **kw: geometry.construct(geo, **kw)
         t.update(image_table())
+        t.update(neighbourhood_table())
         t.update(reducer_table())
         t.update(collection_table(self))
         t.setdefault("ImageCollection.merge", t["Collection.merge"])  # empty composites merge a placeholder
@@ -274,8 +276,8 @@ _CASTS = {"toUint8": "uint8", "toUint16": "uint16", "toInt16": "int16", "toInt32
 
 
 def _first(collection: Coll) -> Any:
-    if not collection.images:
-        raise EEError("Collection.first: Error in map(ID=0): Empty collection.")
+    if not collection.images:  # Earth Engine's first() of an empty collection is null
+        return None
     return collection.images[0]
 
 
@@ -295,10 +297,17 @@ def _collection_reduce(collection: Coll, reducer: Any, parallelScale: Any = 1) -
 
 
 def image_projection(image: Any) -> Proj:
-    proj = as_image(image).props.get("_projection")
-    if not proj:
+    """Image.projection: its bands' one projection (an error where they differ, as Earth Engine's)."""
+    from .metadata import band_grids
+
+    img = as_image(image)
+    grids = band_grids(img) if img.bands else []
+    if not grids:
         return Proj.of("EPSG:4326", DEFAULT_TRANSFORM)
-    return Proj.of(proj.get("crs", "EPSG:4326"), proj.get("transform", DEFAULT_TRANSFORM))
+    if len({(p["crs"], tuple(p["transform"])) for p, _ in grids}) > 1:
+        raise EEError("Image.projection: The bands of the specified image contains different projections. "
+                      "Use Image.select to pick a single band.")
+    return Proj.of(grids[0][0]["crs"], grids[0][0]["transform"])
 
 
 def _projection(crs: Any, transform: Any) -> Proj:

@@ -13,7 +13,7 @@ from .errors import EEError
 from .graph import Arr, Band, Img, as_image, binary, computed_props
 from .metadata import pixel_type
 from .reducers import as_reducer
-from .values import Geom
+from .values import EEDate, Geom
 from .world import M_PER_DEG
 
 Table = dict[str, Callable[..., Any]]
@@ -29,7 +29,7 @@ def unary(op: Callable[[Arr], Arr], out_dtype: str | None = "float64") -> Callab
                 with np.errstate(all="ignore"):
                     r = op(np.asarray(v, dtype=np.float64))
                 return r, m & np.isfinite(r)
-            return Band(b.name, fn, out_dtype or b.dtype)
+            return Band(b.name, fn, out_dtype or b.dtype, b.grid)
         return Img([wrap(b) for b in img.bands], computed_props(img.props))
     return f
 
@@ -46,8 +46,16 @@ def mask_image(image: Any, mask: Any = None) -> Img:
         def fn(lon: Arr, lat: Arr) -> tuple[Arr, Arr]:
             _, m = b.eval(lon, lat)
             return np.asarray(m, dtype=np.float64), np.ones(np.shape(lon), bool)
-        return Band(b.name, fn, "float32")
+        return Band(b.name, fn, "float32", b.grid)
     return Img([wrap(b) for b in img.bands], dict(img.props))
+
+
+def image_date(image: Any) -> EEDate:
+    """Image.date: its acquisition time (`system:time_start`)."""
+    t = as_image(image).props.get("system:time_start")
+    if t is None:
+        raise EEError("Image.date: Image has no 'system:time_start' property.")
+    return EEDate(float(t))
 
 
 def self_mask(image: Any) -> Img:
@@ -214,6 +222,9 @@ def image_table() -> Table:
         "Image.where": where,
         "Image.reduce": reduce_bands,
         "Image.visualize": visualize,
+        "Image.bitwiseAnd": binary(lambda a, b: np.bitwise_and(a.astype(np.int64), b.astype(np.int64))),
+        "Image.bitwiseOr": binary(lambda a, b: np.bitwise_or(a.astype(np.int64), b.astype(np.int64))),
+        "Image.date": image_date,
         "Image.and": binary(lambda a, b: (a != 0) & (b != 0), "uint8"),
         "Image.or": binary(lambda a, b: (a != 0) | (b != 0), "uint8"),
         "Image.max": binary(np.maximum), "Image.min": binary(np.minimum),

@@ -70,6 +70,21 @@ _current = threading.local()
 
 
 @contextmanager
+def exact_composites(on: bool) -> Iterator[None]:
+    """While a request is evaluated in this thread: composites reduce every image per pixel (`exact`)."""
+    prev = getattr(_current, "exact", False)
+    _current.exact = bool(on)
+    try:
+        yield
+    finally:
+        _current.exact = prev
+
+
+def composites_are_exact() -> bool:
+    return bool(getattr(_current, "exact", False))
+
+
+@contextmanager
 def metering() -> Iterator[Meter]:
     """Count the images composited while a request's expression is evaluated in this thread."""
     meter = Meter()

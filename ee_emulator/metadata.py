@@ -43,6 +43,13 @@ def band_grid(img: Img) -> tuple[Proj, list[int] | None]:
                                                           t["shearY"], t["scaleY"], t["translateY"]])
         d = grid["dimensions"]
         return proj, [int(d["width"]), int(d["height"])]
+    own = _own_grids(img)
+    if own and all(g is not None and _same(g, own[0]) for g in own):  # bands sharing their own grid (B1 alone)
+        return own[0][0], list(own[0][1])
+    return _image_grid(img)
+
+
+def _image_grid(img: Img) -> tuple[Proj, list[int] | None]:
     proj = img.props.get("_projection")
     if not proj:
         return Proj.of("EPSG:4326", DEFAULT_TRANSFORM), None
@@ -50,10 +57,28 @@ def band_grid(img: Img) -> tuple[Proj, list[int] | None]:
     return full, img.props.get("_dims")
 
 
+def _own_grids(img: Img) -> list[Any]:
+    """Each band's own native grid (None: its image's), or [] when the image was cut or reprojected."""
+    if img.props.get("_grid") or not img.props.get("_projection"):
+        return []
+    return [b.grid for b in img.bands]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a[0]["crs"] == b[0]["crs"] and list(a[0]["transform"]) == list(b[0]["transform"]) and \
+        list(a[1]) == list(b[1])
+
+
+def band_grids(img: Img) -> list[tuple[Proj, list[int] | None]]:
+    """The grid every band reports (`getInfo`, `assets.get`): its own native grid, else its image's."""
+    base = band_grid(img) if img.props.get("_grid") else _image_grid(img)
+    own = _own_grids(img) or [None] * len(img.bands)
+    return [(g[0], list(g[1])) if g is not None else base for g in own]
+
+
 def image_info(img: Img) -> dict[str, Any]:
-    proj, dims = band_grid(img)
     bands = []
-    for b in img.bands:
+    for b, (proj, dims) in zip(img.bands, band_grids(img), strict=True):
         rec: dict[str, Any] = {"id": b.name, "data_type": pixel_type(b.dtype)}
         if dims is not None:
             rec["dimensions"] = list(dims)

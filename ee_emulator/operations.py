@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EEError
+from .limits import exact_composites
 
 DEFAULT_MAX_PIXELS = 100_000_000  # Export.image's default maxPixels (1e8)
 FILE_FORMATS = ("GEO_TIFF",)  # what the emulator writes; TF_RECORD_IMAGE etc. are refused at submit
@@ -197,7 +198,8 @@ class Tasks:
                                               "emulator).")
                 return
             try:
-                uris = self._render_export(op, Path(self.knobs.export_root or "."))
+                with exact_composites(getattr(self.knobs, "exact_composites", False)):
+                    uris = self._render_export(op, Path(self.knobs.export_root or "."))
             except EEError as exc:
                 self._set(op, "FAILED", error=str(exc))
                 return

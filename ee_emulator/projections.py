@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EEError
-from .graph import Img, as_image
+from .graph import Band, Img, as_image
 from .values import Proj
 from .world import M_PER_DEG
 
@@ -40,12 +40,24 @@ def _proj_arg(crs: Any, crs_transform: Any = None, scale: Any = None) -> dict[st
 
 def _with_projection(img: Img, proj: dict[str, Any]) -> Img:
     # A new projection drops the native footprint (`_dims`) and any earlier cut (`_grid`).
+    # Bands forget their own native grids: the image now has one projection.
     props = {k: v for k, v in img.props.items() if k not in ("_dims", "_grid")}
-    return Img(list(img.bands), {**props, "_projection": Proj(proj)})
+    return Img([Band(b.name, b.eval, b.dtype) for b in img.bands], {**props, "_projection": Proj(proj)})
 
 
 def reproject(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803
-    return _with_projection(as_image(image), _proj_arg(crs, crsTransform, scale))
+    """Image.reproject: the image's projection, and the grid its neighbourhood operations run on upstream."""
+    proj = _proj_arg(crs, crsTransform, scale)
+    img = _with_projection(as_image(image), proj)
+
+    def forcing(b: Band) -> Band:
+        def fn(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            from .neighbourhood import forced_projection
+
+            with forced_projection(proj):
+                return b.eval(lon, lat)
+        return Band(b.name, fn, b.dtype)
+    return Img([forcing(b) for b in img.bands], img.props)
 
 
 def set_default_projection(image: Any, crs: Any = None, crsTransform: Any = None, scale: Any = None) -> Img:  # noqa: N803

@@ -55,6 +55,10 @@ class Reducer:
             if self.n_inputs == 1:
                 return _rename({"list": list(columns[0])}, self.outputs)
             return _rename({"list": [list(t) for t in zip(*columns, strict=True)]}, self.outputs)
+        if self.kind in ("firstNonNull", "lastNonNull"):  # any values (images too): no numeric conversion
+            present = [v for v in columns[0] if v is not None]
+            pick = (present[0] if self.kind == "firstNonNull" else present[-1]) if present else None
+            return _rename({"first" if self.kind == "firstNonNull" else "last": pick}, self.outputs)
         values = np.asarray([v for v in columns[0] if v is not None and not _nan(v)], dtype=np.float64)
         if self.kind == "minMax":
             lo, hi = (float(values.min()), float(values.max())) if values.size else (None, None)
@@ -144,7 +148,9 @@ def reducer_table() -> dict[str, Any]:
     t: dict[str, Any] = {f"Reducer.{k}": single(k) for k in _SINGLE}
     t.update({"Reducer.minMax": min_max, "Reducer.percentile": percentile, "Reducer.toList": to_list,
               "Reducer.repeat": repeat, "Reducer.combine": combine, "Reducer.setOutputs": set_outputs,
-              "Reducer.getOutputs": lambda reducer: list(reducer.outputs)})
+              "Reducer.getOutputs": lambda reducer: list(reducer.outputs),
+              "Reducer.firstNonNull": lambda **kw: Reducer("firstNonNull", ("first",)),
+              "Reducer.lastNonNull": lambda **kw: Reducer("lastNonNull", ("last",))})
     return t
 
 

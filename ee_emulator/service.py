@@ -47,6 +47,7 @@ class EmulatorKnobs:
     export_duration_s: float = 0.3  # PENDING -> RUNNING -> done
     export_root: str = ""  # folder standing in for Cloud Storage: <export_root>/<bucket>/<prefix>.tif
     seed: int = 0
+    exact_composites: bool = False  # composites reduce every image per pixel (Earth Engine's; N times slower)
     load: limits.Load = field(default_factory=limits.Load)  # work budget and work-driven latency (limits.py)
 
 
@@ -87,7 +88,7 @@ def write_export(op: Operation, root: Path) -> list[str]:
     """Render an export task's image on its grid and write the GeoTIFF under `root` (confined to it)."""
     body = op.body
     if body.get("assetExportOptions"):
-        return _write_asset(op)
+        return _write_asset(op, root)
     opts = body.get("fileExportOptions", {})
     dest = opts.get("cloudStorageDestination") or opts.get("driveDestination") or {}
     bucket = dest.get("bucket") or dest.get("folder") or "drive"
@@ -102,7 +103,7 @@ def write_export(op: Operation, root: Path) -> list[str]:
     return [f"gs://{bucket}/{prefix}.tif" if "bucket" in dest else str(path)]
 
 
-def _write_asset(op: Operation) -> list[str]:
+def _write_asset(op: Operation, root: Path) -> list[str]:
     """Export.image.toAsset: the rendered image becomes an asset that assets.get / Image.load then read."""
     from .catalogue import store_user_image
 
@@ -110,7 +111,7 @@ def _write_asset(op: Operation) -> list[str]:
     img = as_image(Evaluator(Trace()).run(op.body["expression"]))
     arr, names, crs, tr = render(img, op.body.get("grid") or img.props.get("_grid") or {},
                                  DEFAULT_BYTE_LIMIT * 1024)
-    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")))
+    store_user_image(dest["name"], arr, names, crs, tr, bool(dest.get("overwrite")), root=root)
     return [f"https://code.earthengine.google.com/?asset={dest['name']}"]
 
 
@@ -230,7 +231,8 @@ class Handler(BaseHTTPRequestHandler):
                 return None
             if fault is not None:
                 raise EEError(_FAULT_TEXT[int(fault)], code=int(fault))
-            return route.handler(state, groups, body, query)
+            with limits.exact_composites(state.knobs.exact_composites):
+                return route.handler(state, groups, body, query)
         finally:
             with state.lock:
                 state.in_flight -= 1

@@ -30,7 +30,7 @@ import numpy as np
 
 from .catalog.period import latest_period, period_order
 from .errors import UsageError
-from .grid import Chip, chips_for_geometry
+from .grid import Chip, chips_for_geometry, zone_name
 from .render import class_colours
 from .shards import store_exists
 from .store import ChipStore, CollectionSpec
@@ -121,14 +121,11 @@ def select_chips(st: ChipStore, collection: str, chip_ids: Sequence[str] | None 
 
 # -- metadata written into every file ------------------------------------------------------------------------
 def _per_band(spec: CollectionSpec, key: str, default: Any) -> list[Any]:
-    v = spec.attrs.get(key)
-    return [default if x is None else x for x in v] if isinstance(v, list) and len(v) == len(spec.bands) \
-        else [default] * len(spec.bands)
+    return spec.attrs.per_band(key, len(spec.bands), default)
 
 
 def _classes(spec: CollectionSpec) -> dict[int, str]:
-    return {int(k): str(v) for k, v in (spec.attrs.get("classes") or {}).items()} \
-        if spec.kind == "categorical" else {}
+    return spec.attrs.class_names() if spec.kind == "categorical" else {}
 
 
 def _decorate(dst: Any, spec: CollectionSpec, period: str, extra: dict[str, str]) -> None:
@@ -140,12 +137,12 @@ def _decorate(dst: Any, spec: CollectionSpec, period: str, extra: dict[str, str]
     for i, u in enumerate(_per_band(spec, "units", ""), start=1):
         if u:
             dst.update_tags(i, UNITS=str(u))
-    dst.update_tags(COLLECTION=spec.name, PERIOD=period, TITLE=str(spec.attrs.get("title", "")), **extra)
+    dst.update_tags(COLLECTION=spec.name, PERIOD=period, TITLE=spec.attrs.title, **extra)
     classes = _classes(spec)
     if classes:
         dst.update_tags(1, CLASSES=json.dumps({str(k): v for k, v in sorted(classes.items())}))
         if np.dtype(spec.dtype) in (np.dtype("uint8"), np.dtype("uint16")) and len(spec.bands) == 1:
-            colours = class_colours(spec.attrs)
+            colours = class_colours(spec.attrs.to_zarr())
             dst.write_colormap(1, {c: _rgba(colours[c]) for c in colours})
 
 
@@ -231,15 +228,15 @@ def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[st
                 dst.write(block, window=Window((chip.col - c0) * px, (r1 - 1 - chip.row) * px, px, px))
                 if progress is not None:
                     progress({"event": "chip", "chip": cid})
-            _decorate(dst, spec, period, {"UTM_ZONE": zone_name(top)})
+            _decorate(dst, spec, period, {"UTM_ZONE": chip_zone(top)})
         _to_cog(str(stage), tmp, spec)
     finally:
         stage.unlink(missing_ok=True)
     _finish(tmp, path, spec)
 
 
-def zone_name(chip: Chip) -> str:
-    return f"{chip.zone:02d}{'S' if chip.south else 'N'}"
+def chip_zone(chip: Chip) -> str:
+    return zone_name(chip.zone, chip.south)
 
 
 def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, period: str | None = None,
@@ -261,7 +258,7 @@ def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, peri
     folder.mkdir(parents=True, exist_ok=True)
     zones: dict[str, list[str]] = {}
     for cid in written_ids:
-        zones.setdefault(zone_name(Chip.from_id(cid)), []).append(cid)
+        zones.setdefault(chip_zone(Chip.from_id(cid)), []).append(cid)
     if progress is not None:
         progress({"event": "plan", "total": len(written_ids), "skipped_unwritten": unwritten})
     files: list[str] = []

@@ -1,19 +1,23 @@
 """The dataset file DIR/m3leo.toml: what a dataset is (AOI, collections, periods, options), for refresh.
 
-Written by the first `extract` (or `m3leo init`), human-editable; CLI flags override it for one run.
+Written by the first `extract` (or `m3leo init`), human-editable; CLI flags override it for one run. A save
+edits the file through tomlkit, so the user's comments, layout and nested tables stay as they were; only the
+values that changed are written (a None value is left out: TOML has no null).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import tomlkit
 import tomllib
 
 from .errors import UsageError
+
+HEADER = "m3leo dataset definition: edit freely; `m3leo refresh` reads it."
 
 CONFIG_FILE = "m3leo.toml"
 # The run options [options] may pin (written by the first `extract`, read by `refresh` / `retry`), with their
@@ -33,28 +37,40 @@ class DatasetConfig:
     rolling: str = ""
     rolling_start: str = ""
     catalog: list[str] = field(default_factory=list)
-    # Split scheme (grid.parse_split), part of what the dataset is; empty = grid.DEFAULT_SPLIT.
+    # Split scheme (splits.parse_split), part of what the dataset is; empty = splits.DEFAULT_SPLIT.
     split: str = ""
     ee_url: str = ""
     project: str = ""
     options: dict[str, Any] = field(default_factory=dict)
 
-    def to_toml(self) -> str:
-        lines = ["# m3leo dataset definition: edit freely; `m3leo refresh` reads it.", ""]
-        for key, value in asdict(self).items():
-            if key == "options":
-                continue
-            lines.append(f"{key} = {json.dumps(value)}")
-        lines += ["", "[options]"]
+    def values(self) -> dict[str, Any]:
+        """The top-level keys (every field but `options`) as plain data."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "options"}
+
+    def to_toml(self, base: str | None = None) -> str:
+        """The file's text: `base` (the file as it is now) with only the changed values replaced, else new."""
+        doc = tomlkit.parse(base) if base is not None else _new_document()
+        for key, value in self.values().items():
+            _set(doc, key, value, add_empty=base is None)
+        options = doc.get("options")
+        if options is None:
+            options = tomlkit.table()
+            doc["options"] = options
+        for key in [k for k in options if k not in self.options or self.options[k] is None]:
+            del options[key]  # removed from the config (or None: TOML has no null)
         for key, value in self.options.items():
-            lines.append(f"{key} = {json.dumps(value)}")
-        return "\n".join(lines) + "\n"
+            _set(options, key, value, add_empty=True)
+        return tomlkit.dumps(doc)
 
     def save(self, directory: str | Path) -> Path:
         path = Path(directory) / CONFIG_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
+        base = path.read_text() if path.is_file() else None
+        text = self.to_toml(base)
+        if text == base:
+            return path  # nothing changed: the file is not touched
         tmp = path.with_suffix(".toml.tmp")
-        tmp.write_text(self.to_toml())
+        tmp.write_text(text)
         tmp.replace(path)  # atomic: a crash never leaves half a config
         return path
 
@@ -80,7 +96,7 @@ class DatasetConfig:
         if "aoi" not in d or "collections" not in d:
             raise UsageError(f"{source}: needs at least `aoi` and `collections`")
         if d.get("split"):
-            from .grid import parse_split  # shapely and pyproj: not for every `m3leo` start (the CLI imports this)
+            from .splits.schemes import parse_split  # shapely and pyproj: not for every `m3leo` start
 
             parse_split(str(d["split"]))  # a bad scheme fails here, with the scheme's own message
         return cls(**{k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in d.items()})
@@ -96,3 +112,25 @@ class DatasetConfig:
                              "first") from None
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{path} is not valid TOML ({exc}); fix it by hand") from None
+
+
+def _new_document() -> tomlkit.TOMLDocument:
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(HEADER))
+    doc.add(tomlkit.nl())
+    return doc
+
+
+def _set(table: Any, key: str, value: Any, *, add_empty: bool) -> None:
+    """Set `table[key]` when its value differs (the user's formatting of an unchanged value is kept)."""
+    if value is None:
+        if key in table:
+            del table[key]
+        return
+    if key in table:
+        current = table[key]
+        if (current.unwrap() if hasattr(current, "unwrap") else current) == value:
+            return
+    elif not add_empty and value in ("", [], {}):
+        return  # an empty value the file never had: not added
+    table[key] = value

@@ -35,13 +35,14 @@ from torch.utils.data import Dataset
 
 from .errors import UsageError
 from .grid import Chip
-from .inputs import InputSpec, derived_stats, parse_inputs, pick_period
+from .inputs import InputSpec, parse_inputs, pick_period
+from .memory import keep_freed_memory
 from .nodata import nodata_mask
 from .shards import ChunkReader, Modality
-from .stats import band_mean_std, ensure_stats
+from .stats import DEFAULT_MAX_CHIPS, Normaliser, band_mean_std
 from .store import ChipStore
 
-__all__ = ["IGNORE_INDEX", "ChipDataset", "ChunkReader", "Modality", "collate", "pick_period"]
+__all__ = ["IGNORE_INDEX", "ChipDataset", "ChunkReader", "Modality", "Normaliser", "collate", "pick_period"]
 
 IGNORE_INDEX = -100  # torch.nn.CrossEntropyLoss's default ignore_index
 
@@ -54,11 +55,13 @@ class ChipDataset(Dataset):
                  period: str | dict[str, str] | None = None,
                  transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
                  normalize: bool = True, min_valid: float = 0.0, as_image: bool = False,
-                 stats_max_chips: int | None = 4096, stats: Mapping[str, dict[str, Any]] | None = None,
-                 exclude: Collection[str] = ()) -> None:
-        """`stats` overrides the store's own train-split statistics per collection (e.g. a union over several
-        stores); `exclude` drops those chip ids (e.g. a held-out region's)."""
-        st = store if isinstance(store, ChipStore) else ChipStore.open(store)
+                 stats_max_chips: int | None = DEFAULT_MAX_CHIPS, stats: Mapping[str, dict[str, Any]] | None = None,
+                 normaliser: Normaliser | None = None, exclude: Collection[str] = ()) -> None:
+        """`normaliser` gives the train-split statistics (default: the store's saved ones while fresh, else
+        computed in memory from up to `stats_max_chips` train chips); `stats` is shorthand for a Normaliser of
+        given per-collection statistics (e.g. a union over several stores). `exclude` drops those chip ids
+        (e.g. a held-out region's). The store is opened read-only: building or reading a dataset never writes."""
+        st = store if isinstance(store, ChipStore) else ChipStore.open(store, mode="r")
         self.root = str(st.root)
         self.input_specs = parse_inputs(inputs)
         self.inputs = [s.key for s in self.input_specs]
@@ -68,7 +71,7 @@ class ChipDataset(Dataset):
         self.split = split
         self.transforms = transforms
         self.as_image = as_image
-        self._stats_override = dict(stats or {})
+        self.normaliser = normaliser or Normaliser(stats, max_chips=stats_max_chips)
         names = self.inputs + ([target] if target else [])
         periods = period if isinstance(period, dict) else {n: period for n in names}
         specs = {s.key: s for s in self.input_specs}
@@ -85,7 +88,7 @@ class ChipDataset(Dataset):
             self.stacks[name] = [Modality(spec, label, labels.index(label), st.shard_chips(name)) for label in chosen]
             self.modalities[name] = self.stacks[name][0]
         self._select_chips(st, names, split, min_valid, set(exclude))
-        self._setup_encoding(st, normalize, stats_max_chips)
+        self._setup_encoding(st, normalize)
         self._readers: dict[tuple[str, int], ChunkReader] = {}
         self._pid = os.getpid()
 
@@ -124,7 +127,7 @@ class ChipDataset(Dataset):
         self.n_skipped = len(ids) - len(kept)
         self._rows = {n: np.asarray(r, dtype="int64") for n, r in rows.items()}
 
-    def _setup_encoding(self, st: ChipStore, normalize: bool, stats_max_chips: int | None) -> None:
+    def _setup_encoding(self, st: ChipStore, normalize: bool) -> None:
         # Normalisation (continuous inputs) and one-hot codes (categorical inputs), from train-split stats.
         self._norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._derived_norm: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -135,11 +138,10 @@ class ChipDataset(Dataset):
             if m.kind == "categorical":
                 self._onehot[name] = np.array(self._class_codes(st, name), dtype="int64")
             elif normalize:
-                stats = self._stats_for(st, name, stats_max_chips)
-                mean, std = band_mean_std(stats, m.bands)
+                mean, std = band_mean_std(self.normaliser.stats(st, name), m.bands)
                 self._norm[name] = (mean[:, None, None], (1.0 / std)[:, None, None].astype("float32"))
                 if spec.derived:
-                    dm, ds = band_mean_std(stats.get("derived") or derived_stats(st, spec, self.stacks[name]),
+                    dm, ds = band_mean_std(self.normaliser.derived(st, spec, self.stacks[name]),
                                            [d.text for d in spec.derived])
                     self._derived_norm[name] = (dm[:, None, None], (1.0 / ds)[:, None, None].astype("float32"))
         self.classes: list[int] = []
@@ -152,18 +154,13 @@ class ChipDataset(Dataset):
             self.class_names = [str(names_by_code.get(str(c), c)) for c in self.classes]
             self._lut = _class_lut(self.classes, self.modalities[target])
 
-    def _stats_for(self, st: ChipStore, name: str, max_chips: int | None = None) -> dict[str, Any]:
-        if name in self._stats_override:
-            return self._stats_override[name]
-        return ensure_stats(st, name, max_chips=max_chips)
-
     # -- metadata ---------------------------------------------------------------------------------------------
     def _class_codes(self, st: ChipStore, name: str) -> list[int]:
         """Class codes from the collection's legend, else the codes seen in its train split."""
         legend = st.attrs(name).get("classes") or {}
         if legend:
             return sorted(int(k) for k in legend)
-        counts = self._stats_for(st, name).get("class_counts", {})
+        counts = self.normaliser.stats(st, name).get("class_counts", {})
         return sorted(int(k) for k in counts)
 
     @property
@@ -198,7 +195,7 @@ class ChipDataset(Dataset):
         """The target's train-split stats (class counts, or per-band mean/std)."""
         if not self.target:
             raise UsageError("this dataset has no target")
-        return self._stats_for(ChipStore.open(self.root, mode="r"), self.target)
+        return self.normaliser.stats(ChipStore.open(self.root, mode="r"), self.target)
 
     def __len__(self) -> int:
         return len(self.chip_ids)
@@ -238,6 +235,7 @@ class ChipDataset(Dataset):
         return self.sample(int(key))
 
     def sample(self, i: int, window: tuple[int, int, int, int] | None = None) -> dict[str, Any]:
+        keep_freed_memory()  # once per process (a DataLoader worker): its chip-sized arrays fault no pages
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 
+CHIP_SIZE_M = 4000  # a chip's side in metres: the grid (grid.py), the catalog's chip_px and the writers use it
 STATE_FILE = "state.sqlite"  # the work-unit database inside every store directory
 DEFAULT_SHARD_CHIPS = 16  # chips per Zarr shard, which is also one work unit
 DEFAULT_MAX_CONCURRENCY = 40  # Earth Engine's default concurrent-request quota per project

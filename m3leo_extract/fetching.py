@@ -231,7 +231,7 @@ def run_unit(job: ClusterJob, unit: Unit) -> tuple[int, CallStats, bool]:
     if any(r.remote for r in job.recipes.values()):
         _cached("session", f"{job.ee_url}|{job.project}", lambda: initialize(job.ee_url, job.project))
     limiter = _cached("limiter", job.quota.key, lambda: ClusterLimiter(job.quota))
-    store = _cached("store", f"{job.quota.key}|{job.store_root}", lambda: ChipStore.open(job.store_root))
+    store = _cached("store", f"{job.quota.key}|{job.store_root}", lambda: ChipStore.open(job.store_root, mode="r+"))
     fetch = UnitFetcher(job.recipes, job.getter, limiter, job.options, store_name=job.store_name)
     ids, data, valid, stats = fetch(unit)
     empty = bool(job.recipes[unit.collection].remote and valid.size and not valid.any())

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, Chip, _to_lonlat, zone_of
+from .grid import CHIP_SIZE_M, Chip, lonlat_transformer, zone_name, zone_of
 from .nodata import is_nan, nodata_mask
-from .store import ChipStore, CollectionSpec
+from .store import ChipStore, CollectionAttrs, CollectionSpec
 
 # xarray / rioxarray are imported inside the functions that build DataArrays: seconds to import, and the
 # store's own readers and writers never need them.
@@ -40,18 +40,15 @@ def _band_attrs(spec: CollectionSpec) -> dict[str, Any]:
     a = spec.attrs
 
     def per_band(key: str, default: Any) -> tuple[Any, ...]:
-        values = a.get(key)
-        if not isinstance(values, list) or len(values) != n:
-            return (default,) * n
-        return tuple(default if v is None else v for v in values)
+        return tuple(a.per_band(key, n, default))
 
     out: dict[str, Any] = {"long_name": tuple(spec.bands), "scales": tuple(float(v) for v in per_band("scale", 1.0)),
                            "offsets": tuple(float(v) for v in per_band("offset", 0.0))}
     units = per_band("units", "")
     if any(units):
         out["units"] = ",".join(str(u) for u in units)
-    if spec.kind == "categorical" and a.get("classes"):
-        out["classes"] = json.dumps(a["classes"], sort_keys=True)
+    if spec.kind == "categorical" and a.classes:
+        out["classes"] = json.dumps(dict(a.classes), sort_keys=True)
     return out
 
 
@@ -103,20 +100,21 @@ def chip_of(da: Any, resolution: float | None = None) -> Chip:
                          "it (da.rio.reproject(..., resolution=...))")
     h, w = da.shape[-2:]
     if abs(w * res - CHIP_SIZE_M) > _TOL or abs(h * res - CHIP_SIZE_M) > _TOL:
-        raise StoreError(f"the DataArray is {w} x {h} px of {res:g} m, not one 4000 m chip; clip it to one chip")
+        raise StoreError(f"the DataArray is {w} x {h} px of {res:g} m, not one {CHIP_SIZE_M} m chip; clip it to one "
+                         "chip")
     col, row = tr.c / CHIP_SIZE_M, (tr.f - CHIP_SIZE_M) / CHIP_SIZE_M
     if abs(col - round(col)) * CHIP_SIZE_M > _TOL or abs(row - round(row)) * CHIP_SIZE_M > _TOL:
-        raise StoreError(f"the DataArray's corner ({tr.c}, {tr.f}) is not on the 4000 m chip grid of {crs}")
+        raise StoreError(f"the DataArray's corner ({tr.c}, {tr.f}) is not on the {CHIP_SIZE_M} m chip grid of {crs}")
     chip = Chip(epsg % 100, epsg >= 32700, int(round(row)), int(round(col)))
     _check_zone(chip)
     return chip
 
 
 def _check_zone(chip: Chip) -> None:
-    lon, lat = _to_lonlat(chip.epsg).transform(chip.x_min + CHIP_SIZE_M / 2, chip.y_min + CHIP_SIZE_M / 2)
+    lon, lat = lonlat_transformer(chip.epsg).transform(chip.x_min + CHIP_SIZE_M / 2, chip.y_min + CHIP_SIZE_M / 2)
     if int(zone_of(lon)) != chip.zone or (lat < 0) != chip.south:
         raise StoreError(f"the DataArray's chip centre ({lon:.4f}, {lat:.4f}) lies outside UTM zone "
-                         f"{chip.zone}{'S' if chip.south else 'N'}; reproject it into the zone it lies in")
+                         f"{zone_name(chip.zone, chip.south)}; reproject it into the zone it lies in")
 
 
 def _spec_from(collection: str, da: Any, bands: tuple[str, ...]) -> CollectionSpec:
@@ -127,7 +125,7 @@ def _spec_from(collection: str, da: Any, bands: tuple[str, ...]) -> CollectionSp
     return CollectionSpec(name=collection, bands=bands, dtype=np.dtype(da.dtype).name, nodata=nodata,
                           resolution=abs(da.rio.transform().a), chip_px=int(da.shape[-1]),
                           kind=str(da.attrs.get("kind", "continuous")),
-                          attrs={"source": "m3leo_extract.georef.write_dataarray"})
+                          attrs=CollectionAttrs(source="m3leo_extract.georef.write_dataarray"))
 
 
 def _bands_of(da: Any) -> tuple[str, ...]:

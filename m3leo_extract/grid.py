@@ -12,23 +12,21 @@ is decided by the raster alone. So a continent costs a few rasterisations, not a
 from __future__ import annotations
 
 import functools
-import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
+from .defaults import CHIP_SIZE_M
 from .errors import GridError
 
-CHIP_SIZE_M = 4000
 MAX_LAT = 84.0  # UTM's northern limit
 MIN_LAT = -80.0  # UTM's southern limit
-SPLITS = ("train", "val", "test")
-NO_SPLIT = "none"  # guard chips at band edges, and chips a split table does not cover: in no split
 # Zone margin (degrees) when clipping an AOI to one zone's strip: wider than a chip anywhere below 84N.
 _ZONE_MARGIN_DEG = 0.5
 
@@ -85,20 +83,17 @@ class Chip:
         return chip_id(self.zone, self.south, self.row, self.col)
 
     @property
-    def split(self) -> str:
-        """The chip's split under the default scheme (a store records its own: `ChipStore.split_scheme`)."""
-        return split_of(self)
+    def box(self) -> ChipBox:
+        """The chip as a 1 x 1 ChipBox (its geometry: transform, shape, footprint in any CRS)."""
+        return ChipBox(self.epsg, self.row, self.col)
 
     def transform(self, resolution_m: float) -> Affine:
         """North-up affine transform of the chip's pixel grid at `resolution_m` metres per pixel."""
-        return Affine(resolution_m, 0.0, self.x_min, 0.0, -resolution_m, self.y_max)
+        return self.box.transform(resolution_m)
 
     def shape(self, resolution_m: float) -> tuple[int, int]:
         """(height, width) in pixels; the resolution must divide 4000 m exactly."""
-        n = CHIP_SIZE_M / resolution_m
-        if abs(n - round(n)) > 1e-9:
-            raise GridError(f"resolution {resolution_m} m does not divide the 4000 m chip; use e.g. 10, 20, 40")
-        return (int(round(n)), int(round(n)))
+        return self.box.shape(resolution_m)
 
     @classmethod
     def from_id(cls, text: str) -> Chip:
@@ -109,29 +104,100 @@ class Chip:
                 raise ValueError
             return cls(zone, hemi == "S", int(row), int(col))
         except ValueError:
-            raise GridError(f"{text!r} is not a chip id; ids look like 31N_1350_120 (zone+hemisphere_row_col)") \
+            raise GridError(f"{text!r} is not a chip id; ids look like 31N_1266_160 (zone+hemisphere_row_col)") \
                 from None
 
 
+def chip_px(resolution_m: float) -> int:
+    """Pixels along a chip's side at `resolution_m`; the resolution must divide the chip exactly."""
+    n = CHIP_SIZE_M / resolution_m
+    if abs(n - round(n)) > 1e-9:
+        raise GridError(f"resolution {resolution_m} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, 40")
+    return int(round(n))
+
+
+@dataclass(frozen=True, slots=True)
+class ChipBox:
+    """A rectangle of whole chips in one UTM zone: rows row0..row0+nrows-1 (south to north), cols likewise.
+
+    The chip grid's geometry value, modelled on odc-geo's GeoBox but on the chip lattice: CRS, bounds, the
+    pixel grid (shape and affine) at a resolution, slicing in chips, and its footprint in any CRS. A chip is
+    a 1 x 1 box (`Chip.box`); a request block (`ee.sizing.Block`) is a box plus the chips it is asked for.
+    """
+
+    epsg: int
+    row0: int
+    col0: int
+    nrows: int = 1
+    ncols: int = 1
+
+    @property
+    def crs(self) -> str:
+        return f"EPSG:{self.epsg}"
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(x_min, y_min, x_max, y_max) in the zone CRS, metres."""
+        return (float(self.col0 * CHIP_SIZE_M), float(self.row0 * CHIP_SIZE_M),
+                float((self.col0 + self.ncols) * CHIP_SIZE_M), float((self.row0 + self.nrows) * CHIP_SIZE_M))
+
+    def transform(self, resolution_m: float) -> Affine:
+        """North-up transform of the box's pixel grid (top-left = its north-west corner)."""
+        x_min, _, _, y_max = self.bounds
+        return Affine(resolution_m, 0.0, x_min, 0.0, -resolution_m, y_max)
+
+    def shape(self, resolution_m: float) -> tuple[int, int]:
+        """(height, width) in pixels at `resolution_m` (which must divide the chip exactly)."""
+        n = chip_px(resolution_m)
+        return (self.nrows * n, self.ncols * n)
+
+    def __getitem__(self, index: tuple[slice, slice]) -> ChipBox:
+        """`box[rows, cols]`: the sub-box of those chip rows (south to north) and columns (steps of 1)."""
+        rows, cols = index
+        r0, r1, rs = rows.indices(self.nrows)
+        c0, c1, cs = cols.indices(self.ncols)
+        if rs != 1 or cs != 1 or r1 <= r0 or c1 <= c0:
+            raise GridError(f"cannot slice {self} by {index}: give non-empty slices with step 1")
+        return ChipBox(self.epsg, self.row0 + r0, self.col0 + c0, r1 - r0, c1 - c0)
+
+    def chips(self) -> list[Chip]:
+        zone, south = self.epsg % 100, self.epsg >= 32700
+        return [Chip(zone, south, self.row0 + r, self.col0 + c) for r in range(self.nrows) for c in range(self.ncols)]
+
+    def footprint(self, crs: int | str = 4326, points_per_side: int = 4) -> shapely.Polygon:
+        """The box's outline in `crs` (an EPSG code or any pyproj CRS text), edges densified (they curve)."""
+        x0, y0, x1, y1 = self.bounds
+        t = np.linspace(0.0, 1.0, points_per_side, endpoint=False)
+        xs = np.concatenate([x0 + t * (x1 - x0), np.full_like(t, x1), x1 - t * (x1 - x0), np.full_like(t, x0)])
+        ys = np.concatenate([np.full_like(t, y0), y0 + t * (y1 - y0), np.full_like(t, y1), y1 - t * (y1 - y0)])
+        x, y = transformer(self.epsg, crs).transform(xs, ys)
+        return shapely.Polygon(np.column_stack([x, y]))
+
+
+def zone_name(zone: int, south: bool) -> str:
+    """`31N`, `07S`: the one place a UTM zone is named (chip ids, zone summaries, COG tags, messages)."""
+    return f"{zone:02d}{'S' if south else 'N'}"
+
+
 def chip_id(zone: int, south: bool, row: int, col: int) -> str:
-    return f"{zone:02d}{'S' if south else 'N'}_{row:04d}_{col:03d}"
+    return f"{zone_name(zone, south)}_{row:04d}_{col:03d}"
 
 
-def split_of(chip: Chip, scheme: SplitScheme | None = None) -> str:
-    """The split of one chip under `scheme` (default: DEFAULT_SPLIT)."""
-    sch = scheme or DEFAULT_SCHEME
-    codes = sch.codes(np.array([chip.zone]), np.array([chip.south]), np.array([chip.row]), np.array([chip.col]))
-    return SPLIT_NAMES[int(codes[0])]
+@functools.lru_cache(maxsize=256)
+def transformer(src: int | str, dst: int | str) -> Transformer:
+    """`src` -> `dst` (EPSG codes or CRS text), x/y order: the one transformer cache of the package."""
+    return Transformer.from_crs(src, dst, always_xy=True)
 
 
-@functools.lru_cache(maxsize=128)
-def _to_utm(epsg: int) -> Transformer:
-    return Transformer.from_crs(4326, epsg, always_xy=True)
+def utm_transformer(epsg: int) -> Transformer:
+    """lon/lat -> the zone CRS `epsg`."""
+    return transformer(4326, epsg)
 
 
-@functools.lru_cache(maxsize=128)
-def _to_lonlat(epsg: int) -> Transformer:
-    return Transformer.from_crs(epsg, 4326, always_xy=True)
+def lonlat_transformer(epsg: int) -> Transformer:
+    """The zone CRS `epsg` -> lon/lat."""
+    return transformer(epsg, 4326)
+
 
 
 @dataclass(frozen=True)
@@ -150,12 +216,8 @@ class ChipArrays:
     def epsg(self) -> np.ndarray:
         return np.where(self.south, 32700, 32600) + self.zone.astype("int32")
 
-    @property
-    def split(self) -> np.ndarray:
-        """Codes into SPLIT_NAMES under the default scheme; `split_codes(scheme)` for another one."""
-        return self.split_codes(DEFAULT_SCHEME)
-
-    def split_codes(self, scheme: SplitScheme) -> np.ndarray:
+    def split_codes(self, scheme: Any) -> np.ndarray:
+        """Codes into splits.SPLIT_NAMES under `scheme` (a splits.SplitScheme), one per chip."""
         return scheme.codes(self.zone, self.south, self.row, self.col)
 
     def ids(self) -> list[str]:
@@ -196,7 +258,7 @@ def _zone_parts(geom_4326: BaseGeometry) -> Iterator[tuple[int, bool, BaseGeomet
 def _project(geom_4326: BaseGeometry, epsg: int) -> BaseGeometry:
     # Densify first (~1 km) so long straight lon/lat edges stay faithful after projection.
     dense = shapely.segmentize(geom_4326, 0.01)
-    return shapely.transform(dense, lambda xy: np.column_stack(_to_utm(epsg).transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(dense, lambda xy: np.column_stack(utm_transformer(epsg).transform(xy[:, 0], xy[:, 1])))
 
 
 def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +290,7 @@ def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.nda
     rows = (r1 - 1 - ii).astype("int64")
     cols = (c0 + jj).astype("int64")
     # Keep the chips whose centre lies in this zone and hemisphere.
-    lon, lat = _to_lonlat(epsg).transform((cols + 0.5) * CHIP_SIZE_M, (rows + 0.5) * CHIP_SIZE_M)
+    lon, lat = lonlat_transformer(epsg).transform((cols + 0.5) * CHIP_SIZE_M, (rows + 0.5) * CHIP_SIZE_M)
     keep = (zone_of(lon) == zone) & ((np.asarray(lat) < 0) == south)
     return rows[keep], cols[keep]
 
@@ -258,8 +320,7 @@ def chips_for_geometry(geom_4326: BaseGeometry) -> list[Chip]:
 
 def chip_outline_4326(chip: Chip, points_per_side: int = 4) -> shapely.Polygon:
     """The chip's square as a lon/lat polygon (edges densified: they are curves in lon/lat)."""
-    return outlines_4326(ChipArrays(np.array([chip.zone]), np.array([chip.south]), np.array([chip.row]),
-                                    np.array([chip.col])), points_per_side)[0]
+    return chip.box.footprint(4326, points_per_side)
 
 
 def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
@@ -275,211 +336,7 @@ def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
         idx = np.nonzero(epsg == code)[0]
         x = (chips.col[idx, None] + ux[None]) * float(CHIP_SIZE_M)
         y = (chips.row[idx, None] + uy[None]) * float(CHIP_SIZE_M)
-        lon, lat = _to_lonlat(int(code)).transform(x.ravel(), y.ravel())
+        lon, lat = lonlat_transformer(int(code)).transform(x.ravel(), y.ravel())
         coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
         out[idx] = shapely.polygons(coords)
     return out
-
-
-def chips_bounds_4326(chips: list[Chip]) -> tuple[float, float, float, float]:
-    """Lon/lat bounding box of a set of chips (for Earth Engine filterBounds)."""
-    if not chips:
-        raise GridError("no chips")
-    arr = ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
-                     np.array([c.row for c in chips]), np.array([c.col for c in chips]))
-    return tuple(shapely.total_bounds(outlines_4326(arr)).tolist())  # type: ignore[return-value]
-
-
-def crs_of(epsg: int) -> CRS:
-    return CRS.from_epsg(epsg)
-
-
-# ------------------------------------------------------------------------------------------- split schemes
-#
-# A split scheme is a deterministic function of a chip's position (zone, hemisphere, row, col), so the same chip
-# gets the same split in every dataset using that scheme, whatever AOI asked for it.
-#
-#   bands:width=50km,angle=30,guard=1   bands `width` wide across the chip's UTM zone, at `angle` degrees
-#       (counter-clockwise from east: 0 = east-west bands), cycling train, train, train, test, val (geetiles'
-#       `partitions.split` order). guard=G: the train chips within G chips (8-neighbourhood, G steps) of a val
-#       or test band are in no split ("none"), so no val/test chip touches a train chip in its zone. The guard
-#       strips are added to the train bands (each train band is 3 widths plus a guard strip at each edge next
-#       to a held-out band), so the labelled fractions stay 60:20:20 whatever the guard.
-#   random:seed=0                      each chip on its own (a hash of its id and the seed): 60:20:20, leaky on
-#       purpose (for comparison)
-#   m3leo:FILE                         M3LEO's published splits, via the table `m3leo grid --from-m3leo CHIPS
-#       --m3leo-splits CSV --keep-split --out FILE` writes: a chip takes their split when every M3LEO chip it
-#       overlaps agrees, else "none"; chips the file does not cover are "none"
-#   column:FILE[,column=NAME]          a user table (CSV or Parquet) with `chip_id` and a split column
-#
-# Parsing (`parse_split`) is pure; a table scheme's file is read by `gridio.load_split_table`.
-
-SPLIT_NAMES = (*SPLITS, NO_SPLIT)  # split codes index this tuple
-BAND_ORDER = ("train", "train", "train", "test", "val")
-SPLIT_FRACTIONS = {"train": 0.6, "val": 0.2, "test": 0.2}
-DEFAULT_SPLIT = "bands:width=50km,angle=30,guard=1"
-# The old scheme (single 4 km chip rows cycling train, train, val, train, test): stores made before split
-# schemes were recorded have it.
-LEGACY_SPLIT = "bands:width=4km,angle=0,guard=0,order=train/train/val/train/test"
-# Small demo AOIs (the quickstart's 24 km square) hold no 50 km band of each split: one-chip-row bands.
-DEMO_SPLIT = "bands:width=4km,angle=0,guard=0"
-DEMO_SPLIT_WHY = ("split bands:width=4km,angle=0,guard=0 (one chip row per band): the demo AOI is only ~24 km "
-                  "across, too small for the default 50 km bands to give val and test chips; neighbouring rows "
-                  "share landscape, so these val/test metrics measure interpolation, not generalisation")
-_SCHEME_KINDS = ("bands", "random", "m3leo", "column")
-
-
-@dataclass(frozen=True)
-class SplitScheme:
-    """A parsed split scheme (see above). `table` is the chip_id -> split map of a table scheme, once loaded."""
-
-    kind: str
-    width_km: float = 50.0
-    angle_deg: float = 30.0
-    guard: int = 1
-    order: tuple[str, ...] = BAND_ORDER
-    seed: int = 0
-    path: str = ""
-    column: str = "split"
-    table: Mapping[str, str] | None = field(default=None, compare=False, hash=False, repr=False)
-
-    def __str__(self) -> str:
-        if self.kind == "bands":
-            text = f"bands:width={_num(self.width_km)}km,angle={_num(self.angle_deg)},guard={self.guard}"
-            return text + ("" if self.order == BAND_ORDER else f",order={'/'.join(self.order)}")
-        if self.kind == "random":
-            return f"random:seed={self.seed}"
-        if self.kind == "m3leo":
-            return f"m3leo:{self.path}"
-        return f"column:{self.path}" + ("" if self.column == "split" else f",column={self.column}")
-
-    @property
-    def needs_table(self) -> bool:
-        return self.kind in ("m3leo", "column")
-
-    def with_table(self, table: Mapping[str, str]) -> SplitScheme:
-        return replace(self, table=dict(table))
-
-    def codes(self, zone: np.ndarray, south: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-        """int8 codes into SPLIT_NAMES, one per chip (vectorised)."""
-        row = np.asarray(row, dtype="int64")
-        col = np.asarray(col, dtype="int64")
-        if self.kind == "bands":
-            return _band_codes(self, row, col)
-        if self.kind == "random":
-            return _random_codes(self.seed, np.asarray(zone), np.asarray(south), row, col)
-        if self.table is None:
-            raise GridError(f"split scheme {self} needs its table read first (gridio.load_split_table)")
-        lut = {s: i for i, s in enumerate(SPLIT_NAMES)}
-        none = lut[NO_SPLIT]
-        ids = (chip_id(int(z), bool(s), int(r), int(c)) for z, s, r, c in zip(zone, south, row, col, strict=True))
-        return np.array([lut.get(self.table.get(i, NO_SPLIT), none) for i in ids], dtype="int8").reshape(row.shape)
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
-
-
-def parse_split(text: str | SplitScheme | None) -> SplitScheme:
-    """`bands:width=50km,angle=30,guard=1`, `random:seed=0`, `m3leo:FILE` or `column:FILE[,column=NAME]`."""
-    if isinstance(text, SplitScheme):
-        return text
-    raw = (text or DEFAULT_SPLIT).strip()
-    kind, _, rest = raw.partition(":")
-    kind = kind.strip().lower()
-    if kind not in _SCHEME_KINDS:
-        raise GridError(f"split scheme {raw!r}: unknown kind {kind!r}; use e.g. {DEFAULT_SPLIT}, random:seed=0, "
-                        "m3leo:FILE or column:FILE")
-    if kind in ("m3leo", "column"):
-        path, *opts = [p.strip() for p in rest.split(",")]
-        if not path:
-            raise GridError(f"split scheme {raw!r} needs a file: {kind}:PATH")
-        params = _params(raw, opts, {"column"} if kind == "column" else set())
-        return SplitScheme(kind, path=path, column=params.get("column", "split"))
-    params = _params(raw, [p for p in rest.split(",") if p.strip()],
-                     {"width", "angle", "guard", "order"} if kind == "bands" else {"seed"})
-    try:
-        if kind == "random":
-            return SplitScheme("random", seed=int(params.get("seed", "0")))
-        width = params.get("width", "50km").lower()
-        width_km = float(width[:-2]) if width.endswith("km") else float(width.rstrip("m")) / 1000.0
-        angle = float(params.get("angle", "30").rstrip("deg"))
-        guard = int(params.get("guard", "1"))
-    except ValueError:
-        raise GridError(f"split scheme {raw!r}: width (e.g. 50km), angle (degrees), guard and seed (whole "
-                        "numbers) must be numbers") from None
-    order = tuple(s.strip() for s in params.get("order", "/".join(BAND_ORDER)).split("/"))
-    if not (math.isfinite(width_km) and width_km > 0) or not math.isfinite(angle) or not 0 <= guard <= 100:
-        raise GridError(f"split scheme {raw!r}: needs width > 0, a finite angle and 0 <= guard <= 100")
-    if any(s not in SPLITS for s in order) or not set(order) >= {"train"}:
-        raise GridError(f"split scheme {raw!r}: order is a /-separated list of train, val, test with train in it")
-    return SplitScheme("bands", width_km=width_km, angle_deg=angle % 360.0 if abs(angle) >= 360 else angle,
-                       guard=guard, order=order)
-
-
-def _params(raw: str, parts: list[str], allowed: set[str]) -> dict[str, str]:
-    out = {}
-    for part in parts:
-        key, eq, value = part.partition("=")
-        key = key.strip().lower()
-        if not eq or key not in allowed:
-            raise GridError(f"split scheme {raw!r}: {part.strip()!r} is not one of "
-                            f"{', '.join(sorted(k + '=...' for k in allowed)) or 'no options'}")
-        out[key] = value.strip()
-    return out
-
-
-def band_layout(scheme: SplitScheme) -> tuple[np.ndarray, np.ndarray, float]:
-    """(segment starts, segment codes, period) in metres across the bands: one cycle of the scheme."""
-    w = scheme.width_km * 1000.0
-    t = math.radians(scheme.angle_deg)
-    g = scheme.guard * CHIP_SIZE_M * (abs(math.sin(t)) + abs(math.cos(t)))  # farthest neighbour centre across
-    none = SPLIT_NAMES.index(NO_SPLIT)
-    starts: list[float] = []
-    codes: list[int] = []
-    pos = 0.0
-    n = len(scheme.order)
-    for i, s in enumerate(scheme.order):
-        segs = [(w, SPLIT_NAMES.index(s))]
-        if s == "train" and g > 0:
-            if scheme.order[(i - 1) % n] != "train":
-                segs.insert(0, (g, none))
-            if scheme.order[(i + 1) % n] != "train":
-                segs.append((g, none))
-        for length, code in segs:
-            starts.append(pos)
-            codes.append(code)
-            pos += length
-    return np.array(starts), np.array(codes, dtype="int8"), pos
-
-
-def band_coordinate(scheme: SplitScheme, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """Metres across the bands of each chip's centre, in its zone's CRS."""
-    t = math.radians(scheme.angle_deg)
-    x = (np.asarray(col, dtype="float64") + 0.5) * CHIP_SIZE_M
-    y = (np.asarray(row, dtype="float64") + 0.5) * CHIP_SIZE_M
-    return y * math.cos(t) - x * math.sin(t)
-
-
-def _band_codes(scheme: SplitScheme, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-    starts, codes, period = band_layout(scheme)
-    p = np.mod(band_coordinate(scheme, row, col), period)
-    return codes[np.searchsorted(starts, p, side="right") - 1]
-
-
-def _random_codes(seed: int, zone: np.ndarray, south: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """60:20:20 by a splitmix64 hash of (seed, zone, hemisphere, row, col)."""
-    with np.errstate(over="ignore"):
-        h = (np.asarray(zone, "uint64") * np.uint64(2) + np.asarray(south, "uint64")) * np.uint64(0x9E3779B97F4A7C15)
-        h ^= (row.astype("uint64") << np.uint64(32)) ^ (col.astype("uint64") & np.uint64(0xFFFFFFFF))
-        h ^= np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * np.uint64(0xBF58476D1CE4E5B9)
-        for mul in (0xBF58476D1CE4E5B9, 0x94D049BB133111EB):
-            h ^= h >> np.uint64(30 if mul == 0xBF58476D1CE4E5B9 else 27)
-            h *= np.uint64(mul)
-        h ^= h >> np.uint64(31)
-    u = (h >> np.uint64(11)).astype("float64") / float(1 << 53)
-    edges = np.cumsum([SPLIT_FRACTIONS[s] for s in SPLITS])
-    return np.minimum(np.searchsorted(edges, u, side="right"), len(SPLITS) - 1).astype("int8")
-
-
-DEFAULT_SCHEME = parse_split(DEFAULT_SPLIT)

@@ -11,21 +11,11 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from .errors import AOIError, GridError
-from .grid import (
-    DEFAULT_SCHEME,
-    NO_SPLIT,
-    SPLIT_NAMES,
-    Chip,
-    ChipArrays,
-    SplitScheme,
-    chip_arrays,
-    outlines_4326,
-    split_of,
-)
+from .errors import AOIError
+from .grid import CHIP_SIZE_M, ChipArrays, chip_arrays, outlines_4326, zone_name
+from .splits.schemes import DEFAULT_SCHEME, NO_SPLIT, SPLIT_NAMES, SplitScheme, split_of
 
-# pyarrow, matplotlib, geopandas and pandas are imported where they are used: splits.py imports this module
-# for load_split_table, and those libraries (~1.5 s together) would otherwise load with every split check.
+# pyarrow, matplotlib, geopandas and pandas are imported where they are used (~1.5 s together).
 
 BATCH_CHIPS = 250_000  # rows per Parquet row group: bounds memory whatever the AOI size
 
@@ -38,7 +28,7 @@ def summary(chips: ChipArrays, scheme: SplitScheme = DEFAULT_SCHEME) -> dict[str
     per_zone: dict[str, dict[str, int]] = {}
     for code in np.unique(epsg):
         sel = epsg == code
-        name = f"{int(code) % 100:02d}{'S' if int(code) >= 32700 else 'N'}"
+        name = zone_name(int(code) % 100, int(code) >= 32700)
         per_zone[name] = {"chips": int(sel.sum()),
                           **{s: int((codes[sel] == i).sum()) for i, s in enumerate(SPLIT_NAMES)}}
     return {"chips": len(chips), "split": str(scheme), "splits": splits, "zones": sorted(per_zone),
@@ -78,7 +68,7 @@ def write_parquet(chips: ChipArrays, path: str | Path, batch: int = BATCH_CHIPS,
             split_names = np.array(SPLIT_NAMES, dtype=object)[part.split_codes(scheme)]
             writer.write_table(pa.table({
                 "chip_id": part.ids(), "epsg": part.epsg.astype("int32"),
-                "x_min": part.col.astype("float64") * 4000.0, "y_min": part.row.astype("float64") * 4000.0,
+                "x_min": part.col.astype("float64") * CHIP_SIZE_M, "y_min": part.row.astype("float64") * CHIP_SIZE_M,
                 "split": split_names.tolist(), "geometry": shapely.to_wkb(outlines).tolist(),
             }, schema=schema))
     tmp.replace(path)
@@ -163,34 +153,3 @@ def map_m3leo(chips_file: str | Path, splits_csv: str | Path | None = None, keep
                 rows.append({"m3leo_id": mid, "chip_id": chip.chip_id, "overlap": frac,
                              "split": theirs.get(mid, NO_SPLIT) if keep_split else split_of(chip, scheme)})
     return pd.DataFrame(rows, columns=["m3leo_id", "chip_id", "overlap", "split"])
-
-
-def load_split_table(scheme: SplitScheme) -> SplitScheme:
-    """A table scheme with its chip_id -> split map read from its file; other schemes unchanged.
-
-    `m3leo:FILE` is the table `m3leo grid --from-m3leo ... --keep-split --out FILE` writes (one row per M3LEO
-    chip / our chip overlap): a chip gets their split when every M3LEO chip it overlaps has the same one, else
-    "none" (it would join two of their splits). `column:FILE` is a user table with chip_id and the column.
-    """
-    import pandas as pd
-
-    if not scheme.needs_table or scheme.table is not None:
-        return scheme
-    path = Path(scheme.path)
-    try:
-        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-    except Exception as exc:  # pandas/pyarrow raise many types
-        raise GridError(f"split scheme {scheme}: cannot read {path} ({str(exc).splitlines()[0]}); give a CSV or "
-                        "Parquet table with chip_id and split columns") from None
-    column = scheme.column
-    if "chip_id" not in table.columns or column not in table.columns:
-        raise GridError(f"split scheme {scheme}: {path} needs columns chip_id and {column}; it has "
-                        f"{', '.join(map(str, table.columns))}")
-    pairs = table[["chip_id", column]].astype(str)
-    bad = sorted(set(pairs[column]) - set(SPLIT_NAMES))
-    if bad:
-        raise GridError(f"split scheme {scheme}: {path} has split values {bad[:5]}; use train, val, test or none")
-    for cid in pairs["chip_id"].iloc[:1]:
-        Chip.from_id(cid)  # one clear error when the ids are not ours (e.g. M3LEO's hashes)
-    agree = pairs.groupby("chip_id")[column].agg(lambda v: v.iloc[0] if v.nunique() == 1 else NO_SPLIT)
-    return scheme.with_table(agree.to_dict())

@@ -19,15 +19,12 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from .catalog.period import latest_period, parse_label, period_order
 from .errors import NotInStoreError, StoreError, UsageError
 from .nodata import nodata_mask
-from .shards import ChunkReader, Modality
-from .stats import moments_to_stats
 
 _PERIOD = re.compile(r"^\d{4}")
 _BINARY = re.compile(r"^\s*([A-Za-z0-9_]+)\s*([-+*/])\s*([A-Za-z0-9_]+)\s*$")
@@ -204,30 +201,3 @@ def parse_inputs(value: str | Sequence[str | InputSpec]) -> list[InputSpec]:
         raise UsageError(f"--input names {', '.join(dup)} twice; list all of a collection's periods in one input, "
                          "e.g. s1:2020-DJF,2020-JJA")
     return [InputSpec(s["collection"], tuple(s["periods"]), tuple(s["derived"])) for s in specs]
-
-
-def derived_stats(st: Any, spec: InputSpec, stack: Sequence[Modality], max_chips: int = 64,
-                  seed: int = 0) -> dict[str, Any]:
-    """{"bands": {expr: {mean, std, count}}} of an input's derived bands over (a seeded sample of) its train chips,
-    pooled over the stacked periods: the shape `stats.band_mean_std` reads."""
-    table = st.chip_table(spec.key)
-    valid = st.read_valid(spec.key)
-    rows = np.flatnonzero(table["split"].astype(object) == "train")
-    if rows.size > max_chips:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
-    n = np.zeros(len(spec.derived))
-    s1 = np.zeros(len(spec.derived))
-    s2 = np.zeros(len(spec.derived))
-    for m in stack:
-        reader = ChunkReader(str(st.root), m)
-        for r in rows:
-            if not valid[r, m.time_index] > 0:
-                continue
-            raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
-            for j, d in enumerate(spec.derived):
-                v = d.evaluate(m.bands, raw, m.nodata)
-                v = v[np.isfinite(v)].astype("float64")
-                n[j] += v.size
-                s1[j] += v.sum()
-                s2[j] += (v * v).sum()
-    return moments_to_stats([d.text for d in spec.derived], n, s1, s2)

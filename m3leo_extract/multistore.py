@@ -23,25 +23,26 @@ from torch.utils.data import Dataset
 
 from .dataset import ChipDataset
 from .errors import UsageError
-from .inputs import InputSpec, derived_stats, parse_inputs
-from .stats import combine_stats, ensure_stats
+from .inputs import InputSpec, parse_inputs
+from .stats import DEFAULT_MAX_CHIPS, Normaliser, combine_stats, derived_stats, fresh_stats
 from .store import ChipStore
 
 
 def _open(s: ChipStore | str | Path) -> ChipStore:
-    return s if isinstance(s, ChipStore) else ChipStore.open(s)
+    return s if isinstance(s, ChipStore) else ChipStore.open(s, mode="r")
 
 
 def union_stats(stores: Sequence[ChipStore | str | Path], inputs: Sequence[str | InputSpec] | str,
-                target: str | None, *, max_chips: int | None = 4096) -> dict[str, dict[str, Any]]:
-    """Per collection (inputs and target), the stats over the union of the stores' train splits."""
+                target: str | None, *, max_chips: int | None = DEFAULT_MAX_CHIPS) -> dict[str, dict[str, Any]]:
+    """Per collection (inputs and target), the stats over the union of the stores' train splits: each store's
+    saved stats while fresh, else computed in memory (nothing is written)."""
     specs = parse_inputs(inputs)
     names = [s.key for s in specs] + ([target] if target else [])
     out = {}
     for name in names:
         parts = []
         for st in map(_open, stores):
-            stats = dict(ensure_stats(st, name, max_chips=max_chips))
+            stats = dict(fresh_stats(st, name, max_chips=max_chips))
             spec = next((s for s in specs if s.key == name), None)
             if spec is not None and spec.derived and st.spec(name).kind != "categorical":
                 probe = ChipDataset(st, inputs=[spec], target=None, split="train", normalize=False)
@@ -114,9 +115,6 @@ class MultiStoreDataset(Dataset):
                 out[k] = out.get(k, 0) + v
         return out
 
-    def store_of(self, i: int) -> str:
-        return self.parts[self._locate(i)[0]].root
-
     def target_stats(self) -> dict[str, Any]:
         if not self.target:
             raise UsageError("this dataset has no target")
@@ -180,7 +178,8 @@ def split_datasets(store: str | Path | Sequence[str | Path], inputs: Sequence[st
     or, with `holdout`, the other stores' train/val and every chip of the held-out store as test."""
     kw: dict[str, Any] = {"inputs": inputs, "target": target, "period": period}
     if not isinstance(store, (list, tuple)):
-        return tuple(ChipDataset(store, split=s, **kw) for s in ("train", "val", "test"))  # type: ignore
+        st, norm = _open(store), Normaliser()  # one store handle; the train-split stats computed once for all three
+        return tuple(ChipDataset(st, split=s, normaliser=norm, **kw) for s in ("train", "val", "test"))  # type: ignore
     roots = [str(Path(str(s)).resolve()) for s in store]
     if len(set(roots)) < len(roots):
         raise UsageError("the same store is given twice; give each region's store once")

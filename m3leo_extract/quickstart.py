@@ -13,8 +13,7 @@ from .config import CONFIG_FILE, DatasetConfig
 from .defaults import STATE_FILE
 from .ee.session import LOCAL, local_endpoint
 from .extract import extract
-from .grid import DEMO_SPLIT_WHY
-from .splits import apply_split, choose_split
+from .splits import DEMO_SPLIT_WHY, apply_split, choose_split
 from .units import ExtractOptions
 
 QUICKSTART_COLLECTIONS = "s1,s2,esa_worldcover"

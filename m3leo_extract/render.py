@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from .catalog.period import period_order
 from .errors import NotInStoreError
-from .grid import Chip, chip_outline_4326, split_of
+from .grid import Chip, chip_outline_4326
 from .nodata import is_nan, nodata_mask
+from .splits import split_of
 from .store import ChipStore
 
 # matplotlib is imported inside the drawing functions: heavy, and only a PNG needs it (`m3leo show` without
@@ -76,6 +78,7 @@ def chip_info(store_dir: str | Path, chip_id: str) -> dict[str, Any]:
     return out
 
 
+BACKSCATTER_UNITS = ("db", "linear", "power", "")  # "" (a tiled file that says nothing): linear power, as before
 S1_DB_RANGE = (-25.0, 0.0)  # VV backscatter in dB: water near -25, bright urban/forest edges near 0
 S2_CLEAR_MAX = 0.3  # reflectance above which (clouds, snow) a pixel does not set the stretch: it saturates
 STRETCH_PCT = (2.0, 98.0)
@@ -181,6 +184,12 @@ def _draw_s1(fig: Any, ax: Any, data: np.ndarray, attrs: dict[str, Any], ok: np.
     return f"{bands[vv]} backscatter, {lo:g}..{hi:g} dB"
 
 
+def _backscatter(unit: object) -> bool:
+    """A VV/VH band in these units is radar backscatter (drawn in dB); in any other (GSSIC's "coherence
+    (0-1)", an amplitude DN) it is drawn as the value it is, labelled with the recipe's units."""
+    return str(unit).strip().lower() in BACKSCATTER_UNITS
+
+
 def _draw_band(fig: Any, ax: Any, name: str, data: np.ndarray, attrs: dict[str, Any], ok: np.ndarray,
                bands: list[str]) -> str:
     from matplotlib import colormaps
@@ -205,7 +214,7 @@ def _panel(fig: Any, ax: Any, name: str, data: np.ndarray, attrs: dict[str, Any]
         return _draw_categorical(ax, data, attrs, ok)
     if r is not None and g is not None and b is not None:
         return _draw_s2(ax, data, attrs, ok, [r, g, b])
-    if vv is not None:
+    if vv is not None and _backscatter(_band_list(attrs, "units", data.shape[0], "")[vv]):
         return _draw_s1(fig, ax, data, attrs, ok, vv, bands)
     if len(bands) == 3 and np.dtype(data.dtype) == np.uint8:
         ax.imshow(_rgb([data[0], data[1], data[2]], ok), interpolation="nearest")
@@ -224,6 +233,11 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
     names = collections or _collections_with(store, chip_id)
     if not names:
         raise NotInStoreError(f"chip {chip_id} is in none of the collections of {store_dir}; nothing to render")
+    held = {name: store.periods(name) for name in names}
+    if period is not None and not any(period in labels for labels in held.values()):
+        have = sorted({p for labels in held.values() for p in labels}, key=period_order)
+        raise NotInStoreError(f"no collection of chip {chip_id} has period {period!r}; they hold "
+                              f"{', '.join(have) or 'none yet'}")
     fig = Figure(figsize=(4.6 * len(names), 4.6), dpi=dpi, layout="constrained")
     axes = fig.subplots(1, len(names), squeeze=False)[0]
     for ax, name in zip(axes, names, strict=True):
@@ -233,7 +247,7 @@ def render_chip(store_dir: str | Path, chip_id: str, png: str | Path, *, period:
         data = store.read_chip(name, chip_id, labels[t])  # damaged data: one-line CorruptChunkError
         valid = float(np.asarray(store.group[name]["valid"][store.index_of(name, chip_id), t]))
         spec = store.spec(name)
-        what = _panel(fig, ax, name, data, spec.attrs, spec.nodata)
+        what = _panel(fig, ax, name, data, store.attrs(name), spec.nodata)
         vtxt = "absent" if math.isnan(valid) else f"valid {valid:.0%}"
         ax.set_title(f"{name} [{labels[t]}], {vtxt}\n{what}", fontsize=9)
         ax.set_xticks([])

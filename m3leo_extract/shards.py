@@ -35,6 +35,7 @@ import zarr
 from numcodecs import Blosc, GZip, Zstd, blosc
 from zarr.codecs import BloscCodec, Crc32cCodec
 
+from .collection_attrs import CollectionAttrs
 from .errors import StoreError
 from .nodata import is_nan
 
@@ -100,7 +101,7 @@ class CollectionSpec:
     resolution: float
     chip_px: int
     kind: str = "continuous"
-    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    attrs: CollectionAttrs = field(default_factory=CollectionAttrs, hash=False, compare=False)
 
     @property
     def nan_nodata(self) -> bool:
@@ -186,10 +187,6 @@ class ShardLayout:
     @property
     def index_nbytes(self) -> int:
         return self.shard_chips * 16 + CRC_BYTES
-
-    @property
-    def chunk_nbytes(self) -> int:
-        return int(np.prod(self.chunk_shape)) * np.dtype(self.dtype).itemsize
 
     @classmethod
     def read(cls, array_dir: str | Path) -> ShardLayout | None:

@@ -7,11 +7,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .catalog.period import period_order
 from .defaults import STATE_FILE
 from .errors import NotInStoreError
 from .state import StateDB
 
-STATUS_SCHEMA = 1  # bump when the JSON below changes shape (monitoring parses it)
+# Bump when the JSON below changes shape or meaning (monitoring parses it). 2: `done` no longer counts the
+# `empty` chips (done, but the period had no image); periods in time order.
+STATUS_SCHEMA = 2
 
 
 def dataset_status(store_dir: str | Path) -> dict[str, Any]:
@@ -34,10 +37,11 @@ def dataset_status(store_dir: str | Path) -> dict[str, Any]:
                 "GROUP BY collection, period"):
             if (coll, period) in table:
                 table[(coll, period)]["empty"] = int(chips or 0)
+                table[(coll, period)]["done"] -= int(chips or 0)  # done counts chips with data; empty apart
         for entry in table.values():
             entry.setdefault("empty", 0)
         rows = []
-        for (coll, period), entry in sorted(table.items()):
+        for (coll, period), entry in sorted(table.items(), key=lambda kv: (kv[0][0], period_order(kv[0][1]))):
             entry["top_errors"] = db.top_errors(coll, period) if entry["failed"] else []
             rows.append(entry)
         last = db.last_run()

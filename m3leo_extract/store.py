@@ -21,7 +21,7 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,10 @@ import zarr
 from zarr.storage import LocalStore
 
 from .catalog.period import latest_period, period_order
+from .collection_attrs import CollectionAttrs
 from .defaults import DEFAULT_SHARD_CHIPS
 from .errors import MixedSourcesError, NotInStoreError, StoreError
-from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
-from .gridio import load_split_table
+from .grid import CHIP_SIZE_M, Chip, ChipArrays
 from .shards import (
     DIMS,
     STORE_NAME,
@@ -48,6 +48,8 @@ from .shards import (
     shard_file,
     store_path,
 )
+from .splits.schemes import DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, SplitScheme
+from .splits.table import resolve
 
 FORMAT_VERSION = 1
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
@@ -56,16 +58,17 @@ CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
 # The data array's codecs come from the format's home (shards.py); the name stays a module global of the
 # writer so a test or benchmark can write a store of the older layout (no chunk checksum) by replacing it.
 _chunk_codecs = chunk_codecs
-__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionSpec", "chips_in",
+__all__ = ["CHIP_COORDS", "DEFAULT_SHARD_CHIPS", "STORE_NAME", "ChipStore", "CollectionAttrs", "CollectionSpec",
            "open_dataset"]
 
 
 class ChipStore:
     """A dataset directory's Zarr store. Cheap to open; safe to share between threads for writing."""
 
-    def __init__(self, root: Path | str, group: zarr.Group) -> None:
+    def __init__(self, root: Path | str, group: zarr.Group, writable: bool = True) -> None:
         self.root = root
         self.group = group
+        self.writable = writable
         self._index: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         # Opening a group or array reads and parses its zarr.json; workers write thousands of shards, so the
@@ -80,14 +83,18 @@ class ChipStore:
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
     def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
-        """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix)."""
+        """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix).
+
+        Read-only unless `create` (mode "a") or `mode="r+"`: readers (datasets, show, stats checks) never
+        write; a writer says so. A write through a read-only store raises a one-line StoreError."""
+        mode = mode or ("a" if create else "r")
         path = store_path(directory)
         if "://" not in path and not create and not Path(path).exists():
             raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:
             # Our own handles read each node's zarr.json, never the consolidated copy (that is for readers).
-            group = zarr.open_group(path, mode=mode or ("a" if create else "r+"), zarr_format=3,
+            group = zarr.open_group(path, mode=mode, zarr_format=3,
                                     use_consolidated=False)
         except Exception as exc:  # zarr raises several types for a missing/corrupt store
             raise StoreError(f"cannot open the chip store at {path} ({exc}); is it a m3leo store?") from None
@@ -95,7 +102,7 @@ class ChipStore:
         if new:
             group.attrs.update({"m3leo_format": FORMAT_VERSION, "split_scheme": str(DEFAULT_SCHEME),
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
-        store = cls(directory, group)
+        store = cls(directory, group, writable=mode != "r")
         if new:
             store.consolidate()
         return store
@@ -103,6 +110,11 @@ class ChipStore:
     @property
     def path(self) -> str:
         return str(self.group.store_path)
+
+    def _need_write(self, what: str) -> None:
+        if not self.writable:
+            raise StoreError(f"the chip store at {self.path} was opened read-only and cannot {what}; open it with "
+                             "ChipStore.open(DIR, mode=\"r+\") to write (readers never write a store)")
 
     def collections(self) -> list[str]:
         return sorted(name for name, _ in self.group.groups())
@@ -132,13 +144,15 @@ class ChipStore:
         a = dict(self._coll(name).attrs)
         return CollectionSpec(name=name, bands=tuple(a["bands"]), dtype=a["dtype"],
                               nodata=from_json_nodata(a["nodata"]), resolution=float(a["resolution"]),
-                              chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"), attrs=a)
+                              chip_px=int(a["chip_px"]), kind=a.get("kind", "continuous"),
+                              attrs=CollectionAttrs.from_zarr(a))
 
     def attrs(self, name: str) -> dict[str, Any]:
         return dict(self._coll(name).attrs)
 
     def update_attrs(self, name: str, **values: Any) -> None:
         """Planning-process only: attributes are one JSON file per group."""
+        self._need_write("change attributes")
         self._coll(name).attrs.update(values)
         self.consolidate()
 
@@ -157,6 +171,7 @@ class ChipStore:
                 self._mark_coords(g)
                 self.consolidate()
             return
+        self._need_write(f"add collection {spec.name!r}")
         g = self.group.create_group(spec.name)
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),
@@ -170,7 +185,7 @@ class ChipStore:
         g.create_array("time", shape=(0,), chunks=(256,), dtype=str, dimension_names=["time"])
         band = g.create_array("band", shape=(nb,), chunks=(nb,), dtype=str, dimension_names=["band"])
         band[:] = np.array(spec.bands, dtype=object)
-        g.attrs.update({**spec.attrs, "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
+        g.attrs.update({**spec.attrs.to_zarr(), "collection": spec.name, "bands": list(spec.bands), "dtype": spec.dtype,
                         "nodata": json_nodata(spec.nodata), "resolution": spec.resolution, "chip_px": px,
                         "kind": spec.kind, "shard_chips": shard_chips, "chip_size_m": CHIP_SIZE_M,
                         "periods": {}, "created": _now()})
@@ -184,6 +199,7 @@ class ChipStore:
             new = [c for c in dict.fromkeys(chips) if c.chip_id not in index]
             if new:
                 n0 = len(index)
+                self._need_write("add chips")
                 n1 = n0 + len(new)
                 data, valid = self._arr(name, "data"), self._arr(name, "valid")
                 data.resize((n1, *data.shape[1:]))
@@ -211,6 +227,7 @@ class ChipStore:
             if label in labels:
                 return labels.index(label)
             t = len(labels)
+            self._need_write(f"add period {label!r}")
             for key in ("data", "valid"):
                 arr = self._arr(name, key)
                 shape = list(arr.shape)
@@ -225,6 +242,7 @@ class ChipStore:
 
     def record_period(self, name: str, label: str, **provenance: Any) -> None:
         """Provenance of one period (when, from what): planning/finishing process only."""
+        self._need_write("record a period")
         g = self._coll(name)
         periods = dict(g.attrs.get("periods", {}))
         periods[label] = {**periods.get(label, {}), **provenance, "updated": _now()}
@@ -235,6 +253,7 @@ class ChipStore:
     def consolidate(self) -> None:
         """Rewrite the consolidated metadata (every node's zarr.json in the root's, what `xr.open_zarr` reads
         in one request). Every metadata change above ends with this; workers never change metadata."""
+        self._need_write("consolidate its metadata")
         with warnings.catch_warnings():
             # zarr warns that consolidated metadata is not in the v3 spec yet; xarray and zarr-python read it.
             warnings.simplefilter("ignore", category=UserWarning)
@@ -246,14 +265,14 @@ class ChipStore:
         for key in ("data", "valid"):
             g[key].attrs["coordinates"] = " ".join(CHIP_COORDS)
 
-    # -- splits -----------------------------------------------------------------------------------------------
+    # -- split labels (metadata; the schemes and re-labelling live in the splits package) ----------------------
     def split_scheme(self) -> SplitScheme:
         """The store's split scheme: recorded at creation; a store from before schemes has the legacy one."""
         if self._scheme is None:
             text = self.group.attrs.get("split_scheme")
             if text is None:
                 text = LEGACY_SPLIT if self.collections() else str(DEFAULT_SCHEME)
-            self._scheme = load_split_table(parse_split(text))
+            self._scheme = resolve(text)
         return self._scheme
 
     def _split_names(self, chips: Sequence[Chip]) -> np.ndarray:
@@ -261,32 +280,27 @@ class ChipStore:
                          np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
         return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(self.split_scheme())]
 
-    def set_split_scheme(self, scheme: SplitScheme | str) -> dict[str, dict[str, int]]:
-        """Record `scheme` and re-label every collection's chips with it (no data is refetched).
-
-        Planning process only. Saved normalisation statistics of a collection whose split labels changed are
-        dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
-        """
-        sch = load_split_table(parse_split(scheme))
+    def record_split_scheme(self, scheme: SplitScheme) -> None:
+        """Record the scheme new chips are labelled with. `splits.relabel` calls it and re-labels the chips
+        the store has; nothing else should (labels and scheme would disagree)."""
+        self._need_write("record a split scheme")
         with self._lock:
-            self._scheme = sch
-            out = {}
-            for name in self.collections():
-                ids = self._arr(name, "chip")[:]
-                chips = [Chip.from_id(str(c)) for c in ids]
-                labels = self._split_names(chips) if chips else np.zeros(0, dtype=object)
-                arr = self._arr(name, "split")
-                old = np.asarray(arr[:]).astype(object) if len(chips) else labels
-                if len(chips) and not np.array_equal(old, labels):
-                    arr[:] = labels
-                    attrs = dict(self._coll(name).attrs)
-                    if "stats" in attrs:
-                        del attrs["stats"]
-                        self._coll(name).attrs.put(attrs)
-                out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
-            self.group.attrs["split_scheme"] = str(sch)
-            self.consolidate()
-        return out
+            self._scheme = scheme
+            self.group.attrs["split_scheme"] = str(scheme)
+
+    def write_split_labels(self, name: str, labels: np.ndarray) -> None:
+        """Replace collection `name`'s split labels (one per chip, store order): `splits.relabel` only."""
+        self._need_write("re-label its chips")
+        with self._lock:
+            self._arr(name, "split")[:] = labels
+
+    def drop_attr(self, name: str, key: str) -> None:
+        """Remove one attribute of collection `name` (no-op when absent); the caller consolidates."""
+        self._need_write("change attributes")
+        attrs = dict(self._coll(name).attrs)
+        if key in attrs:
+            del attrs[key]
+            self._coll(name).attrs.put(attrs)
 
     # -- where the chips came from: synthetic (emulator) or real Earth Engine (planning process) -----------------
     def synthetic_flags(self) -> dict[str, bool]:
@@ -308,6 +322,7 @@ class ChipStore:
                                     "to it: use another --store")
 
     def mark_source(self, name: str, synthetic: bool) -> None:
+        self._need_write("record its source")
         if self._coll(name).attrs.get("synthetic") is None:
             self._coll(name).attrs["synthetic"] = synthetic
             self.consolidate()
@@ -402,6 +417,7 @@ class ChipStore:
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,
                     valid: np.ndarray) -> None:
         """Write chips of one shard for one period: data (n, band, y, x), valid (n,)."""
+        self._need_write("write chips")
         idx = np.array([self.index_of(name, c) for c in chip_ids], dtype="int64")
         if idx.size == 0:
             return
@@ -484,8 +500,3 @@ def open_dataset(directory: str | Path, collection: str) -> Any:
     ds = xr.open_zarr(store_path(directory), group=collection)
     return ds.assign_coords({k: ds[k].compute() for k in CHIP_COORDS if k in ds.variables})
 
-
-def chips_in(store: ChipStore, names: Iterable[str]) -> set[str]:
-    """Chip ids present in every one of the collections `names`."""
-    sets = [set(store.chip_ids(n)) for n in names]
-    return set.intersection(*sets) if sets else set()

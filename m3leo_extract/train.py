@@ -127,13 +127,6 @@ class TrainResult:
     chips: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def __getattr__(self, name: str) -> Any:
-        """The flat names of earlier versions: best_val_miou, baseline_val_r2, ... (None when the task has none)."""
-        for prefix, key in (("best_val_", ""), ("baseline_val_", "baseline_")):
-            if name.startswith(prefix) and "best_val" in self.__dict__:
-                return self.__dict__["best_val"].get(key + name[len(prefix):])
-        raise AttributeError(name)
-
     def to_json(self) -> dict[str, Any]:
         """Plain data (what `m3leo train --json` prints): the headline metrics also under their flat names."""
         d: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}

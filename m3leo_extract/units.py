@@ -9,19 +9,17 @@ module imports the other: extract.py plans and dispatches to one of them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 
 from .catalog import Recipe
 from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
 from .ee.sizing import Block
 from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
-from .grid import CHIP_SIZE_M, Chip
+from .grid import CHIP_SIZE_M, Chip, lonlat_transformer
 from .nodata import valid_fraction
 from .runner import ProgressFn, RetryPolicy
 from .state import StateDB, Unit
@@ -194,18 +192,6 @@ def finish_chips(out: np.ndarray, recipe: Recipe) -> tuple[np.ndarray, np.ndarra
 
 
 # -- bounds -------------------------------------------------------------------------------------------------
-_transformers: dict[tuple[int, int], Transformer] = {}
-_tlock = threading.Lock()
-
-
-def _to_lonlat(epsg: int) -> Transformer:
-    with _tlock:
-        t = _transformers.get((epsg, 4326))
-        if t is None:
-            t = _transformers[(epsg, 4326)] = Transformer.from_crs(epsg, 4326, always_xy=True)
-        return t
-
-
 def chips_lonlat_bounds(chips: Sequence[Chip]) -> tuple[float, float, float, float]:
     """Lon/lat bounding box of chips (corners and edge midpoints, so UTM curvature is covered)."""
     by_epsg: dict[int, list[Chip]] = {}
@@ -217,7 +203,7 @@ def chips_lonlat_bounds(chips: Sequence[Chip]) -> tuple[float, float, float, flo
         x0 = np.array([c.x_min for c in cs])[:, None, None] + off[None, None, :]
         y0 = np.array([c.y_min for c in cs])[:, None, None] + off[None, :, None]
         gx, gy = np.broadcast_arrays(x0, y0)
-        lon, lat = _to_lonlat(epsg).transform(gx.ravel(), gy.ravel())
+        lon, lat = lonlat_transformer(epsg).transform(gx.ravel(), gy.ravel())
         lo_x, hi_x = min(lo_x, float(np.min(lon))), max(hi_x, float(np.max(lon)))
         lo_y, hi_y = min(lo_y, float(np.min(lat))), max(hi_y, float(np.max(lat)))
     return lo_x, lo_y, hi_x, hi_y
@@ -229,5 +215,5 @@ def lonlat_pixels(chip: Chip, resolution: float) -> np.ndarray:
     xs = chip.x_min + (np.arange(w) + 0.5) * resolution
     ys = chip.y_min + CHIP_SIZE_M - (np.arange(h) + 0.5) * resolution
     gx, gy = np.meshgrid(xs, ys)
-    lon, lat = _to_lonlat(chip.epsg).transform(gx, gy)
+    lon, lat = lonlat_transformer(chip.epsg).transform(gx, gy)
     return np.stack([lon, lat]).astype(np.float32)

@@ -52,7 +52,6 @@ from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
 
 ERROR_KINDS = ("damaged_shard", "corrupt_chunk", "missing_chunk", "corrupt_valid")
-WARNING_KINDS = ("unfinished", "no_unit")
 
 
 

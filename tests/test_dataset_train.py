@@ -7,9 +7,15 @@ ESA WorldCover-like labels drive S1 backscatter and S2 reflectance exactly as in
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
+import os
 import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +28,9 @@ from ee_emulator import world
 from m3leo_extract.catalog import load_catalog
 from m3leo_extract.dataset import IGNORE_INDEX, ChipDataset, collate, pick_period
 from m3leo_extract.errors import StoreError, UsageError
-from m3leo_extract.grid import LEGACY_SPLIT, Chip, chips_for_geometry
-from m3leo_extract.stats import compute_stats, ensure_stats
+from m3leo_extract.grid import Chip, chips_for_geometry
+from m3leo_extract.splits import LEGACY_SPLIT, relabel
+from m3leo_extract.stats import compute_stats, fresh_stats, load_stats, update_stats
 from m3leo_extract.store import ChipStore, CollectionSpec
 from m3leo_extract.train import TrainConfig, train
 
@@ -95,7 +102,7 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("chips")
     chips = chips_for_geometry(shapely.box(2.0, 45.0, 2.16, 45.2))
     st = ChipStore.open(d, create=True)
-    st.set_split_scheme(LEGACY_SPLIT)  # one-chip-row bands: this ~5 x 3 chip store holds every split
+    relabel(st, LEGACY_SPLIT)  # one-chip-row bands: this ~5 x 3 chip store holds every split
     st.ensure_collection(_spec("s1"))
     st.ensure_collection(_spec("s2"))
     st.ensure_collection(_spec("esa_worldcover"))
@@ -145,7 +152,7 @@ def test_alignment_by_chip_id_and_values(store_dir) -> None:
     st = ChipStore.open(d)
     ds = ChipDataset(d, inputs=["s1", "s2"], target="esa_worldcover", split=None)
     assert st.index_of("s1", ds.chip_ids[0]) != st.index_of("esa_worldcover", ds.chip_ids[0])  # rows differ
-    s1_stats = ensure_stats(d, "s1")
+    s1_stats = fresh_stats(d, "s1")
     mean = np.array([s1_stats["bands"][b]["mean"] for b in ("VV_ASC", "VH_ASC", "VV_DSC", "VH_DSC")])
     std = np.array([s1_stats["bands"][b]["std"] for b in ("VV_ASC", "VH_ASC", "VV_DSC", "VH_DSC")])
     lut = {c: i for i, c in enumerate(ds.classes)}
@@ -247,9 +254,10 @@ def test_stats_from_train_split_only(store_dir) -> None:
     # s2's stats ignore nodata (0): the empty chip and unwritten chips do not pull the mean down.
     s2 = compute_stats(st, "s2")
     assert s2["bands"]["B2"]["min"] >= 1
-    # Saved in the store, reused while the store is unchanged, recomputed by the CLI.
-    ensure_stats(st, "s1")
-    assert st.attrs("s1")["stats"]["fingerprint"] == stats["fingerprint"]
+    # Saved in the store by a writer, reused by readers while the store is unchanged, recomputed by the CLI.
+    update_stats(ChipStore.open(d, mode="r+"), ["s1"])
+    assert ChipStore.open(d).attrs("s1")["stats"]["fingerprint"] == stats["fingerprint"]
+    assert load_stats(d, "s1")["fingerprint"] == stats["fingerprint"]
     wc = compute_stats(st, "esa_worldcover")
     lc = np.asarray(st.group["esa_worldcover"]["data"][:])[np.flatnonzero(split == "train")]
     assert wc["class_counts"]["10"] == int((lc == 10).sum()) and "0" not in wc["class_counts"]
@@ -267,7 +275,8 @@ def test_training_beats_majority_baseline(store_dir, tmp_path) -> None:
     assert res.task == "segmentation"
     best = res.best_val
     assert best["miou"] > 2 * best["baseline_miou"] and best["miou"] > 0.2
-    assert res.best_val_miou == best["miou"]  # the flat name of earlier versions still reads
+    assert not hasattr(res, "best_val_miou")  # no attribute shim: best_val["miou"], or to_json()'s flat names
+    assert res.to_json()["best_val_miou"] == best["miou"]
     assert res.test and res.test["miou"] > res.test["baseline_miou"]
     assert [e["epoch"] for e in events if e["event"] == "epoch"] == [1, 2, 3, 4]
     for f in ("config.json", "metrics.csv", "metrics.json", "best.pt", "last.pt", "predictions.png"):
@@ -310,7 +319,7 @@ def test_regression_target(store_dir, tmp_path) -> None:
     res = train(TrainConfig(store=d, inputs=["s1"], target="tree", epochs=3, device="cpu", out=tmp_path / "reg",
                             crop=0, batch_size=4, lr=5e-3))
     best = res.best_val
-    assert res.task == "regression" and "miou" not in best and res.best_val_miou is None
+    assert res.task == "regression" and "miou" not in best
     assert math.isfinite(best["rmse"]) and best["r2"] > best["baseline_r2"]
     assert best["rmse"] < best["baseline_rmse"]
     assert res.to_json()["best_val_r2"] == best["r2"] and "best_val_miou" not in res.to_json()
@@ -318,6 +327,36 @@ def test_regression_target(store_dir, tmp_path) -> None:
     ds = ChipDataset(d, inputs=["s1"], target="tree")
     s = ds[0]
     assert s["mask"].dtype == torch.float32 and s["mask"].shape == (1, PX, PX)
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    """Every file under `root` (relative path -> sha256 of its bytes)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_train_leaves_the_store_byte_identical(store_dir, tmp_path) -> None:
+    """Readers never write: `m3leo train` (stats computed in memory, datasets built, one epoch) changes no byte of
+    the store, and the store may even be read-only."""
+    d, _ = store_dir
+    copy = tmp_path / "store"
+    shutil.copytree(d, copy)
+    for name in ChipStore.open(copy).collections():  # no saved stats: the reader has to compute them itself
+        attrs = dict(ChipStore.open(copy, mode="r+").attrs(name))
+        if "stats" in attrs:
+            st = ChipStore.open(copy, mode="r+")
+            st._coll(name).attrs.put({k: v for k, v in attrs.items() if k != "stats"})
+            st.consolidate()
+    before = _tree_digest(copy)
+    exe = shutil.which("m3leo") or str(Path(sys.executable).with_name("m3leo"))
+    res = subprocess.run([exe, "train", "--store", str(copy), "--input", "s1", "--target", "esa_worldcover",
+                          "--epochs", "1", "--device", "cpu", "--out", str(tmp_path / "run"), "--crop", "16",
+                          "--batch-size", "8", "--json"], capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.loads(res.stdout.splitlines()[-1])["epochs"] == 1
+    after = _tree_digest(copy)
+    assert after == before, sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
 def test_cli_train(store_dir, tmp_path, capsys) -> None:

@@ -22,7 +22,8 @@ import shapely
 
 from m3leo_extract.catalog import load_catalog
 from m3leo_extract.errors import StoreError
-from m3leo_extract.grid import DEMO_SPLIT, Chip, chips_for_geometry
+from m3leo_extract.grid import Chip, chips_for_geometry
+from m3leo_extract.splits import DEMO_SPLIT, relabel
 from m3leo_extract.store import ChipStore, open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def _make(chip: Chip, name: str) -> tuple[np.ndarray, float]:
 def build_store(directory: Path) -> list[Chip]:
     cat = load_catalog()
     st = ChipStore.open(directory, create=True)
-    st.set_split_scheme(DEMO_SPLIT)  # one-chip-row bands: this small box holds every split
+    relabel(st, DEMO_SPLIT)  # one-chip-row bands: this small box holds every split
     chips = chips_for_geometry(AOI)
     for name in ("s2", "s1", "esa_worldcover"):
         st.ensure_collection(dataclasses.replace(cat[name].store_spec(), resolution=RES, chip_px=PX), shard_chips=4)
@@ -101,7 +102,7 @@ def test_consolidated_metadata_follows_every_metadata_change(store_dir: Path, tm
 
     d = tmp_path / "grow"
     chips = build_store(d)
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     extra = Chip(chips[0].zone, chips[0].south, chips[0].row + 40, chips[0].col)
     st.add_chips("s2", [extra])
     st.ensure_period("s2", "2021")
@@ -184,7 +185,7 @@ def test_every_documented_xarray_snippet_runs(tmp_path: Path, monkeypatch: pytes
         # rioxarray 0.19 itself multiplies Affines with `*` (affine's PendingDeprecationWarning): not ours.
         warnings.filterwarnings("ignore", category=PendingDeprecationWarning, module="rioxarray")
         for f, code in blocks:
-            code = code.replace('"DIR', f'"{store_dir}').replace("31N_1350_120", cid)
+            code = code.replace('"DIR', f'"{store_dir}').replace("31N_1266_160", cid)
             try:
                 exec(compile(code, f"{f.name} snippet", "exec"), ns)
             except Exception as exc:  # name the snippet that broke
@@ -406,7 +407,7 @@ def test_status_out_is_geoparquet_with_valid_and_status_per_collection_and_perio
 
     d = tmp_path / "st"
     chips = build_store(d)
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     ids = st.chip_ids("s2")
     # One chip of esa_worldcover written with no data at all: valid 0 -> "empty".
     empty = ids[5]
@@ -476,7 +477,7 @@ def _draw(name: str, data: np.ndarray) -> object:
     from m3leo_extract.render import _panel
 
     spec = dataclasses.replace(load_catalog()[name].store_spec(), resolution=RES, chip_px=PX)
-    attrs = {**spec.attrs, "bands": list(spec.bands), "kind": spec.kind}
+    attrs = {**spec.attrs.to_zarr(), "bands": list(spec.bands), "kind": spec.kind}
     fig = Figure()
     ax = fig.subplots()
     what = _panel(fig, ax, name, data, attrs, spec.nodata)
@@ -587,7 +588,7 @@ def test_a_store_written_before_consolidation_is_upgraded_by_the_next_planning(t
             del zarr.open_group(root / name, mode="r+", use_consolidated=False)[key].attrs["coordinates"]
     with pytest.warns(RuntimeWarning, match="consolidated"):  # what users saw before
         xr.open_zarr(root, group="s2")
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     st.ensure_collection(st.spec("s2"))  # what extract / tile do first on every run
     with warnings.catch_warnings():
         warnings.simplefilter("error")

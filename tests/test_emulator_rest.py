@@ -415,3 +415,33 @@ def test_docs_table_names_every_implemented_algorithm():
         elif name not in rows.get("(top level)", set()):
             missing.append(name)
     assert not missing, f"not in docs/emulator.md's algorithm table: {missing}"
+
+
+def test_exported_assets_survive_an_emulator_restart_on_the_same_root(emulator, tmp_path):
+    from ee_emulator import start_emulator
+    from m3leo_extract.ee.session import initialize
+
+    wc = ee.Image(ee.ImageCollection(WC).first())
+    name = "projects/m3leo-emulator/assets/kept/wc.v1"
+    grid = _grid(T, 12, 8)
+    try:
+        with start_emulator(export_root=str(tmp_path), export_duration_s=0.05) as first:
+            initialize(url=first.url)
+            task = ee.batch.Export.image.toAsset(image=wc, description="kept", assetId=name, crs=UTM,
+                                                 crsTransform=[10, 0, 640000, 0, -10, 5064000], dimensions="12x8")
+            task.start()
+            assert _poll(task.name)["metadata"]["state"] == "SUCCEEDED"
+            direct = ee.data.computePixels({"expression": wc, "fileFormat": "NUMPY_NDARRAY", "grid": grid})
+        with start_emulator(export_root=str(tmp_path / "elsewhere")) as other:  # another root: not there
+            initialize(url=other.url)
+            with pytest.raises(ee.EEException, match="not found"):
+                ee.Image(name).getInfo()
+        with start_emulator(export_root=str(tmp_path)) as again:  # a restart on the same root
+            initialize(url=again.url)
+            assert name in [a["name"] for a in ee.data.listAssets({"parent": "projects/m3leo-emulator/assets"})
+                            ["assets"]]
+            assert ee.data.getAsset(name)["bands"][0]["grid"]["dimensions"] == {"width": 12, "height": 8}
+            back = ee.data.computePixels({"expression": ee.Image(name), "fileFormat": "NUMPY_NDARRAY", "grid": grid})
+            np.testing.assert_array_equal(back["Map"], direct["Map"])
+    finally:
+        initialize(url=emulator.url)

@@ -13,8 +13,9 @@ import shapely
 from pyproj import Transformer
 
 from m3leo_extract.errors import GridError
-from m3leo_extract.grid import CHIP_SIZE_M, Chip, chip_arrays, chip_outline_4326, chips_for_geometry, split_of, zone_of
+from m3leo_extract.grid import CHIP_SIZE_M, Chip, chip_arrays, chip_outline_4326, chips_for_geometry, zone_of
 from m3leo_extract.gridio import summary, write_parquet
+from m3leo_extract.splits import DEFAULT_SCHEME, split_of
 
 
 def _area_in_chip_crs(chip: Chip, geom_4326: shapely.Geometry) -> float:
@@ -104,7 +105,7 @@ def test_splits_are_60_20_20_geographic_bands_and_deterministic():
     # Bands at 30 degrees: a chip's east neighbour is usually, not always, in its split; the same chip always
     # gets the same split.
     c = Chip(31, False, 1200, 50)
-    assert split_of(c) == split_of(Chip(31, False, 1200, 50))
+    assert split_of(c, DEFAULT_SCHEME) == split_of(Chip(31, False, 1200, 50), DEFAULT_SCHEME)
 
 
 def test_polar_and_empty_aois_are_refused():
@@ -167,3 +168,27 @@ def test_from_m3leo_maps_their_chips_onto_ours_with_overlap_fractions(tmp_path):
     out = subprocess.run([sys.executable, "-m", "m3leo_extract", *args], capture_output=True, text=True,
                          check=True)
     assert json.loads(out.stdout)["m3leo_chips"] == 12 and (tmp_path / "map.csv").is_file()
+
+
+def test_chip_box_is_the_grids_geometry_value() -> None:
+    from m3leo_extract.ee.sizing import Block
+    from m3leo_extract.grid import ChipArrays, ChipBox, outlines_4326
+
+    chip = Chip(31, False, 1250, 100)
+    assert chip.box == ChipBox(32631, 1250, 100) and chip.box.crs == chip.crs
+    assert chip.box.bounds == chip.bounds and chip.transform(10.0) == chip.box.transform(10.0)
+    box = ChipBox(32631, 1250, 100, nrows=3, ncols=4)
+    assert box.shape(10.0) == (1200, 1600) and box.transform(20.0).f == (1250 + 3) * CHIP_SIZE_M
+    assert len(box.chips()) == 12 and box.chips()[0] == chip
+    sub = box[1:3, 2:]
+    assert sub == ChipBox(32631, 1251, 102, 2, 2) and sub.chips()[0] == Chip(31, False, 1251, 102)
+    # The block a request asks for is a box: one transform for both.
+    block = Block(32631, 1250, 100, 3, 4, ((1250, 100),))
+    assert block.box == box and block.transform(40.0) == box.transform(40.0)
+    # The footprint in lon/lat is the vectorised outline; in another CRS it holds the same ground.
+    one = ChipArrays(np.array([31]), np.array([False]), np.array([1250]), np.array([100]))
+    assert chip_outline_4326(chip).equals_exact(outlines_4326(one)[0], 1e-12)
+    merc = box.footprint("EPSG:3857")
+    assert 0.9 < merc.area / (12 * CHIP_SIZE_M**2) / (1 / np.cos(np.radians(45.2))) ** 2 < 1.1
+    with pytest.raises(GridError):
+        box[0:0, :]

@@ -13,8 +13,8 @@ import pytest
 from m3leo_extract.aoi import load_aoi
 from m3leo_extract.catalog import load_catalog, parse_collections, parse_periods
 from m3leo_extract.extract import extract
-from m3leo_extract.grid import DEMO_SPLIT, Chip
-from m3leo_extract.splits import apply_split
+from m3leo_extract.grid import Chip
+from m3leo_extract.splits import DEMO_SPLIT, apply_split
 from m3leo_extract.store import ChipStore, open_dataset
 
 COLLECTIONS = "s1,s2,esa_worldcover"

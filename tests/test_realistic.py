@@ -1,9 +1,9 @@
 """The realistic synthetic Earth, and extract surviving what Earth Engine does to long runs.
 
 Empty composites (one S1 orbit direction, S2 SR before global coverage, a MODIS year not yet published, a
-filter that empties), the size rule with its mask byte (zero rejections on full blocks), timeouts that adapt
-the block size, recipes checked against the catalogue's assets, bands and dates, and the scenes themselves
-(MGRS tiles, revisits, satellite eras) through the real `ee` client.
+filter that empties), the size rule with its mask byte (at Earth Engine's documented limit, through the
+client), timeouts that adapt the block size, recipes checked against the catalogue's assets, bands and dates,
+and the scenes themselves (MGRS tiles, revisits, satellite eras) through the real `ee` client.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import shapely
 from ee_emulator import assets, footprints, limits
 from m3leo_extract.catalog import load_catalog, parse_periods
 from m3leo_extract.ee.pixels import classify
-from m3leo_extract.ee.sizing import request_bytes
 from m3leo_extract.errors import PeriodError
 from m3leo_extract.extract import ExtractOptions, extract
 from m3leo_extract.status import dataset_status
@@ -192,7 +191,7 @@ def test_an_empty_composite_writes_nodata_chips_and_the_unit_ends_done_and_empty
     assert (_valid(tmp_path, name) == 0).all()
     assert (_data(tmp_path, name) == r.nodata).all()
     st = dataset_status(tmp_path)
-    assert st["totals"]["empty"] == st["totals"]["done"] == rep.plan.chips
+    assert st["totals"]["empty"] == rep.plan.chips and st["totals"]["done"] == 0  # finished, but no data
     assert json.loads(json.dumps(st))["collections"][0]["empty"] == rep.plan.chips
     if name == "modis_vcf":  # the installed CLI shows it too
         proc = subprocess.run([sys.executable, "-m", "m3leo_extract", "status", "--store", str(tmp_path)],
@@ -209,34 +208,63 @@ def test_modis_water_is_masked_not_200_percent(emulator, tmp_path):
 
 
 # -- limits ----------------------------------------------------------------------------------------------
-def test_the_size_rule_counts_a_mask_byte_per_band_pixel():
-    assert limits.request_bytes(100, 100, ["uint8"]) == 20_000 == request_bytes(100, 100, 1, "uint8")
-    assert limits.request_bytes(10, 10, ["uint16", "float32"]) == 100 * (3 + 5)
-    limits.check_size(32768, 1, ["uint8"], 10**9)
-    for w, h, n, match in ((32769, 1, 1, "Grid dimensions"), (1, 1, 1025, "Number of bands"),
-                           (100, 100, 1, "Total request size")):
-        with pytest.raises(Exception, match=match):
-            limits.check_size(w, h, ["uint8"] * n, 19_999)
+# Earth Engine's documented computePixels limit: "Total request size (N bytes) must be less than or equal to
+# 50331648 bytes", counting one mask byte per band-pixel besides the values (google/Xee issue 209, PR 211).
+DOCUMENTED_LIMIT = 50_331_648
+
+
+def _pixels(image: ee.Image, w: int, h: int) -> np.ndarray:
+    return ee.data.computePixels({"expression": image, "fileFormat": "NUMPY_NDARRAY", "grid": {
+        "dimensions": {"width": w, "height": h}, "crsCode": "EPSG:32631",
+        "affineTransform": {"scaleX": 10, "shearX": 0, "translateX": 640000, "shearY": 0, "scaleY": -10,
+                            "translateY": 5064000}}})
+
+
+def test_the_size_rule_at_the_documented_limit_through_the_client(emulator):
+    assert emulator.knobs.byte_limit == DOCUMENTED_LIMIT
+    # 200 uint8 bands: 1 value byte + 1 mask byte per band-pixel = 400 bytes a pixel. 279 x 451 = 125829 pixels
+    # (50331600 bytes) is under the limit; one pixel more (10 x 12583 = 125830) is over, though its values
+    # alone (25 MB) are far from it.
+    many = ee.Image.constant([1] * 200).toUint8()
+    got = _pixels(many, 279, 451)
+    assert got.shape == (451, 279) and len(got.dtype.names) == 200 and (got["constant_199"] == 1).all()
+    with pytest.raises(ee.EEException, match=r"Total request size \(50332000 bytes\) must be less than or "
+                                             r"equal to 50331648 bytes"):
+        _pixels(many, 10, 12583)
+    one = ee.Image.constant(1).toUint8()
+    assert _pixels(one, 32768, 1).shape == (1, 32768)  # the side limit, just under and just over
+    with pytest.raises(ee.EEException, match="Grid dimensions"):
+        _pixels(one, 32769, 1)
+    with pytest.raises(ee.EEException, match="Number of bands"):
+        _pixels(ee.Image.constant([1] * 1025).toUint8(), 1, 1)
 
 
 @pytest.mark.parametrize("name, period", [("esa_worldcover", "2020"), ("s2", "2020-06")])
-def test_full_blocks_of_uint8_and_uint16_recipes_make_zero_size_rejections(emulator, tmp_path, name, period):
+def test_full_blocks_fit_the_limit_and_one_chip_more_would_not(emulator, tmp_path, name, period):
     r = replace(load_catalog()[name], resolution=40.0)  # 100 x 100 px chips
-    # A limit of 5 chips (values + masks): without the mask byte our blocks would be twice too large.
-    limit = 5 * request_bytes(100, 100, len(r.bands), r.dtype)
-    assert limit // (100 * 100 * len(r.bands) * np.dtype(r.dtype).itemsize) >= 7  # chips the old rule would send
+    nb, item = len(r.bands), np.dtype(r.dtype).itemsize
+    chip = 100 * 100 * nb * (item + 1)  # Earth Engine's rule, written out: values + one mask byte per band-pixel
+    limit = 5 * chip
     old = emulator.knobs.byte_limit
     emulator.knobs.byte_limit = limit
     n0 = len(emulator.request_log)
     try:
+        # the limit binds: 5 chips' worth of these bands is served, 6 chips' worth is refused
+        zeros = ee.Image.constant([0] * nb).toUint8() if item == 1 else ee.Image.constant([0] * nb).toUint16()
+        assert _pixels(zeros, 500, 100).shape == (100, 500)
+        with pytest.raises(ee.EEException, match="Total request size"):
+            _pixels(zeros, 600, 100)
+        n1 = len(emulator.request_log)
         rep = extract(tmp_path, LYON.buffer(0.02), [r], parse_periods(period), ee_url=emulator.url,
                       options=ExtractOptions(byte_limit=limit, shard_chips=16))
     finally:
         emulator.knobs.byte_limit = old
-    st = _statuses(emulator, n0)
+    assert len(_statuses(emulator, n0)) >= 2
+    st = _statuses(emulator, n1)
     assert rep.ok and st and all(s == 200 for s, _ in st)
-    sizes = [x["width"] * x["height"] for x in emulator.request_log[n0:] if x["method"] == "computePixels"]
-    assert max(sizes) > 2 * 100 * 100  # blocks of several chips, each the most that fits
+    sizes = [x["width"] * x["height"] * nb * (item + 1) for x in emulator.request_log[n1:]
+             if x["method"] == "computePixels"]
+    assert max(sizes) <= limit and max(sizes) >= 3 * chip  # blocks of several chips, none over the rule
 
 
 def test_a_timeout_prone_collection_finishes_with_adapted_blocks(emulator, tmp_path):

@@ -11,9 +11,10 @@ import pytest
 import shapely
 from scipy.stats import wasserstein_distance
 
-from m3leo_extract.grid import LEGACY_SPLIT, chip_arrays
+from m3leo_extract.grid import chip_arrays
 from m3leo_extract.shift import ShiftOptions, embeddings, values, wasserstein1
-from m3leo_extract.store import ChipStore, CollectionSpec
+from m3leo_extract.splits import LEGACY_SPLIT, relabel
+from m3leo_extract.store import ChipStore, CollectionAttrs, CollectionSpec
 from m3leo_extract.train import TrainConfig, train
 
 PX = 16
@@ -26,11 +27,11 @@ def _m3leo(*args: str) -> subprocess.CompletedProcess:
 def _store(d, box, seed: int, shift: float):
     """Seeded store: continuous x (2 bands, NaN nodata; band 0 follows the land cover) and land cover lc."""
     st = ChipStore.open(d, create=True)
-    st.set_split_scheme(LEGACY_SPLIT)
+    relabel(st, LEGACY_SPLIT)
     chips = chip_arrays(shapely.box(*box)).chips()
     st.ensure_collection(CollectionSpec("x", ("a", "b"), "float32", float("nan"), 250.0, PX))
     st.ensure_collection(CollectionSpec("lc", ("map",), "uint8", 0, 250.0, PX, "categorical",
-                                        attrs={"classes": {"10": "tree", "30": "grass", "80": "water"}}))
+                                        attrs=CollectionAttrs(classes={"10": "tree", "30": "grass", "80": "water"})))
     rng = np.random.default_rng(seed)
     for period in ("2020", "2021"):
         for name in ("x", "lc"):

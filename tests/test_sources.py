@@ -24,10 +24,11 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.warp import Resampling, reproject
 
-from m3leo_extract.grid import LEGACY_SPLIT, Chip
+from m3leo_extract.grid import Chip
 from m3leo_extract.sources import SOURCES
 from m3leo_extract.sources.gssic import tile_gssic, tiles_for
 from m3leo_extract.sources.gunw import parse_name, pick_pairs, tile_gunw
+from m3leo_extract.splits import LEGACY_SPLIT
 from m3leo_extract.store import ChipStore
 
 M3LEO = str(Path(sys.executable).parent / "m3leo")

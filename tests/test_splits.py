@@ -14,18 +14,19 @@ import shapely
 
 from m3leo_extract.aoi import load_aoi
 from m3leo_extract.errors import GridError
-from m3leo_extract.grid import (
+from m3leo_extract.grid import Chip, chip_arrays
+from m3leo_extract.gridio import summary
+from m3leo_extract.splits import (
     DEFAULT_SCHEME,
     LEGACY_SPLIT,
     NO_SPLIT,
     SPLIT_NAMES,
-    Chip,
-    chip_arrays,
+    load_split_table,
     parse_split,
+    relabel,
     split_of,
 )
-from m3leo_extract.gridio import load_split_table, summary
-from m3leo_extract.stats import ensure_stats, load_stats
+from m3leo_extract.stats import fresh_stats, load_stats, update_stats
 from m3leo_extract.store import ChipStore, CollectionSpec
 
 TRAIN, VAL, TEST, NONE = (SPLIT_NAMES.index(s) for s in ("train", "val", "test", NO_SPLIT))
@@ -99,7 +100,7 @@ def test_same_chip_same_split_in_two_overlapping_aois() -> None:
     # One chip alone gets the split it has inside a continent.
     codes = dict(zip(a.ids(), a.split_codes(DEFAULT_SCHEME).tolist(), strict=True))
     for cid in a.ids()[::997]:
-        assert split_of(Chip.from_id(cid)) == SPLIT_NAMES[codes[cid]]
+        assert split_of(Chip.from_id(cid), DEFAULT_SCHEME) == SPLIT_NAMES[codes[cid]]
 
 
 def test_band_geometry_follows_width_and_angle() -> None:
@@ -141,7 +142,8 @@ def test_schemes_round_trip_through_their_text(text: str) -> None:
 @pytest.mark.parametrize("text,match", [("bogus", "unknown kind"), ("bands:width=0km", "width > 0"),
                                         ("bands:width=abc", "must be numbers"), ("bands:color=red", "not one of"),
                                         ("bands:order=train/dev", "order"), ("m3leo:", "needs a file"),
-                                        ("random:seed=x", "must be numbers")])
+                                        ("random:seed=x", "must be numbers"), ("bands:width=8,angle=0", "no unit"),
+                                        ("bands:width=8deg", "must be numbers")])
 def test_bad_schemes_say_what_is_wrong(text: str, match: str) -> None:
     with pytest.raises(GridError, match=match):
         parse_split(text)
@@ -190,19 +192,19 @@ def test_store_records_its_scheme_and_relabelling_drops_stale_stats(tmp_path) ->
     st, chips = _small_store(tmp_path / "d")
     assert str(st.split_scheme()) == str(DEFAULT_SCHEME)
     table = st.chip_table("x")
-    assert list(table["split"]) == [split_of(c) for c in chips]
-    st.set_split_scheme("bands:width=8km,angle=0,guard=0")
-    before = ensure_stats(st, "x")
+    assert list(table["split"]) == [split_of(c, DEFAULT_SCHEME) for c in chips]
+    relabel(st, "bands:width=8km,angle=0,guard=0")
+    before = update_stats(st, ["x"])["x"]
     assert load_stats(st, "x") is not None
-    counts = st.set_split_scheme("random:seed=5")
+    counts = relabel(st, "random:seed=5")
     sch = parse_split("random:seed=5")
-    reopened = ChipStore.open(tmp_path / "d")
+    reopened = ChipStore.open(tmp_path / "d", mode="r+")
     assert str(reopened.split_scheme()) == str(sch)
     labels = list(reopened.chip_table("x")["split"])
     assert labels == [split_of(c, sch) for c in chips]
     assert counts["x"]["train"] == labels.count("train") > 0
     assert "stats" not in reopened.attrs("x") and load_stats(reopened, "x") is None
-    after = ensure_stats(reopened, "x")
+    after = fresh_stats(reopened, "x")
     assert after["chips"] == labels.count("train") and after["fingerprint"] != before["fingerprint"]
     # New chips follow the recorded scheme.
     extra = Chip(chips[0].zone, False, chips[0].row + 40, chips[0].col)
@@ -236,8 +238,8 @@ def test_cli_grid_split_option(tmp_path) -> None:
 
 def test_cli_split_shows_and_changes_a_store(tmp_path) -> None:
     st, chips = _small_store(tmp_path / "d")
-    st.set_split_scheme("random:seed=0")
-    ensure_stats(st, "x")
+    relabel(st, "random:seed=0")
+    update_stats(st, ["x"])
     res = _m3leo("split", "--store", str(tmp_path / "d"), "--json")
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["after"] == "random:seed=0" and not json.loads(res.stdout)["changed"]
@@ -282,3 +284,38 @@ def test_guard_width_matches_the_lattice() -> None:
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
                 assert not (held & (sch.codes(z, s, r + dr, c + dc) == TRAIN)).any(), angle
+
+
+def test_lengths_need_a_unit() -> None:
+    assert parse_split("bands:width=4000m,angle=0,guard=0") == parse_split("bands:width=4km,angle=0,guard=0")
+    assert parse_split("bands:width=12.5KM").width_km == 12.5
+    with pytest.raises(GridError, match=r"width=8 has no unit; write it with km or m, e.g. width=8km or width=8m"):
+        parse_split("bands:width=8")
+    assert not hasattr(Chip, "split")  # a chip's split depends on the scheme asked for: split_of(chip, scheme)
+
+
+def test_cli_split_refuses_a_bare_length_and_warns_of_an_empty_split(tmp_path) -> None:
+    """Issue 25 item 5: `bands:width=8,angle=0` read 8 as metres (every chip in no split) and `width=700km` on a
+    small AOI put every chip in one split, both silently with exit 0."""
+    from m3leo_extract.state import RunLock
+
+    _small_store(tmp_path / "d")
+    zarr_json = tmp_path / "d" / "chips.zarr" / "x" / "split" / "zarr.json"
+    before = (tmp_path / "d" / "chips.zarr" / "zarr.json").read_bytes()
+    line = _one_line_error(_m3leo("split", "--store", str(tmp_path / "d"), "--scheme", "bands:width=8,angle=0"))
+    assert "width=8 has no unit" in line and "km or m" in line
+    assert (tmp_path / "d" / "chips.zarr" / "zarr.json").read_bytes() == before and zarr_json.exists()
+    res = _m3leo("split", "--store", str(tmp_path / "d"), "--scheme", "bands:width=700km,angle=0,guard=0")
+    assert res.returncode == 0, res.stderr
+    warn = [ln for ln in res.stderr.splitlines() if "warning" in ln]
+    assert len(warn) == 1 and "leaves val, test without chips" in warn[0] and "Traceback" not in res.stderr
+    labels = set(ChipStore.open(tmp_path / "d").chip_table("x")["split"].astype(object))
+    assert labels == {"train"}  # what the warning says
+    ok = _m3leo("split", "--store", str(tmp_path / "d"), "--scheme", "bands:width=4km,angle=0,guard=0")
+    assert ok.returncode == 0 and "warning" not in ok.stderr, ok.stderr
+    grid = _m3leo("grid", "--aoi", "demo", "--split", "bands:width=500km,angle=0,guard=0")
+    assert grid.returncode == 0 and "leaves val, test without chips" in grid.stderr
+    with RunLock(tmp_path / "d"):  # relabelling is a metadata change: not while a run holds the store
+        locked = _m3leo("split", "--store", str(tmp_path / "d"), "--scheme", "random:seed=1")
+    assert locked.returncode == 75 and "another m3leo run" in locked.stderr
+    assert str(ChipStore.open(tmp_path / "d").split_scheme()) == "bands:width=4km,angle=0,guard=0"

@@ -248,7 +248,7 @@ def test_dask_cluster_gives_the_threaded_arrays(rgb_store: tuple[Path, Path], sh
 
 def _write_shards(args: tuple[str, list[int]]) -> None:
     directory, shards = args
-    store = ChipStore.open(directory)
+    store = ChipStore.open(directory, mode="r+")
     ids = store.chip_ids("p")
     for s in shards:
         chunk = ids[s * 4:(s + 1) * 4]

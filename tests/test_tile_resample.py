@@ -194,3 +194,123 @@ def test_cli_lists_and_takes_every_resampling(tmp_path: Path, shared_data: Path)
     lines = bad.stderr.strip().splitlines()
     assert bad.returncode == 2 and len(lines) == 1 and "sinc" in lines[0] and "lanczos" in lines[0]
     assert not (tmp_path / "t").exists()
+
+
+# -- a source in another CRS: tile/remap.py against GDAL's warper ----------------------------------------------
+LONLAT = Affine(0.0007, 0, 2.2, 0, -0.0005, 45.1)  # ~55 m pixels west of UTM 31N's central meridian
+
+
+def _lonlat_tif(path: Path, dtype: str = "uint16", classes: bool = False, n: int = 220) -> Path:
+    rng = np.random.default_rng(11)
+    if classes:  # blocky land cover: nearest must pick exactly the warper's pixel
+        data = np.asarray([10, 20, 30, 40, 50, 60, 80], "uint8")[rng.integers(0, 7, (1, n, n))]
+    else:
+        data = _field(rng, n, dtype)
+        data[data == 0] = 1
+    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=data.shape[0], dtype=data.dtype.name,
+                       nodata=0, crs="EPSG:4326", transform=LONLAT) as dst:
+        dst.write(data)
+    return path
+
+
+def _warped_vrt(path: Path, chip: Chip, res: float, resampling: str, **kw: object) -> np.ndarray:
+    from rasterio.vrt import WarpedVRT
+
+    px = chip.shape(res)[0]
+    with rasterio.open(path) as src, WarpedVRT(src, crs=chip.crs, transform=chip.transform(res), width=px,
+                                               height=px, resampling=Resampling[resampling], nodata=0,
+                                               **kw) as vrt:
+        return vrt.read()
+
+
+@pytest.mark.parametrize(("dtype", "resampling", "classes"), [("uint16", "bilinear", False),
+                                                             ("float32", "bilinear", False),
+                                                             ("uint8", "nearest", True)])
+def test_tile_from_4326_equals_the_warped_vrt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dtype: str,
+                                             resampling: str, classes: bool) -> None:
+    """Every chip of a seeded EPSG:4326 raster tiled onto UTM chips (edge chips included) takes remap.py, not
+    the warp, and equals the per-chip WarpedVRT: within 1 DN for bilinear, exactly for nearest (classes)."""
+    import m3leo_extract.tile.remap as remap_mod
+
+    path = _lonlat_tif(tmp_path / "ll.tif", dtype, classes)
+    warped: list[int] = []
+    real = warp_mod.reproject
+    monkeypatch.setattr(warp_mod, "reproject", lambda *a, **k: warped.append(1) or real(*a, **k))
+    remapped: list[bool] = []
+    real_remap = remap_mod.remap_chip
+    monkeypatch.setattr(warp_mod, "remap_chip", lambda *a, **k: remapped.append(True) or real_remap(*a, **k))
+    rep = tile([path], tmp_path / "s", "ll", resolution=40.0, resampling=resampling)
+    store = ChipStore.open(tmp_path / "s")
+    ids = store.chip_ids("ll")
+    assert rep.chips_written == len(ids) >= 9 and len(remapped) == len(ids) and not warped
+    edge = 0
+    for cid in ids:
+        ref = _warped_vrt(path, Chip.from_id(cid), 40.0, resampling)
+        got = store.read_chip("ll", cid)
+        np.testing.assert_array_equal(got == 0, ref == 0)  # the same pixels past the raster's edge
+        edge += int((ref == 0).any())
+        if classes:
+            np.testing.assert_array_equal(got, ref)
+        elif dtype == "uint16":
+            assert np.abs(got.astype(int) - ref.astype(int)).max() <= 1, cid
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-5)
+    assert edge >= 4  # chips across the raster's edges were compared too
+
+
+def test_source_coords_follow_the_approximate_transformer() -> None:
+    """A tight tolerance makes GDAL split its rows; source_coords splits them the same way (the samples then
+    equal the WarpedVRT of that tolerance), and with tolerance 0 they are the exact transform."""
+    from m3leo_extract.tile import remap
+
+    chip = Chip(31, False, 1247, 110)  # inside the raster
+    fn = remap.chip_to_source(chip, 40.0, rasterio.crs.CRS.from_epsg(4326).to_wkt(), LONLAT)
+    exact = remap.source_coords(fn, 100, 0)
+    approx = remap.source_coords(fn, 100)
+    assert 0 < np.abs(approx[0] - exact[0]).max() <= remap.TOLERANCE
+    tight = remap.source_coords(fn, 100, 1e-4)
+    assert np.abs(tight[0] - exact[0]).max() < np.abs(approx[0] - exact[0]).max()
+
+
+def test_remap_leaves_nodata_and_coarse_chips_to_the_warp(tmp_path: Path) -> None:
+    from m3leo_extract.tile import remap
+
+    path = _lonlat_tif(tmp_path / "ll.tif")
+    with rasterio.open(path) as src:
+        arr, wkt = src.read(), src.crs.to_wkt()
+    chip = Chip(31, False, 1247, 110)  # inside the raster
+    args = (chip, 40.0, 100, wkt, LONLAT, "bilinear", "uint16", 0, 0)
+    got = remap.remap_chip(arr, (0, 0), (220, 220), *args)
+    assert got is not None and np.abs(got.astype(int) - _warped_vrt(path, chip, 40.0, "bilinear")).max() <= 1
+    holed = arr.copy()
+    sx, sy = remap.source_coords(remap.chip_to_source(chip, 40.0, wkt, LONLAT), 100)
+    holed[:, int(sy[50, 50]), int(sx[50, 50])] = 0  # one nodata pixel under the chip: the warper renormalises
+    assert remap.remap_chip(holed, (0, 0), (220, 220), *args) is None
+    coarse = (chip, 200.0, 20, wkt, LONLAT, "bilinear", "uint16", 0, 0)  # 200 m chip pixels from 55 m ones
+    assert remap.remap_chip(arr, (0, 0), (220, 220), *coarse) is None
+    nearest = (chip, 200.0, 20, wkt, LONLAT, "nearest", "uint16", 0, 0)  # nearest does not widen
+    np.testing.assert_array_equal(remap.remap_chip(arr, (0, 0), (220, 220), *nearest),
+                                  _warped_vrt(path, chip, 200.0, "nearest"))
+    assert remap.remap_chip(arr[:, 5:], (0, 5), (220, 220), *args) is not None  # cut where no sample goes
+    assert remap.remap_chip(arr[:, :, 90:], (90, 0), (220, 220), *args) is None  # cut where samples go
+
+
+def test_tile_from_the_next_utm_zone_equals_the_warped_vrt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A UTM 32N raster just east of 6 E onto zone 31 chips: remap.py too, equal to the per-chip WarpedVRT."""
+    rng = np.random.default_rng(13)
+    data = _field(rng, 200, "uint16")
+    data[data == 0] = 1
+    path = tmp_path / "z32.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=2, dtype="uint16", nodata=0,
+                       crs="EPSG:32632", transform=Affine(50.0, 0, 262037.0, 0, -50.0, 4990061.0)) as dst:
+        dst.write(data)
+    warped: list[int] = []
+    real = warp_mod.reproject
+    monkeypatch.setattr(warp_mod, "reproject", lambda *a, **k: warped.append(1) or real(*a, **k))
+    rep = tile([path], tmp_path / "s", "z", resolution=40.0, aoi=shapely.box(5.9, 45.0, 5.99, 45.05))
+    store = ChipStore.open(tmp_path / "s")
+    ids = store.chip_ids("z")
+    assert rep.chips_written == len(ids) >= 2 and all(c.startswith("31N_") for c in ids) and not warped
+    for cid in ids:
+        ref = _warped_vrt(path, Chip.from_id(cid), 40.0, "bilinear")
+        assert np.abs(store.read_chip("z", cid).astype(int) - ref.astype(int)).max() <= 1, cid

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import zarr
 
-from m3leo_extract.grid import LEGACY_SPLIT
+from m3leo_extract.splits import LEGACY_SPLIT
 
 M3LEO = str(Path(sys.executable).with_name("m3leo"))
 AOI = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
@@ -180,7 +180,7 @@ def test_damaged_state_db_is_one_line_and_nothing_is_refetched(ds: Path, damage:
     db.write_bytes({"empty": b"", "garbage": b"not a database " * 100, "truncated": raw[:len(raw) // 2]}[damage])
     before = {p: p.stat().st_mtime_ns for p in (ds / "chips.zarr").rglob("*") if p.is_file()}
     err = one_line_error(extract(ds.parent, ds), 1)
-    assert "state.sqlite" in err and ("backup" in err or "delete it" in err), err
+    assert "state.sqlite" in err and "restore it from a backup" in err and "--rebuild-state" in err, err
     after = {p: p.stat().st_mtime_ns for p in (ds / "chips.zarr").rglob("*") if p.is_file()}
     assert after == before  # no chunk rewritten, nothing fetched
     for cmd in (["status"], ["verify"]):

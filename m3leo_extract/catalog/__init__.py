@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tomllib
 
+from ..defaults import CHIP_SIZE_M
 from ..errors import CollectionError, PeriodError
 from ..nodata import is_nan
 from .entry import CatalogEntry
-from .period import Period, expand, parse_label, parse_periods
+from .period import Period, PeriodKind, expand, parse_label, parse_periods
 
 if TYPE_CHECKING:
     from ..shards import CollectionSpec
 
-__all__ = ["Band", "CatalogEntry", "Recipe", "Period", "load_catalog", "get_recipe", "parse_collections",
+__all__ = ["Band", "CatalogEntry", "Recipe", "Period", "PeriodKind", "load_catalog", "get_recipe", "parse_collections",
            "parse_periods", "parse_label", "check_coverage", "BUILTIN_CATALOG"]
 
 BUILTIN_CATALOG = Path(__file__).with_name("recipes.toml")
@@ -75,7 +76,7 @@ class Recipe(CatalogEntry):
 
     @property
     def chip_px(self) -> int:
-        return int(round(4000 / self.resolution))
+        return int(round(CHIP_SIZE_M / self.resolution))
 
     @property
     def resampling(self) -> str:
@@ -134,19 +135,18 @@ class Recipe(CatalogEntry):
 
     def store_spec(self) -> CollectionSpec:
         """The store's CollectionSpec for this recipe."""
+        from ..collection_attrs import CollectionAttrs
         from ..shards import CollectionSpec  # imports zarr (~0.3 s): only the callers that write a store pay it
 
         return CollectionSpec(
             name=self.name, bands=tuple(self.band_names), dtype=self.dtype, nodata=self.nodata,
             resolution=float(self.resolution), chip_px=self.chip_px, kind=self.kind,
-            attrs={
-                "recipe": self.name, "title": self.title, "asset": self.asset, "recipe_version": self.version,
-                "temporal": self.temporal, "reducer": self.reducer, "m3leo": self.m3leo,
-                "units": [b.units for b in self.bands], "scale": [b.scale for b in self.bands],
-                "offset": [b.offset for b in self.bands], "sources": [b.source for b in self.bands],
-                "classes": {str(k): v for k, v in self.classes.items()},
-                "options": dict(self.options),
-            },
+            attrs=CollectionAttrs(
+                recipe=self.name, title=self.title, asset=self.asset, recipe_version=self.version,
+                temporal=self.temporal, reducer=self.reducer, m3leo=self.m3leo,
+                units=tuple(b.units for b in self.bands), scale=tuple(b.scale for b in self.bands),
+                offset=tuple(b.offset for b in self.bands), sources=tuple(b.source for b in self.bands),
+                classes={str(k): v for k, v in self.classes.items()}, options=dict(self.options)),
         )
 
     def describe(self) -> dict[str, Any]:
@@ -244,8 +244,8 @@ def _check_resolutions(d: dict[str, Any], src: str, name: str) -> None:
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
             raise _bad(src, name, fld, f"must be a positive number of metres, got {v!r}")
         d[fld] = float(v)
-    if 4000 % d["resolution"] != 0:
-        raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the 4000 m chip; "
+    if CHIP_SIZE_M % d["resolution"] != 0:
+        raise _bad(src, name, "resolution", f"{d['resolution']} m does not divide the {CHIP_SIZE_M} m chip; "
                    "use e.g. 5, 10, 20, 40, 50, 100")
 
 

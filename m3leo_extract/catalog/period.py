@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 
 from ..errors import PeriodError
 
@@ -23,23 +24,23 @@ _HELP = ("use YYYY, YYYY:YYYY, YYYY-MM, YYYY-MM:YYYY-MM, YYYY-DJF|MAM|JJA|SON or
          "comma-separated")
 
 
+class PeriodKind(str, Enum):
+    """What a period is, set where it is made (`year`, `month`, `season`), never read back from its label."""
+
+    YEAR = "year"
+    MONTH = "month"
+    SEASON = "season"
+    RANGE = "range"  # an explicit date range
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Period:
-    """A half-open date window [start, end) with a stable, sortable label."""
+    """A half-open date window [start, end) with a stable, sortable label and its kind."""
 
     start: date
     end: date
     label: str
-
-    @property
-    def kind(self) -> str:
-        if re.fullmatch(r"\d{4}", self.label):
-            return "year"
-        if re.fullmatch(r"\d{4}-\d{2}", self.label):
-            return "month"
-        if re.fullmatch(r"\d{4}-[A-Z]{3}", self.label):
-            return "season"
-        return "range"
+    kind: PeriodKind = field(default=PeriodKind.RANGE, compare=False)
 
     @property
     def year(self) -> int:
@@ -51,18 +52,18 @@ class Period:
 
 
 def year(y: int) -> Period:
-    return Period(date(y, 1, 1), date(y + 1, 1, 1), f"{y:04d}")
+    return Period(date(y, 1, 1), date(y + 1, 1, 1), f"{y:04d}", PeriodKind.YEAR)
 
 
 def month(y: int, m: int) -> Period:
     end = date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)
-    return Period(date(y, m, 1), end, f"{y:04d}-{m:02d}")
+    return Period(date(y, m, 1), end, f"{y:04d}-{m:02d}", PeriodKind.MONTH)
 
 
 def season(y: int, name: str) -> Period:
     first, last = SEASONS[name]
     start = date(y - 1, 12, 1) if name == "DJF" else date(y, first, 1)
-    return Period(start, date(y, last, 1), f"{y:04d}-{name}")
+    return Period(start, date(y, last, 1), f"{y:04d}-{name}", PeriodKind.SEASON)
 
 
 def _parse_one(text: str) -> list[Period]:
@@ -113,9 +114,9 @@ def expand(period: Period, temporal: str) -> list[Period]:
     A year asked of a seasonal recipe gives its four seasons, of a monthly recipe its twelve months;
     everything else is composited over the period as given.
     """
-    if temporal == "seasonal" and period.kind == "year":
+    if temporal == "seasonal" and period.kind is PeriodKind.YEAR:
         return [season(period.year, s) for s in ("DJF", "MAM", "JJA", "SON")]
-    if temporal == "monthly" and period.kind == "year":
+    if temporal == "monthly" and period.kind is PeriodKind.YEAR:
         return [month(period.year, m) for m in range(1, 13)]
     return [period]
 

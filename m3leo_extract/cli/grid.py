@@ -10,8 +10,9 @@ import typer
 
 from . import app
 
-SPLIT_HELP = ("Split scheme: bands:width=50km,angle=30,guard=1 (default), random:seed=0, m3leo:FILE (from "
-              "`grid --from-m3leo --keep-split --out FILE`) or column:FILE[,column=NAME].")
+SPLIT_HELP = ("Split scheme: bands:width=50km,angle=30,guard=1 (default; lengths need a unit, km or m), "
+              "random:seed=0, m3leo:FILE (from `grid --from-m3leo --keep-split --out FILE`) or "
+              "column:FILE[,column=NAME].")
 
 
 @app.command()
@@ -33,7 +34,7 @@ def grid(
     from ..aoi import load_aoi
     from ..grid import chip_arrays
     from ..gridio import map_m3leo, summary, write_parquet, write_png
-    from ..splits import choose_split, resolve
+    from ..splits import choose_split, empty_split_warning, resolve
 
     if from_m3leo is not None:
         table = map_m3leo(from_m3leo, m3leo_splits, keep_split, scheme=resolve(split))
@@ -77,6 +78,9 @@ def grid(
     info = summary(chips, scheme)
     if why:
         typer.echo(f"grid: {why}", err=True)
+    warning = empty_split_warning(str(scheme), info["splits"])
+    if warning:
+        typer.echo(f"grid: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps({k: info[k] for k in ("chips", "split", "splits", "zones", "per_zone")}))
         return
@@ -94,15 +98,19 @@ def split_cmd(
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print {before, after, changed, counts} as JSON.")] = False,
 ) -> None:
-    """Show the store's split scheme, or change it: re-labels the chips (nothing is refetched) and drops stats."""
-    from ..errors import UsageError
-    from ..shards import store_exists
+    """Show the store's split scheme, or change it (under the run lock): re-labels the chips (nothing is
+    refetched) and drops stats. Warns when the scheme leaves train, val or test without chips."""
+    from ..errors import NotInStoreError
+    from ..shards import STORE_NAME, store_exists
     from ..splits import apply_split
 
     if not store_exists(store):
-        raise UsageError(f"no chip store at {store / 'chips.zarr'}; run `m3leo extract` or `m3leo tile` with "
-                         f"--store {store} first")
+        raise NotInStoreError(f"no chip store at {store / STORE_NAME}; run `m3leo extract` or `m3leo tile` with "
+                              f"--store {store} first")
     change = apply_split(store, scheme)
+    warning = change.warning()
+    if warning:
+        typer.echo(f"split: {warning}", err=True)
     if as_json:
         typer.echo(json.dumps({"before": change.before, "after": change.after, "changed": change.changed,
                                "counts": change.counts}))

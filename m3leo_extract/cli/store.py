@@ -13,7 +13,7 @@ from . import app
 
 @app.command()
 def show(
-    chip: Annotated[str, typer.Argument(help="Chip id, e.g. 31N_1350_120.")],
+    chip: Annotated[str, typer.Argument(help="Chip id, e.g. 31N_1266_160.")],
     store: Annotated[Path, typer.Option("--store", help="Dataset directory (Zarr store + state).")] = Path(
         "m3leo-data"),
     png: Annotated[Path | None, typer.Option("--png", help="Write a PNG of the chip's collections here.")] = None,

@@ -17,8 +17,14 @@ from .bars import Bar
 class TileProgress(Bar):
     """A tqdm bar of chips on a terminal; failed inputs as one line each on stderr either way."""
 
+    def __init__(self, as_json: bool = False) -> None:
+        super().__init__()
+        self.as_json = as_json
+
     def __call__(self, ev: dict[str, Any]) -> None:
-        if ev["event"] == "warning":
+        if ev["event"] == "kind" and not self.as_json:  # what was inferred, on stdout before the summary
+            typer.echo(f"tile: {ev['message']}")
+        elif ev["event"] == "warning":
             typer.echo(f"m3leo: warning: {ev['message']}", err=True)
         elif ev["event"] == "input_failed":
             line = f"m3leo: tile: skipped {ev['error']}"
@@ -57,7 +63,9 @@ def tile(
     workers: Annotated[int | None, typer.Option(min=1, help="Local threads (default: CPU count).")] = None,
     dask: Annotated[str | None, typer.Option("--dask", help="dask.distributed scheduler address, "
                                                                "e.g. tcp://host:8786.")] = None,
-    kind: Annotated[str | None, typer.Option(help="categorical|continuous, for a new collection.")] = None,
+    kind: Annotated[str | None, typer.Option(help="categorical|continuous, for a new collection (default: inferred "
+                                                   "from the first input: a colour table or few distinct "
+                                                   "integer values mean classes).")] = None,
     shard_chips: Annotated[int | None, typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
     = None,
     source: Annotated[str | None, typer.Option(
@@ -131,7 +139,7 @@ def _tile_inputs(inputs: list[str] | None, store: Path, collection: str | None, 
     bands = options.pop("bands")
     band_list = [b.strip() for b in bands.split(",") if b.strip()] if bands else None
     area = load_aoi(aoi) if aoi else None  # validate before anything is written
-    progress = TileProgress()
+    progress = TileProgress(as_json)
     try:
         report = tile(inputs, store, collection, aoi=area, bands=band_list, progress=progress, **options)
     finally:

@@ -138,7 +138,8 @@ def stats(
     max_chips: Annotated[int | None, typer.Option("--max-chips", min=1, help="Sample whole shards up to this many "
                                                      "train chips (default: every train chip).")] = None,
 ) -> None:
-    """Recompute per-band normalisation stats (train split, nodata ignored), save them in the store, print JSON."""
+    """Recompute per-band normalisation stats (train split, nodata ignored) under the dataset's run lock, save
+    them in the store, print JSON. Readers (train, ChipDataset) use saved stats while fresh and never write."""
     from ..stats import store_stats
 
     names = [c.strip() for c in collection.split(",") if c.strip()] if collection else None

@@ -7,6 +7,7 @@ NPY output carries no mask, so nodata has to be burnt in server-side).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -180,6 +181,15 @@ def region_geometry(bounds_4326: tuple[float, float, float, float]) -> ee.Geomet
     return ee.Geometry.Rectangle(list(bounds_4326), "EPSG:4326", False)
 
 
+# Builders whose image does not depend on the region (no filterBounds): every unit of a recipe and period asks
+# for the same image, so it is built once per process and shared (building one costs ~0.5-2 ms of client CPU,
+# the ee objects are immutable and serialise the same from any thread).
+REGION_FREE = frozenset({"single_image_collection", "ghsl_epoch", "yearly_collection"})
+_SHARED: dict[tuple[Recipe, Period], ee.Image] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 256
+
+
 def build(recipe: Recipe, period: Period, bounds_4326: tuple[float, float, float, float]) -> ee.Image:
     """The Earth Engine image for one recipe, period and region (lon/lat bounds)."""
     if not recipe.remote:
@@ -189,7 +199,18 @@ def build(recipe: Recipe, period: Period, bounds_4326: tuple[float, float, float
     except KeyError:
         raise CollectionError(f"recipe {recipe.name!r} names builder {recipe.builder!r}; "
                               f"builders: {', '.join(sorted(BUILDERS))}") from None
-    return builder(recipe, period, region_geometry(bounds_4326))
+    if recipe.builder not in REGION_FREE:
+        return builder(recipe, period, region_geometry(bounds_4326))
+    key = (recipe, period)
+    with _SHARED_LOCK:
+        img = _SHARED.get(key)
+    if img is None:
+        img = builder(recipe, period, region_geometry(bounds_4326))
+        with _SHARED_LOCK:
+            if len(_SHARED) >= _SHARED_MAX:
+                _SHARED.clear()
+            img = _SHARED.setdefault(key, img)
+    return img
 
 
 def serialize(image: ee.Image, pretty: bool = True) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 from affine import Affine
 
 from ..errors import EarthEngineError, QuotaError
+from ..memory import keep_freed_memory
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class EEPixelsGetter:
     def __call__(self, request: PixelRequest) -> np.ndarray:
         import ee
 
+        keep_freed_memory()  # once per process: decoded blocks of many MB fault no fresh pages (memory.py)
         try:
             arr = ee.data.computePixels(request.body())
         except Exception as exc:  # the client raises EEException, HttpError, socket and httplib2 errors

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from affine import Affine
 
-from ..grid import CHIP_SIZE_M
+from ..grid import ChipBox
 
 REQUEST_BYTE_LIMIT = 48 * 1024 * 1024  # 50331648 bytes, uncompressed result of one request
 MAX_GRID_DIM = 32768  # pixels per side of one request
@@ -66,10 +66,14 @@ class Block:
     def n_cells(self) -> int:
         return self.nrows * self.ncols
 
+    @property
+    def box(self) -> ChipBox:
+        """The block's geometry (grid.ChipBox): CRS, bounds, footprint."""
+        return ChipBox(self.epsg, self.row0, self.col0, self.nrows, self.ncols)
+
     def transform(self, resolution_m: float) -> Affine:
         """North-up transform of the block's pixel grid in its zone CRS (top-left = its north-west chip)."""
-        return Affine(resolution_m, 0.0, self.col0 * CHIP_SIZE_M, 0.0, -resolution_m,
-                      (self.row0 + self.nrows) * CHIP_SIZE_M)
+        return self.box.transform(resolution_m)
 
     def shape(self, chip_px: int) -> tuple[int, int]:
         """(height, width) in pixels."""

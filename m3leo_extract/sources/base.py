@@ -241,17 +241,16 @@ def source_spec(name: str, info: SourceInfo, variables: Sequence[Variable], reso
                 band_names: Sequence[str] | None = None, **attrs: Any) -> Any:
     """The store's CollectionSpec for variables of a source: float32 physical values, NaN nodata."""
     from ..grid import CHIP_SIZE_M
-    from ..store import CollectionSpec
+    from ..store import CollectionAttrs, CollectionSpec
 
     kinds = {v.kind for v in variables}
     return CollectionSpec(
         name=name, bands=tuple(band_names or [v.name for v in variables]), dtype="float32", nodata=float("nan"),
         resolution=float(resolution), chip_px=int(round(CHIP_SIZE_M / resolution)),
         kind="categorical" if kinds == {"categorical"} else "continuous",
-        attrs={"recipe": "", "source": info.name, "title": info.title, "recipe_version": 1,
-               "units": [v.units for v in variables], "scale": [1.0] * len(variables),
-               "offset": [0.0] * len(variables), "classes": {}, "licence": info.licence,
-               "m3leo": info.m3leo, **attrs})
+        attrs=CollectionAttrs(source=info.name, title=info.title, units=tuple(v.units for v in variables),
+                              scale=(1.0,) * len(variables), offset=(0.0,) * len(variables), licence=info.licence,
+                              m3leo=info.m3leo, extra=attrs))
 
 
 def vrt_dir(store_dir: str | Path, source: str) -> Path:

@@ -207,5 +207,5 @@ def tile_gunw(store_dir: str | Path, aoi: Any, *, products: str | Sequence[str],
                   resampling=v.resampling, period=label, spec=spec, provenance=prov, choose=choose,
                   combine="mean" if rule == "mean" else "first", **tile_kw)
     if report.chips_written:
-        ChipStore.open(store_dir).record_period(name, label, chip_pairs=chosen)
+        ChipStore.open(store_dir, mode="r+").record_period(name, label, chip_pairs=chosen)
     return report

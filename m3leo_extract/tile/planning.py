@@ -17,7 +17,7 @@ from ..aoi import load_aoi
 from ..catalog import load_catalog
 from ..errors import UsageError
 from ..grid import CHIP_SIZE_M, Chip, ChipArrays, chips_for_geometry, outlines_4326
-from ..store import ChipStore, CollectionSpec
+from ..store import ChipStore, CollectionAttrs, CollectionSpec
 from .inputs import RasterInput, footprint_4326, footprint_in, input_resolution_m
 
 ChooseFn = Callable[[Chip, Sequence[RasterInput]], Sequence[int]]
@@ -43,8 +43,13 @@ def _spec_from_input(name: str, first: RasterInput, resolution: float | None, ki
     nb = len(names)
     return CollectionSpec(name=name, bands=tuple(names), dtype=str(dt), nodata=fill,
                           resolution=float(resolution or 10), chip_px=0, kind=kind or "continuous",
-                          attrs={"recipe": "", "title": name, "source": "m3leo tile", "recipe_version": 1,
-                                 "units": [""] * nb, "scale": [1.0] * nb, "offset": [0.0] * nb, "classes": {}})
+                          attrs=CollectionAttrs(title=name, source="m3leo tile", units=("",) * nb, scale=(1.0,) * nb,
+                                                offset=(0.0,) * nb))
+
+
+def is_new_collection(name: str, store: ChipStore | None) -> bool:
+    """Neither a catalog recipe nor a collection of the store: its spec comes from its first input."""
+    return name not in load_catalog() and (store is None or name not in store.collections())
 
 
 def collection_spec(name: str, first: RasterInput, store: ChipStore | None, resolution: float | None,
@@ -60,20 +65,19 @@ def collection_spec(name: str, first: RasterInput, store: ChipStore | None, reso
                              "another collection name")
     elif store is not None and name in store.collections():
         spec = store.spec(name)
-        version = int(spec.attrs.get("recipe_version", 1))
+        version = spec.attrs.recipe_version
     else:
         spec, version = _spec_from_input(name, first, resolution, kind, nodata), 1
     res = float(resolution) if resolution else spec.resolution
     if abs(CHIP_SIZE_M / res - round(CHIP_SIZE_M / res)) > 1e-9:
-        raise UsageError(f"resolution {res} m does not divide the 4000 m chip; use e.g. 10, 20, 40, 50, 100")
+        raise UsageError(f"resolution {res} m does not divide the {CHIP_SIZE_M} m chip; use e.g. 10, 20, 40, 50, 100")
     return replace(spec, resolution=res, chip_px=int(round(CHIP_SIZE_M / res))), version
 
 
 def given_spec(spec: CollectionSpec, resolution: float | None) -> tuple[CollectionSpec, int]:
     """A source's own spec (m3leo_extract.sources), at `resolution` if given, and its version."""
     res = float(resolution or spec.resolution)
-    return replace(spec, resolution=res, chip_px=int(round(CHIP_SIZE_M / res))), int(
-        spec.attrs.get("recipe_version", 1))
+    return replace(spec, resolution=res, chip_px=int(round(CHIP_SIZE_M / res))), spec.attrs.recipe_version
 
 
 def match_bands(inp: RasterInput, spec: CollectionSpec, picked: bool) -> RasterInput | str:

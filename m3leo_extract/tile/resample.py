@@ -26,6 +26,7 @@ RESAMPLINGS = ("nearest", "bilinear", "cubic", "average", "mode", "lanczos")
 # Those for which GDAL's RasterIO with a fractional window gives the warper's answer (within 1 unit of
 # rounding) when the source grid is the chip grid scaled and shifted; lanczos differs, so it always warps.
 READ_RESAMPLINGS = frozenset(RESAMPLINGS) - {"lanczos"}
+CLASS_RESAMPLINGS = ("nearest", "mode")  # the only ones that never make up a value: what class rasters take
 
 
 def runs(chips: Sequence[Chip], idxs: Sequence[int], max_len: int = 16) -> list[list[int]]:

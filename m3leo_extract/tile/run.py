@@ -10,7 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +22,21 @@ from ..shards import store_exists
 from ..state import RunLock, StateDB
 from ..store import ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
+from .kinds import infer_kind
 from .planning import (
     KINDS,
     ChooseFn,
     Coverage,
     collection_spec,
     given_spec,
+    is_new_collection,
     load_geometry,
     match_bands,
     plan_coverage,
     upsampling_warning,
 )
-from .resample import RESAMPLINGS
+from .resample import CLASS_RESAMPLINGS, RESAMPLINGS
+from .terrain import TERRAIN_BANDS, derives_terrain
 from .unit import COMBINES, TileTask, UnitResult, tile_unit
 
 
@@ -56,6 +59,7 @@ class TilePlan:
     shard_chips: int | None = None  # for a new collection (default DEFAULT_SHARD_CHIPS)
     combine: str = "first"
     gdal_env: tuple[tuple[str, str], ...] = ()
+    terrain: bool = False  # one-band DEMs into the dem recipe: slope and aspect derived (tile.terrain)
     provenance: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     started: float = field(default=0.0, compare=False)  # time.monotonic() when planning began
 
@@ -180,10 +184,22 @@ def plan_tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, 
     if spec is not None:
         spec, version = given_spec(spec, resolution)
     else:
-        spec, version = collection_spec(collection, probed[0], _existing_store(store_dir), resolution, kind, nodata)
+        existing = _existing_store(store_dir)
+        guess = infer_kind(probed[0]) if kind is None and is_new_collection(collection, existing) else None
+        spec, version = collection_spec(collection, probed[0], existing, resolution, guess.kind if guess else kind,
+                                        nodata)
+        if guess is not None and progress:
+            progress({"event": "kind", "message": f"{collection} is a new {guess.kind} collection ({probed[0].name}: "
+                      f"{guess.reason}); pass --kind to say otherwise"})
+    resampling = resampling or ("nearest" if spec.kind == "categorical" else "bilinear")
+    if spec.kind == "categorical" and resampling not in CLASS_RESAMPLINGS:
+        raise UsageError(f"{collection} holds classes: --resampling {resampling} would invent class values; use "
+                         f"{' or '.join(CLASS_RESAMPLINGS)}")
+    terrain = derives_terrain(spec.bands, len(probed[0].bands))
+    wanted = replace(spec, bands=TERRAIN_BANDS[:1]) if terrain else spec  # elevation in, the rest derived
     usable: list[RasterInput] = []
     for inp in probed:
-        matched = match_bands(inp, spec, bands is not None)
+        matched = match_bands(inp, wanted, bands is not None)
         if isinstance(matched, str):
             fail(f"{inp.path}: {matched}")
         else:
@@ -195,10 +211,10 @@ def plan_tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, 
     if warning and progress:
         progress({"event": "warning", "message": warning})
     return TilePlan(store_dir=store_dir, collection=collection, period=period, spec=spec, version=version,
-                    resampling=resampling or ("nearest" if spec.kind == "categorical" else "bilinear"),
+                    resampling=resampling,
                     inputs=tuple(usable), coverage=plan_coverage(usable, geometry, spec.resolution, min_valid, choose),
                     n_inputs=n_inputs, failures=tuple(failures), min_valid=min_valid, shard_chips=shard_chips,
-                    combine=combine, gdal_env=tuple(sorted(dict(gdal_env or {}).items())),
+                    combine=combine, gdal_env=tuple(sorted(dict(gdal_env or {}).items())), terrain=terrain,
                     provenance=dict(provenance or {}), started=started)
 
 
@@ -212,7 +228,8 @@ def _register(plan: TilePlan, store: ChipStore, token: str) -> list[TileTask]:
     store.record_period(plan.collection, plan.period, tool="m3leo tile", recipe_version=plan.version,
                         resampling=plan.resampling, resolution=plan.spec.resolution,
                         inputs=[i.path for i in plan.inputs[:100]], n_inputs=len(plan.inputs),
-                        **dict(plan.provenance))
+                        **({"derived": "slope, aspect (degrees) from elevation on the chip grid"} if plan.terrain
+                           else {}), **dict(plan.provenance))
     per_shard = store.shard_chips(plan.collection)
     by_shard: dict[int, list[int]] = {}
     for pos, idx in enumerate(index.tolist()):
@@ -227,7 +244,7 @@ def _register(plan: TilePlan, store: ChipStore, token: str) -> list[TileTask]:
             chip_inputs=tuple(tuple(remap[k] for k in sorted(chip_inputs[p])) for p in positions),
             inputs=tuple(plan.inputs[k] for k in used), resolution=plan.spec.resolution, dtype=plan.spec.dtype,
             nodata=plan.spec.nodata, resampling=plan.resampling, min_valid=plan.min_valid,
-            gdal_env=plan.gdal_env, combine=plan.combine))
+            gdal_env=plan.gdal_env, combine=plan.combine, terrain=plan.terrain))
     return tasks
 
 

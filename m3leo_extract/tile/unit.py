@@ -18,6 +18,7 @@ from ..nodata import nodata_mask
 from ..store import ChipStore
 from .inputs import GDAL_ENV, RasterInput, first_line
 from .resample import aligned, runs
+from .terrain import add_slope_aspect
 from .warp import read_aligned, warp_run
 
 COMBINES = ("first", "mean")
@@ -45,6 +46,7 @@ class TileTask:
     # input wins a pixel) or "mean" (the per-pixel mean over the inputs that are valid there).
     gdal_env: tuple[tuple[str, str], ...] = ()
     combine: str = "first"
+    terrain: bool = False  # a one-band DEM into the dem recipe: slope and aspect derived on the chip grid
 
 
 @dataclass
@@ -72,7 +74,7 @@ def _open_store(directory: str, token: str) -> ChipStore:
         if key not in _STORES:
             if len(_STORES) > 4:
                 _STORES.clear()
-            _STORES[key] = ChipStore.open(directory)
+            _STORES[key] = ChipStore.open(directory, mode="r+")
         return _STORES[key]
 
 
@@ -177,6 +179,8 @@ def tile_unit(task: TileTask) -> UnitResult:
     px = chips[0].shape(task.resolution)[0] if chips else 0
     result = UnitResult(task.shard)
     dst, filled, failed = _combine_inputs(task, chips, px, result)
+    if task.terrain:
+        dst = add_slope_aspect(dst, task.resolution)
     valid = filled.reshape(n, -1).mean(axis=1) if n else np.zeros(0)
     keep = ~failed & (valid >= task.min_valid) if task.min_valid > 0 else ~failed
     result.failed = [c for c, f in zip(task.chip_ids, failed, strict=True) if f]

@@ -1,6 +1,7 @@
 """Reading one run of neighbouring chips from one input: a window copy (`read_aligned`), a resampled read
 (`read_resampled`) where `resample.py` says it equals the warp, else GDAL's warp (`warp_run`) from one padded
-source window. Each returns (chips, band, px, px) in the collection's dtype, nodata outside the input."""
+source window, or for a source in another CRS the warper's arithmetic in numpy (`remap.py`). Each returns
+(chips, band, px, px) in the collection's dtype, nodata outside the input."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
 from ..grid import CHIP_SIZE_M, Chip
+from ..memory import keep_freed_memory
 from ..nodata import is_nan, nodata_mask, same_nodata
 from .inputs import RasterInput
+from .remap import REMAP_RESAMPLINGS, remap_chip, same_datum
 from .resample import is_unit_shift, readable_chips, same_lattice_family, shift_bilinear, spans
 
 
@@ -104,6 +107,7 @@ def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resa
              nodata: float | int, px: int) -> tuple[np.ndarray, int]:
     """(n, band, px, px): one padded source window for the run, warped onto each chip's grid (chips whose
     resampling kernel is inside and valid take `read_resampled` instead)."""
+    keep_freed_memory()  # per-chip temporaries: no page faults for every new one (memory.py)
     out = np.full((len(chips), len(inp.bands), px, px), nodata, dtype=dtype)
     found = _source_window(inp, chips, px)
     if found is None:
@@ -128,6 +132,21 @@ def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resa
         for k0, k1 in spans(fast):
             out[k0:k1] = read_resampled(src, inp, chips[k0:k1], resampling, dtype, px, arr, (c0, r0))
         todo = [k for k in todo if not fast[k]]
+        if not todo:
+            return out, arr.nbytes
+    elif (not inp.use_mask and inp.dtype == dtype and resampling in REMAP_RESAMPLINGS
+          and inp.epsg != chips[0].epsg and same_datum(inp.crs_wkt)):
+        # Another CRS: the warper's own arithmetic in numpy (remap.py), chip by chip where it applies.
+        rest = []
+        holes = bool(nodata_mask(arr, inp.nodata).any()) or (arr.dtype.kind == "f" and bool(np.isnan(arr).any()))
+        for k in todo:
+            got = remap_chip(arr, (c0, r0), (inp.width, inp.height), chips[k], res, px, inp.crs_wkt, a,
+                             resampling, dtype, inp.nodata, nodata, check_nodata=holes)
+            if got is None:
+                rest.append(k)
+            else:
+                out[k] = got
+        todo = rest
         if not todo:
             return out, arr.nbytes
     src_nodata: float | int | None = inp.nodata

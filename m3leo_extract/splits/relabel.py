@@ -1,0 +1,174 @@
+"""A store's split scheme: choosing it, recording it (store attributes and m3leo.toml), re-labelling its chips.
+
+The scheme is part of the dataset definition: m3leo.toml's `split`, recorded in the store's root attributes
+(`split_scheme`), and every chip's label is the store's `split` array, which `stats`, `ChipDataset` and `train`
+read. Changing the scheme re-labels the chips in place (nothing is refetched) and drops normalisation
+statistics computed on the old train split. Re-labelling is a metadata change: it runs under the dataset's run
+lock (`apply_split` takes it; a caller that already holds it, such as a run, calls `relabel`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .schemes import DEMO_SPLIT, DEMO_SPLIT_WHY, SPLIT_NAMES, SPLITS, SplitScheme
+from .table import resolve
+
+if TYPE_CHECKING:  # zarr is heavy: the store is imported where it is used
+    from ..store import ChipStore
+
+
+@dataclass(frozen=True)
+class SplitChange:
+    """What `apply_split` did: the scheme before and after, and chips per split and collection after."""
+
+    before: str
+    after: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def totals(self) -> dict[str, int]:
+        """Chips per split over the collections (a chip in several collections counts once: the largest)."""
+        totals: dict[str, int] = {}
+        for per in self.counts.values():
+            for k, v in per.items():
+                totals[k] = max(totals.get(k, 0), v)
+        return totals
+
+    def line(self) -> str:
+        totals = self.totals()
+        relabelled = self.changed and any(sum(per.values()) for per in self.counts.values())
+        head = (f"split {self.after} (was {self.before}): chips re-labelled, normalisation statistics of the "
+                "old train split dropped" if relabelled else f"split {self.after}")
+        return head + ("; " + ", ".join(f"{k} {v}" for k, v in totals.items()) if totals else "")
+
+    def warning(self) -> str | None:
+        """One line when the scheme leaves train, val or test without a chip in a store that has chips."""
+        return empty_split_warning(self.after, self.totals())
+
+
+def empty_split_warning(scheme: str, counts: dict[str, int]) -> str | None:
+    """A warning line naming the empty splits of `counts` (chips per split), or None when each has chips."""
+    total = sum(counts.values())
+    empty = [s for s in SPLITS if not counts.get(s)]
+    if not total or not empty:
+        return None
+    return (f"warning: split {scheme} leaves {', '.join(empty)} without chips ({total} chips: "
+            f"{', '.join(f'{k} {counts.get(k, 0)}' for k in SPLIT_NAMES)}); for a small AOI use narrower bands, "
+            f"e.g. --scheme {DEMO_SPLIT}")
+
+
+def default_for_aoi(aoi_name: str) -> tuple[str | None, str]:
+    """(scheme, why) to use when none is given: the demo AOI is too small for the default bands."""
+    if aoi_name == "demo":
+        return DEMO_SPLIT, DEMO_SPLIT_WHY
+    return None, ""
+
+
+def choose_split(given: str | None, aoi_name: str,
+                 store_dir: str | Path | None = None) -> tuple[SplitScheme | None, str]:
+    """(scheme, why) a command uses: the given one, else the store's (None: keep it), else the AOI's default.
+
+    `why` says why a default other than the default scheme was picked ("" otherwise). Every scheme is resolved
+    here, so a bad one fails before anything is written.
+    """
+    if given is not None:
+        return resolve(given), ""
+    from ..shards import store_exists
+
+    if store_dir is not None and store_exists(store_dir):
+        return None, ""
+    default, why = default_for_aoi(aoi_name)
+    return resolve(default), why
+
+
+def chip_labels(store: ChipStore, name: str, scheme: SplitScheme) -> np.ndarray:
+    """The split names of collection `name`'s chips under `scheme` (object array, store order)."""
+    from ..grid import Chip, ChipArrays
+
+    chips = [Chip.from_id(str(c)) for c in store.chip_ids(name)]
+    arr = ChipArrays(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
+                     np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
+    return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(scheme)] if chips else np.zeros(0, dtype=object)
+
+
+def relabel(store: ChipStore, scheme: SplitScheme | str) -> dict[str, dict[str, int]]:
+    """Record `scheme` in `store` (opened for writing; the caller holds the run lock) and re-label every
+    collection's chips with it (nothing is refetched). Saved normalisation statistics of a collection whose
+    labels changed are dropped (they were computed on the old train split). Returns {collection: {split: chips}}.
+    """
+    sch = resolve(scheme)
+    store.record_split_scheme(sch)  # new chips from now on get their labels under it
+    out = {}
+    for name in store.collections():
+        labels = chip_labels(store, name, sch)
+        old = np.asarray(store.chip_table(name)["split"]).astype(object)
+        if labels.size and not np.array_equal(old, labels):
+            store.write_split_labels(name, labels)
+            store.drop_attr(name, "stats")
+        out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
+    store.consolidate()
+    return out
+
+
+def counts(store: ChipStore) -> dict[str, dict[str, int]]:
+    """{collection: {split: chips}} as the store's labels are now."""
+    out = {}
+    for name in store.collections():
+        labels = np.asarray(store.chip_table(name)["split"]).astype(object)
+        out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
+    return out
+
+
+@contextmanager
+def _run_lock(store_dir: str | Path) -> Iterator[None]:
+    """The dataset's run lock (object storage has no lock file: none there)."""
+    if "://" in str(store_dir):
+        yield
+        return
+    from ..state import RunLock
+
+    with RunLock(store_dir):
+        yield
+
+
+def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None, *, locked: bool = False) -> SplitChange:
+    """Make `scheme` the store's (creating the store if needed) and m3leo.toml's; re-label when it changed.
+
+    `scheme` None keeps what the store has. Takes the run lock (exit 75 while a run holds it) unless the caller
+    holds it already (`locked=True`).
+    """
+    from ..store import ChipStore
+
+    if not locked:
+        with _run_lock(store_dir):
+            return apply_split(store_dir, scheme, locked=True)
+    st = ChipStore.open(store_dir, create=True)
+    before = st.split_scheme()
+    if scheme is None:
+        return SplitChange(str(before), str(before), counts(st))
+    wanted = resolve(scheme)
+    same = str(wanted) == str(before) and (not wanted.needs_table or dict(before.table or {}) == dict(wanted.table
+                                                                                                    or {}))
+    after = counts(st) if same else relabel(st, wanted)
+    _record_in_config(store_dir, str(wanted))
+    return SplitChange(str(before), str(wanted), after)
+
+
+def _record_in_config(store_dir: str | Path, scheme: str) -> None:
+    from ..config import CONFIG_FILE, DatasetConfig
+
+    if (Path(store_dir) / CONFIG_FILE).is_file():
+        cfg = DatasetConfig.load(store_dir)
+        if cfg.split != scheme:
+            cfg.split = scheme
+            cfg.save(store_dir)

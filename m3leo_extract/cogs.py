@@ -32,7 +32,8 @@ from .catalog.period import latest_period, period_order
 from .errors import UsageError
 from .grid import Chip, chips_for_geometry, zone_name
 from .render import class_colours
-from .store import STORE_NAME, ChipStore, CollectionSpec
+from .shards import store_exists
+from .store import ChipStore, CollectionSpec
 from .vrt import write_vrt
 
 # rasterio (GDAL) and pandas are imported inside the functions that write or read tables: heavy imports that
@@ -86,8 +87,7 @@ def read_chip_list(path: str | Path) -> list[str]:
 
 def open_for_export(store_dir: str | Path, collection: str, period: str | None) -> tuple[ChipStore, str]:
     """The store and the period label to export, or UsageError (nothing written) saying what is wrong."""
-    text = str(store_dir)
-    if "://" not in text and not (Path(store_dir) / STORE_NAME).exists():
+    if not store_exists(store_dir):
         raise UsageError(f"no chip store at {store_dir}; give the --store DIR that extract or tile wrote")
     st = ChipStore.open(store_dir, mode="r")
     if collection not in st.collections():

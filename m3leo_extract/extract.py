@@ -27,6 +27,7 @@ from .errors import UsageError
 from .exporting import ExportOptions, run_export_units
 from .fetching import no_getter, run_pixel_units
 from .grid import Chip, check_latitudes, chips_for_geometry
+from .shards import store_exists
 from .state import RunLock, StateDB, Unit
 from .store import ChipStore
 from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
@@ -67,7 +68,7 @@ def shard_sizes(store: ChipStore, recipes: Sequence[Recipe], asked: int | None) 
 
 def check_shard_chips(store_dir: str | Path, recipes: Sequence[Recipe], asked: int | None) -> None:
     """`shard_sizes`'s check, for a command to run before it writes anything (no store yet: nothing to check)."""
-    if asked is not None and (Path(store_dir) / "chips.zarr").exists():
+    if asked is not None and store_exists(store_dir):
         shard_sizes(ChipStore.open(store_dir, mode="r"), recipes, asked)
 
 

@@ -30,6 +30,7 @@ from .catalog import Period, Recipe, check_coverage
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
 from .quota import NONCOMMERCIAL_EECU_HOURS, tier_for
+from .shards import store_exists
 from .state import StateDB
 
 # Grid, store and state set-up before the first request: ~0.2 s for a small AOI plus ~30 us per chip (the plan
@@ -262,7 +263,7 @@ def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
     A size asked that differs from an existing collection's is a warning here (`extract` refuses it).
     """
     have: dict[str, int] = {}
-    if store_dir is not None and (Path(store_dir) / "chips.zarr").is_dir():
+    if store_dir is not None and store_exists(store_dir):
         from .store import ChipStore  # zarr: only for a plan calibrated on a store
 
         st = ChipStore.open(store_dir, mode="r")

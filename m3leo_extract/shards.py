@@ -49,10 +49,40 @@ STORE_NAME = "chips.zarr"
 DIMS = ("chip", "time", "band", "y", "x")  # dimension_names of `data`
 
 
+# A remote store's local folder (`--store s3://bucket/prefix --state DIR`) holds the state database, the lock,
+# m3leo.toml and this file: the URL of the remote dataset whose chips.zarr it stands for (git's `.git` file).
+POINTER_FILE = "store.url"
+
+
+def is_remote(text: str | Path) -> bool:
+    """An fsspec URL other than file:// (s3://, gs://, az://, memory://, ...)."""
+    t = str(text)
+    return "://" in t and not t.startswith("file://")
+
+
+def pointed_url(root: str | Path) -> str | None:
+    """The remote dataset URL a local folder stands for, or None (a plain local dataset, or a URL itself)."""
+    if "://" in str(root):
+        return None
+    pointer = Path(root) / POINTER_FILE
+    return pointer.read_text().strip() if pointer.is_file() else None
+
+
 def store_path(root: str | Path) -> str:
-    """DIR/chips.zarr of a dataset directory or fsspec URL (s3://bucket/prefix)."""
-    text = str(root)
+    """DIR/chips.zarr of a dataset directory, fsspec URL (s3://bucket/prefix) or remote store's local folder."""
+    text = pointed_url(root) or str(root)
     return f"{text.rstrip('/')}/{STORE_NAME}" if "://" in text else str(Path(root) / STORE_NAME)
+
+
+def store_exists(root: str | Path) -> bool:
+    """Whether the dataset `root` (local, URL or a remote store's folder) holds a chip store yet."""
+    path = store_path(root)
+    if "://" not in path:
+        return Path(path).is_dir()
+    import fsspec
+
+    fs, inner = fsspec.core.url_to_fs(path)
+    return bool(fs.exists(f"{inner}/zarr.json"))
 
 
 def array_path(root: str | Path, collection: str, array: str = "data") -> str:
@@ -135,6 +165,8 @@ def crc_ok(buf: bytes) -> bool:
 
 
 def _read_meta(array_dir: str | Path) -> dict[str, Any] | None:
+    if "://" in str(array_dir):  # a remote store: zarr reads it (a URL is no local path)
+        return None
     try:
         meta = json.loads((Path(array_dir) / "zarr.json").read_text())
     except (OSError, ValueError):
@@ -470,7 +502,7 @@ class ChunkReader:
         self._scratch: dict[int, np.ndarray] = {}  # per thread: the buffer `read(reuse=True)` decodes into
 
     def _check_fast(self) -> bool:
-        if "://" in self.root or not Path(self.root).is_dir():
+        if "://" in store_path(self.root) or not Path(self.root).is_dir():
             return False
         lay = ShardLayout.read(array_path(self.root, self.m.name))
         if (lay is None or lay.chunk_shape != self.shape or lay.shard_chips != self.m.shard_chips

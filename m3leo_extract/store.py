@@ -89,7 +89,7 @@ class ChipStore:
         write; a writer says so. A write through a read-only store raises a one-line StoreError."""
         mode = mode or ("a" if create else "r")
         path = store_path(directory)
-        if "://" not in str(directory) and not create and not Path(path).exists():
+        if "://" not in path and not create and not Path(path).exists():
             raise NotInStoreError(f"no chip store at {path}; run `m3leo extract` or `m3leo tile` with --store "
                              f"{directory} first")
         try:

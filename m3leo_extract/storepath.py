@@ -90,3 +90,64 @@ def _shown(given: Path, folder: Path) -> Path:
         return folder.relative_to(Path.cwd())
     except ValueError:
         return folder
+
+
+STATE_OPTION = "--state"
+
+
+def remote_dataset(url: str, state: str | Path | None) -> StorePath:
+    """A remote store (`--store s3://bucket/prefix`) stands on a local folder (`--state DIR`) that holds its
+    state database, run lock and m3leo.toml, and a pointer to the URL (shards.POINTER_FILE). Checked before
+    anything is written: the folder is this store's (or new), the bucket exists, the credentials work."""
+    from .shards import POINTER_FILE
+
+    if state is None:
+        raise UsageError(f"--store {url} is remote: give {STATE_OPTION} DIR, a local folder for its state "
+                         "database, run lock and m3leo.toml (SQLite and locks do not work on object storage)")
+    folder = Path(state).expanduser()
+    pointer = folder / POINTER_FILE
+    have = pointer.read_text().strip() if pointer.is_file() else None
+    if have is not None and have.rstrip("/") != url.rstrip("/"):
+        raise UsageError(f"{STATE_OPTION} {folder} is the state of {have}, not {url}; give that store's folder "
+                         "or a new one")
+    if have is None and folder.exists() and (is_dataset(folder) or not folder.is_dir()):
+        raise UsageError(f"{STATE_OPTION} {folder} is a local dataset or a file; give a new or empty folder")
+    check_remote(url)
+    if have is None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = pointer.with_suffix(".partial")
+        tmp.write_text(url.rstrip("/") + "\n")
+        tmp.replace(pointer)
+        return StorePath(folder, f"--store {url}: its state, lock and m3leo.toml are kept in {folder}")
+    return StorePath(folder)
+
+
+def check_remote(url: str) -> None:
+    """One line, the right exit code, when the bucket of `url` is missing or cannot be reached or read."""
+    from .errors import CredentialsError, EndpointUnavailableError
+
+    try:
+        import fsspec
+
+        fs, inner = fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise UsageError(f"--store {url}: {str(exc).splitlines()[0]} (for s3:// install s3fs, for gs:// gcsfs)") \
+            from None
+    bucket = inner.split("/")[0]
+    try:
+        fs.info(bucket)
+    except FileNotFoundError:
+        raise UsageError(f"--store {url}: the bucket {bucket!r} does not exist; create it first "
+                         f"(e.g. `aws s3 mb s3://{bucket}`) or fix the URL") from None
+    except PermissionError as exc:
+        raise CredentialsError(f"--store {url}: access to {bucket!r} denied ({exc}); check the credentials' "
+                               "rights on the bucket") from None
+    except Exception as exc:  # botocore's NoCredentialsError, EndpointConnectionError, ... (no common base)
+        name = type(exc).__name__
+        if "Credential" in name:
+            raise CredentialsError(f"--store {url}: no credentials for {url.split('://')[0]}:// ({exc}); set "
+                                   "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE (gs://: "
+                                   "GOOGLE_APPLICATION_CREDENTIALS)") from None
+        raise EndpointUnavailableError(f"--store {url}: cannot reach the object store ({name}: "
+                                       f"{str(exc).splitlines()[0] if str(exc) else ''}); check "
+                                       "AWS_ENDPOINT_URL / the network, then rerun; nothing was written") from None

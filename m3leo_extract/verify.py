@@ -45,6 +45,8 @@ from .shards import (
     read_index,
     settle_zarr,
     shard_file,
+    store_exists,
+    store_path,
 )
 from .state import RunLock, StateDB, Unit
 from .store import STORE_NAME, ChipStore
@@ -121,10 +123,10 @@ def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: 
     all check out are done, damaged ones planned), so a rerun fetches only what is missing or damaged.
     """
     if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/", str(directory)):  # s3://..., also as a Path made it (s3:/...)
-        raise UsageError(f"verify reads shard files on a local disk; {directory} is a URL - run it where the "
-                         "store is mounted, or copy the store first")
+        raise UsageError(f"{directory} is a URL: verify a remote store through its local folder (`m3leo verify "
+                         "--store URL --state DIR`), which holds its state database")
     root = Path(directory)
-    if not (root / STORE_NAME).is_dir():
+    if not store_exists(root):
         raise UsageError(f"{root} has no chip store ({STORE_NAME}); give the --store DIR that extract or tile "
                          "wrote")
     writes = repair or rebuild_state
@@ -254,7 +256,7 @@ def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple
         for shard in range(-(-len(ids) // s)):
             lo, hi = shard * s, min((shard + 1) * s, len(ids))
             path = shard_file(array_dir, shard, t)
-            where = os.path.relpath(path, root)
+            where = STORE_NAME + path[len(store_path(root)):]  # relative to the dataset, local or remote
             ctx = _Shard(name, period, shard, where, ids[lo:hi])
             if layout is not None:
                 present, found = _read_shard(path, layout, ctx, tally)
@@ -379,6 +381,20 @@ def _orphan_units(store: ChipStore, names: Sequence[str], units: dict[tuple[str,
     return out
 
 
+def _remove(path: str) -> None:
+    """Delete one store file, on a local disk or (a remote store) through fsspec; gone already is fine."""
+    try:
+        if "://" in path:
+            import fsspec
+
+            fs, inner = fsspec.core.url_to_fs(path)
+            fs.rm_file(inner)
+        else:
+            os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
 def _repair(store: ChipStore, root: Path, state: StateDB | None, units: dict[tuple[str, str, int], Unit],
             problems: Sequence[Problem]) -> tuple[tuple[str, str, int], ...]:
     """Units of every error back to planned, then their shard file and valid chunk deleted."""
@@ -391,8 +407,5 @@ def _repair(store: ChipStore, root: Path, state: StateDB | None, units: dict[tup
         t = store.periods(coll).index(period)
         for path in (shard_file(array_path(root, coll), shard, t),
                      chunk_file(array_path(root, coll, "valid"), shard, t)):
-            try:
-                os.remove(path)
-            except FileNotFoundError:
-                pass
+            _remove(path)
     return tuple(keys)

@@ -50,10 +50,13 @@ SKIPPED = {
     "m3leo extract ... --split random:seed=1": "a fragment ('...'), not a command",
     "m3leo refresh --store /data/alps >> /var/log/m3leo/alps.log 2>&1":
         "a crontab line (shell redirection); `m3leo refresh` runs here from the README",
-    "m3leo extract --aoi europe --collections s1 --period 2020 --store s3://bucket/europe --dask tcp://scheduler:8786":
-        "needs an S3 bucket and a dask.distributed cluster",
-    "m3leo tile exports/*.tif --collection dem --store s3://bucket/europe --dask tcp://scheduler:8786":
-        "needs an S3 bucket and a dask.distributed cluster",
+    "m3leo extract --aoi europe --collections s1,s2 --period 2020 --store s3://bucket/europe --state europe-state "
+    "--dask tcp://scheduler:8786": "needs an S3 bucket, a dask.distributed cluster and Google credentials "
+                                   "(tests/test_cluster.py and tests/test_remote_store.py run both on loopback)",
+    "m3leo status --store s3://bucket/europe --state europe-state": "needs an S3 bucket (tests/test_remote_store.py)",
+    "m3leo verify --store s3://bucket/europe --state europe-state": "needs an S3 bucket (tests/test_remote_store.py)",
+    "m3leo train --store s3://bucket/europe --state europe-state --input s1 --target esa_worldcover":
+        "needs an S3 bucket (tests/test_remote_store.py trains on one)",
     "m3leo tile --source gssic --aoi demo --season summer --var COH12 --pol vv --store DIR":
         "reads GSSIC's public S3 bucket (no network here; tests/test_sources.py serves it with moto)",
     "m3leo tile --source gunw --products FOLDER --var coherence --pairs closest --min-days 12 --max-days 48 "

@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import traceback
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -53,7 +54,8 @@ def _store_callback(previous: Any) -> Any:
     `storepath.resolve_store` after `previous` (the option's own callback, if any) has run."""
 
     def callback(ctx: Any, param: Any, value: Any) -> Any:
-        from ..storepath import resolve_store
+        from ..shards import is_remote, pointed_url
+        from ..storepath import check_remote, remote_dataset, resolve_store
 
         if previous is not None:
             value = previous(ctx, param, value)
@@ -62,7 +64,11 @@ def _store_callback(previous: Any) -> Any:
         many = isinstance(value, (list, tuple))
         out = []
         for v in (value if many else [value]):
-            found = resolve_store(v)
+            found = resolve_store(_url_back(v))
+            if is_remote(found.path):  # its local folder (--state) stands for it from here on
+                found = remote_dataset(str(found.path), ctx.meta.get(STATE_META) or os.environ.get(STATE_ENV))
+            elif (url := pointed_url(found.path)) is not None:  # a remote store's folder, named directly
+                check_remote(url)
             if found.note:
                 typer.echo(f"m3leo: {found.note}", err=True)
             out.append(str(found.path) if isinstance(v, str) else found.path)  # click hands strings here
@@ -71,12 +77,22 @@ def _store_callback(previous: Any) -> Any:
     return callback
 
 
+def _url_back(value: Any) -> Any:
+    """A URL as typer's Path made it (`s3:/bucket/x`) back to the URL the user typed (`s3://bucket/x`)."""
+    import re
+
+    text = str(value)
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)", r"\1://", text) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/",
+                                                                                    text) else value
+
+
 def _command() -> Any:
     """The click command tree of `app`, every `--store` option of every command resolved to the dataset it
     names before the command runs (so a path inside a dataset is understood or refused before any write)."""
     from typer.main import get_command
 
     root = get_command(app)
+    state = _state_option()
     todo = [root]
     while todo:
         cmd = todo.pop()
@@ -84,7 +100,40 @@ def _command() -> Any:
         for param in cmd.params:
             if "--store" in getattr(param, "opts", ()):
                 param.callback = _store_callback(param.callback)
+                cmd.params.append(state)
+                break
     return root
+
+
+STATE_META = "m3leo_state"
+STATE_ENV = "M3LEO_STATE"
+
+
+def _remember_state(ctx: typer.Context, value: Path | None) -> Path | None:
+    ctx.meta[STATE_META] = value
+    return value
+
+
+StateOpt = Annotated[Path | None, typer.Option(
+    "--state", metavar="DIR", is_eager=True, callback=_remember_state,
+    help=f"With a remote --store (s3://, gs://): a local folder for its state database, run lock and m3leo.toml "
+         f"(or ${STATE_ENV}).")]
+
+
+def _state_probe(state: StateOpt = None) -> None:
+    return None
+
+
+def _state_option() -> Any:
+    """`--state DIR`, beside every `--store`: the local folder of a remote store (s3://, gs://, ...). Made by
+    typer from a one-option command (typer brings its own click), then kept out of the command's arguments."""
+    from typer.main import get_command
+
+    probe = typer.Typer()
+    probe.command()(_state_probe)
+    option = get_command(probe).params[0]
+    option.expose_value = False
+    return option
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

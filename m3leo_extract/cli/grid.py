@@ -101,10 +101,10 @@ def split_cmd(
     """Show the store's split scheme, or change it (under the run lock): re-labels the chips (nothing is
     refetched) and drops stats. Warns when the scheme leaves train, val or test without chips."""
     from ..errors import NotInStoreError
-    from ..shards import STORE_NAME
+    from ..shards import STORE_NAME, store_exists
     from ..splits import apply_split
 
-    if not (store / STORE_NAME).exists():
+    if not store_exists(store):
         raise NotInStoreError(f"no chip store at {store / STORE_NAME}; run `m3leo extract` or `m3leo tile` with "
                               f"--store {store} first")
     change = apply_split(store, scheme)

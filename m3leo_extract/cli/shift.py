@@ -28,12 +28,12 @@ def shift(
 ) -> None:
     """L1 between class distributions, W1 per continuous band, between splits and between stores."""
     from ..errors import UsageError
-    from ..shards import STORE_NAME
+    from ..shards import store_exists
     from ..shift import ShiftOptions, as_dicts, table, write_png
     from ..shift import shift as run_shift
 
     for s in store:
-        if "://" not in str(s) and not (s / STORE_NAME).exists():
+        if not store_exists(s):
             raise UsageError(f"--store {s}: no chip store there; extract into it first")
     names = [c.strip() for c in collection.split(",") if c.strip()] if collection else None
     opts = ShiftOptions(max_pixels=max_pixels, seed=seed, period=period, projections=projections)

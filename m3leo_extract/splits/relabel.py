@@ -83,9 +83,9 @@ def choose_split(given: str | None, aoi_name: str,
     """
     if given is not None:
         return resolve(given), ""
-    from ..shards import STORE_NAME
+    from ..shards import store_exists
 
-    if store_dir is not None and (Path(store_dir) / STORE_NAME).exists():
+    if store_dir is not None and store_exists(store_dir):
         return None, ""
     default, why = default_for_aoi(aoi_name)
     return resolve(default), why

@@ -18,8 +18,9 @@ from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
 from ..runner import ProgressFn, fan_out
+from ..shards import store_exists
 from ..state import RunLock, StateDB
-from ..store import STORE_NAME, ChipStore, CollectionSpec
+from ..store import ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
 from .kinds import infer_kind
 from .planning import (
@@ -141,7 +142,7 @@ def _probe_all(inputs: Sequence[str | Path], bands: Sequence[int | str] | None, 
 def _existing_store(store_dir: str) -> ChipStore | None:
     """The store if there is one yet (planning only reads it; `run_tile` creates it)."""
     if not is_url(store_dir):
-        return ChipStore.open(store_dir) if (Path(store_dir) / STORE_NAME).exists() else None
+        return ChipStore.open(store_dir) if store_exists(store_dir) else None
     try:
         return ChipStore.open(store_dir)
     except StoreError:  # nothing at that URL yet (a store that cannot be opened fails again in run_tile)

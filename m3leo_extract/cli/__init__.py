@@ -41,7 +41,7 @@ def _register() -> None:
     import importlib
 
     for name in ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops", "shift",
-                 "export_cog", "verify"):
+                 "export_cog", "verify", "publish"):
         try:
             importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # only skip the command module itself being absent

@@ -1,0 +1,147 @@
+"""The chips as Parquet: one file per collection, split and block of shards, one row per chip and period, with
+its pixels and georeference, so `datasets.load_dataset(OUT)` (and pandas, DuckDB, mlcroissant) read them as
+they are.
+
+    OUT/data/<collection>/<split>/<collection>-<block>.parquet
+
+Columns: chip_id, period, split, epsg, crs ("EPSG:32631"), x_min, y_min (the chip's lower-left corner in
+that CRS), resolution (m), transform (the GDAL/rasterio affine a, b, c, d, e, f: north-up, top-left corner),
+bbox (lon/lat: west, south, east, north), majortom_cell, valid (the chip's valid fraction), start / end (the
+period's window, null for undated labels), and `pixels`: the stored values, (band, y, x) nested fixed-size
+lists of the collection's dtype (physical value = stored x scale + offset, per band: the card's band table).
+Only chips and periods that were written are rows (never-written ones have no pixels to give).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..grid import CHIP_SIZE_M, Chip
+from ..majortom import cell_names
+from ..shards import array_path, chunk_file
+from .meta import CollectionInfo, StoreInfo, file_stamp, fingerprint, shard_files
+
+BLOCK_SHARDS = 16  # shards per Parquet file (256 chips with 16-chip shards)
+ROW_GROUP = 32  # rows per row group: readers that stream (datasets, DuckDB) hold ~one group at a time
+
+
+def blocks(c: CollectionInfo) -> range:
+    return range(-(-c.n_shards // BLOCK_SHARDS))
+
+
+def block_shards(c: CollectionInfo, block: int) -> range:
+    return range(block * BLOCK_SHARDS, min((block + 1) * BLOCK_SHARDS, c.n_shards))
+
+
+def data_path(c: CollectionInfo, split: str, block: int) -> str:
+    return f"data/{c.name}/{split}/{c.name}-{block:05d}.parquet"
+
+
+def shard_fingerprint(info: StoreInfo, c: CollectionInfo, shard: int, *extra: Any) -> str:
+    """What a shard's published files depend on: its chips and splits, and each period's shard file and
+    `valid` chunk (size and modification time: a rewritten shard changes them)."""
+    valid_dir = array_path(info.root, c.name, "valid")
+    stamps = []
+    for t, p, path in shard_files(info, c, shard):
+        vpath = Path(chunk_file(valid_dir, shard, t))
+        stamps.append((p, file_stamp(path), file_stamp(vpath) if vpath.exists() else None))
+    lo = shard * c.shard_chips
+    return fingerprint(c.name, c.shard_ids(shard), list(map(str, c.splits[lo:lo + c.shard_chips])), stamps,
+                       c.attrs.get("recipe_version"), *extra)
+
+
+def block_fingerprint(info: StoreInfo, c: CollectionInfo, block: int) -> str:
+    return fingerprint(*(shard_fingerprint(info, c, s) for s in block_shards(c, block)))
+
+
+def _pixels(data: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    n, b, h, w = data.shape
+    arr = pa.array(np.ascontiguousarray(data).ravel())
+    for size in (w, h, b):
+        arr = pa.FixedSizeListArray.from_arrays(arr, size)
+    return arr
+
+
+def _georef(ids: list[str], res: float) -> dict[str, Any]:
+    from pyproj import Transformer
+
+    chips = [Chip.from_id(i) for i in ids]
+    bbox, centres = [], []
+    for ch in chips:
+        tr = Transformer.from_crs(ch.epsg, 4326, always_xy=True)
+        xs = np.array([ch.x_min, ch.x_max, ch.x_max, ch.x_min])
+        ys = np.array([ch.y_min, ch.y_min, ch.y_max, ch.y_max])
+        lon, lat = tr.transform(xs, ys)
+        bbox.append([float(min(lon)), float(min(lat)), float(max(lon)), float(max(lat))])
+        centres.append(tr.transform(ch.x_min + CHIP_SIZE_M / 2, ch.y_min + CHIP_SIZE_M / 2))
+    cells = cell_names(np.array([c[0] for c in centres]), np.array([c[1] for c in centres]))
+    return {"epsg": [ch.epsg for ch in chips], "crs": [ch.crs for ch in chips], "x_min": [ch.x_min for ch in chips],
+            "y_min": [ch.y_min for ch in chips], "resolution": [res] * len(chips),
+            "transform": [[res, 0.0, ch.x_min, 0.0, -res, ch.y_max] for ch in chips], "bbox": bbox,
+            "majortom_cell": cells}
+
+
+def block_rows(info: StoreInfo, c: CollectionInfo, block: int) -> Iterator[tuple[str, Any]]:
+    """(split, Arrow table) of one block's written chips and periods, per shard and period."""
+    import pyarrow as pa
+
+    res = float(c.attrs["resolution"])
+    valid_all = info.store.group[c.name]["valid"]
+    for shard in block_shards(c, block):
+        ids = c.shard_ids(shard)
+        lo = shard * c.shard_chips
+        splits = np.array([str(s) for s in c.splits[lo:lo + len(ids)]], dtype=object)
+        geo = _georef(ids, res)
+        valid = np.asarray(valid_all[lo:lo + len(ids)])
+        for t, p, _ in shard_files(info, c, shard):
+            written = ~np.isnan(valid[:, t])
+            if not written.any():
+                continue
+            data = info.store.read_block(c.name, lo, lo + len(ids), t)[written]
+            win = c.windows.get(p)
+            keep = np.nonzero(written)[0]
+            cols: dict[str, Any] = {
+                "chip_id": pa.array([ids[i] for i in keep]), "period": pa.array([p] * len(keep)),
+                "split": pa.array([splits[i] for i in keep]),
+                **{k: pa.array([v[i] for i in keep]) for k, v in geo.items()},
+                "valid": pa.array(valid[keep, t].astype("float32")),
+                "start": pa.array([np.datetime64(win[0], "ms") if win else None] * len(keep), pa.timestamp("ms")),
+                "end": pa.array([np.datetime64(win[1], "ms") if win else None] * len(keep), pa.timestamp("ms")),
+                "pixels": _pixels(data)}
+            cols["epsg"] = cols["epsg"].cast(pa.int32())
+            table = pa.table(cols)
+            for split in sorted(set(splits[keep])):
+                yield split, table.filter(pa.array(splits[keep] == split))
+
+
+def write_block(info: StoreInfo, c: CollectionInfo, block: int, dest: Path) -> list[str]:
+    """Write one block's Parquet files (one per split) under `dest`; their paths relative to it."""
+    import pyarrow.parquet as pq
+
+    writers: dict[str, Any] = {}
+    try:
+        for split, table in block_rows(info, c, block):
+            w = writers.get(split)
+            if w is None:
+                path = dest / data_path(c, split, block)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                meta = {b"m3leo": json.dumps({"collection": c.name, "bands": c.bands, "period_rows": True}).encode()}
+                w = writers[split] = pq.ParquetWriter(path.with_name(path.name + ".part"),
+                                                      table.schema.with_metadata(meta), compression="zstd")
+            w.write_table(table.replace_schema_metadata(w.schema.metadata), row_group_size=ROW_GROUP)
+    finally:
+        for w in writers.values():
+            w.close()
+    out = []
+    for split in writers:
+        path = dest / data_path(c, split, block)
+        path.with_name(path.name + ".part").replace(path)
+        out.append(data_path(c, split, block))
+    return sorted(out)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..shards import array_path, shard_file
 from . import parquet as pq_data
 from .meta import StoreInfo, fingerprint, read_store
 
@@ -178,8 +179,8 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
     work = out.parent / f".{out.name}.publishing"
     work.mkdir(parents=True, exist_ok=True)
     report = PublishReport(str(out), fmts, info.n_chips, incomplete=incomplete, synthetic=info.synthetic)
-    total = sum((c.n_shards if "stac" in fmts else 0) + (len(pq_data.blocks(c)) if "parquet" in fmts else 0)
-                for c in info.collections)
+    total = sum(c.n_shards * len(c.periods) * ("stac" in fmts) + len(pq_data.blocks(c)) * len(c.periods)
+                * ("parquet" in fmts) for c in info.collections)
     if progress is not None:
         progress({"event": "plan", "total": total})
     units = Units(work, out, previous, report, progress)
@@ -187,24 +188,37 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
     items: dict[str, list[str]] = {}
     try:
         for c in info.collections:
-            if "stac" in fmts:
-                for shard in range(c.n_shards):
-                    rel = stac.item_path(c, shard)
-                    fp = pq_data.shard_fingerprint(info, c, shard, base_url, str(cogs_dir), stac.__name__, 1)
-                    units.make(f"stac/{c.name}/{shard}", fp, lambda w, c=c, shard=shard, rel=rel: _write_json(
-                        w, rel, stac.shard_item(info, c, shard, hrefs, cogs_dir)))
-                    items.setdefault(c.name, []).append(rel)
-            if "parquet" in fmts:
-                for block in pq_data.blocks(c):
-                    fp = pq_data.block_fingerprint(info, c, block)
-                    units.make(f"parquet/{c.name}/{block}", fp,
-                               lambda w, c=c, block=block: pq_data.write_block(info, c, block, w))
+            for t, p in enumerate(c.periods):
+                if "stac" in fmts:
+                    _stac_units(info, c, t, units, items, hrefs, cogs_dir, base_url)
+                if "parquet" in fmts:
+                    for block in pq_data.blocks(c):
+                        fp = pq_data.block_fingerprint(info, c, block, t)
+                        units.make(f"parquet/{c.name}/{p}/{block}", fp,
+                                   lambda w, c=c, block=block, t=t: pq_data.write_block(info, c, block, t, w))
     finally:
         units.close()
     _finish(info, work, fmts, units, items, incomplete, title, base_url, model)
     _swap(work, out)
     report.seconds = time.monotonic() - t0
     return report
+
+
+def _stac_units(info: StoreInfo, c: Any, t: int, units: Units, items: dict[str, list[str]], hrefs: Any,
+                cogs_dir: Path | None, base_url: str | None) -> None:
+    """One STAC item per shard file of period `t` (shards never written have none)."""
+    from . import stac
+
+    base = array_path(info.root, c.name)
+    p = c.periods[t]
+    for shard in range(c.n_shards):
+        if not os.path.exists(shard_file(base, shard, t)):
+            continue
+        rel = stac.item_path(c, shard, p)
+        fp = pq_data.shard_fingerprint(info, c, shard, t, base_url, str(cogs_dir), "stac", 1)
+        units.make(f"stac/{c.name}/{p}/{shard}", fp, lambda w, shard=shard, rel=rel: _write_json(
+            w, rel, stac.shard_item(info, c, shard, t, hrefs, cogs_dir)))
+        items.setdefault(c.name, []).append(rel)
 
 
 def _finish(info: StoreInfo, work: Path, fmts: list[str], units: Units, items: dict[str, list[str]],

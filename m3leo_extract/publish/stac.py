@@ -4,12 +4,13 @@ shard, zone catalogues between them, and a stac-geoparquet table of each collect
     OUT/catalog.json                                  the root catalogue
     OUT/<collection>/collection.json                  extent, bands, sources (licences, citations), splits
     OUT/<collection>/<zone>/catalog.json              one per UTM zone + hemisphere (31N): links its items
-    OUT/<collection>/<zone>/<collection>_<shard>.json one item per shard (S chips, every period as an asset)
+    OUT/<collection>/<zone>/<collection>_<period>_<shard>.json  one item per Zarr shard: S chips, one period
     OUT/<collection>/items.parquet                    the same items as stac-geoparquet (DuckDB, pgstac, ...)
 
-Why per shard, not per chip (docs/publishing.md): 17M chips would be 17M JSON files per collection; a shard
-(16 chips of one period, one file) is the store's unit of storage and download, so its checksum (file
-extension) is that of a real file, and the items number chips / 16. Each chip's footprint, split, Major-TOM
+Why per shard, not per chip (docs/publishing.md): a shard (16 chips of one period, one file) is the store's
+unit of storage, writing and download, so an item's one data asset is one real file with its checksum (file
+extension), items number chips / 16 per period, and a refresh that adds a period adds items without
+touching the others. Each chip's footprint, split, Major-TOM
 cell and valid fractions are in the GeoParquet chip index (`OUT/chips.parquet`), which the collections link.
 """
 
@@ -33,7 +34,8 @@ from pystac.extensions.projection import ProjectionExtension
 from pystac.extensions.raster import DataType, RasterBand, RasterExtension
 
 from ..grid import Chip, ChipArrays, outlines_4326
-from .meta import CollectionInfo, StoreInfo, multihash_sha256, shard_files
+from ..shards import array_path, shard_file
+from .meta import CollectionInfo, StoreInfo, multihash_sha256
 
 ZARR_TYPE = "application/vnd+zarr"
 SHARD_TYPE = "application/octet-stream"
@@ -76,8 +78,8 @@ def zone_of(chip_id: str) -> str:
     return chip_id.split("_", 1)[0]
 
 
-def item_path(c: CollectionInfo, shard: int) -> str:
-    return f"{c.name}/{zone_of(c.shard_ids(shard)[0])}/{c.name}_{shard:06d}.json"
+def item_path(c: CollectionInfo, shard: int, period: str) -> str:
+    return f"{c.name}/{zone_of(c.shard_ids(shard)[0])}/{c.name}_{period}_{shard:06d}.json"
 
 
 def _bands(c: CollectionInfo) -> list[RasterBand]:
@@ -90,46 +92,42 @@ def _bands(c: CollectionInfo) -> list[RasterBand]:
     return out
 
 
-def shard_item(info: StoreInfo, c: CollectionInfo, shard: int, hrefs: Hrefs, cogs: Path | None = None
+def shard_item(info: StoreInfo, c: CollectionInfo, shard: int, t: int, hrefs: Hrefs, cogs: Path | None = None
                ) -> dict[str, Any]:
-    """One shard's item as a JSON dict, its links relative (root, parent zone catalogue, collection)."""
+    """The item of one shard file (chips of `shard`, period `t`) as a JSON dict, its links relative."""
     ids = c.shard_ids(shard)
+    period = c.periods[t]
+    path = Path(shard_file(array_path(info.root, c.name), shard, t))
     geom = footprint(ids)
-    files = list(shard_files(info, c, shard))
-    wins = [c.windows[p] for _, p, _ in files if c.windows.get(p)]
-    props: dict[str, Any] = {"m3leo:collection": c.name, "m3leo:shard": shard, "m3leo:chips": ids,
-                             "m3leo:splits": [str(s) for s in c.splits[shard * c.shard_chips:][:len(ids)]],
-                             "m3leo:periods": [p for _, p, _ in files]}
+    lo = shard * c.shard_chips
+    valid = np.asarray(info.store.group[c.name]["valid"][lo:lo + len(ids), t])
+    props: dict[str, Any] = {"m3leo:collection": c.name, "m3leo:period": period, "m3leo:shard": shard,
+                             "m3leo:time_index": t, "m3leo:chips": ids,
+                             "m3leo:splits": [str(s) for s in c.splits[lo:lo + len(ids)]],
+                             "m3leo:valid": [None if np.isnan(v) else round(float(v), 4) for v in valid]}
     if info.synthetic:
         props["m3leo:synthetic"] = True
-    start = _when(min(w[0] for w in wins)) if wins else None  # type: ignore[index]
-    end = _when(max(w[1] for w in wins)) if wins else None  # type: ignore[index]
-    when = None if wins else _when(str(c.attrs.get("created", "1970-01-01"))[:19])
-    item = pystac.Item(id=f"{c.name}_{shard:06d}", geometry=shapely.geometry.mapping(geom),
-                       bbox=list(geom.bounds), datetime=when, start_datetime=start, end_datetime=end,
+    win = c.windows.get(period)
+    item = pystac.Item(id=f"{c.name}_{period}_{shard:06d}", geometry=shapely.geometry.mapping(geom),
+                       bbox=list(geom.bounds), datetime=None if win else _when(str(c.attrs.get("created"))[:19]),
+                       start_datetime=_when(win[0]) if win else None, end_datetime=_when(win[1]) if win else None,
                        properties=props, collection=c.name)
     _projection(item, ids, c)
     if len(ids) == 1:
         GridExtension.ext(item, add_if_missing=True).apply(code=f"{GRID_PREFIX}-{ids[0]}")
-    valid = np.asarray(info.store.group[c.name]["valid"][shard * c.shard_chips:shard * c.shard_chips + len(ids)])
-    here = str(Path(item_path(c, shard)).parent)
-    for t, p, path in files:
-        asset = pystac.Asset(href=hrefs.store_file(path, here), media_type=SHARD_TYPE, roles=["data"],
-                             title=f"{c.name} {p}: chips {ids[0]} .. {ids[-1]} (one Zarr v3 shard)",
-                             extra_fields={"m3leo:period": p, "m3leo:time_index": t,
-                                           "m3leo:valid": [None if np.isnan(v) else round(float(v), 4)
-                                                           for v in valid[:, t]]})
-        item.add_asset(f"data_{p}", asset)
-        FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(path),
-                                                            size=path.stat().st_size)
-        RasterExtension.ext(asset, add_if_missing=True).apply(bands=_bands(c))
-        _cogs(item, c, p, ids, cogs, here, hrefs)
+    here = str(Path(item_path(c, shard, period)).parent)
+    asset = pystac.Asset(href=hrefs.store_file(path, here), media_type=SHARD_TYPE, roles=["data"],
+                         title=f"{c.name} {period}: chips {ids[0]} .. {ids[-1]} (one Zarr v3 shard file of "
+                               f"chips.zarr/{c.name}/data: rows {lo} .. {lo + len(ids) - 1}, time {t})")
+    item.add_asset("data", asset)
+    FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(path), size=path.stat().st_size)
+    RasterExtension.ext(asset, add_if_missing=True).apply(bands=_bands(c))
+    _cogs(item, c, period, ids, cogs, here, hrefs)
     if c.kind == "categorical":
         _label(item, c)
-    rows = f"rows {shard * c.shard_chips} .. {shard * c.shard_chips + len(ids) - 1}"
     item.add_asset("zarr", pystac.Asset(href=hrefs.store_file(info.root / "chips.zarr" / c.name, here),
                                         media_type=ZARR_TYPE, roles=["data"],
-                                        title=f"the {c.name} Zarr group (chips {ids[0]} .. {ids[-1]} are {rows})"))
+                                        title=f"the {c.name} Zarr group (all chips and periods)"))
     d = item.to_dict(include_self_link=False, transform_hrefs=False)
     d["links"] = [{"rel": "root", "href": "../../catalog.json", "type": "application/json"},
                   {"rel": "parent", "href": "./catalog.json", "type": "application/json"},
@@ -160,9 +158,7 @@ def _label(item: pystac.Item, c: CollectionInfo) -> None:
         label_description=f"{text}: raster class codes ({names})" if names else text, label_type=LabelType.RASTER,
         label_properties=None, label_classes=[LabelClasses.create(classes=sorted(int(k) for k in classes))],
         label_tasks=["segmentation", "classification"], label_methods=["automated"])
-    for key, asset in item.assets.items():
-        if key.startswith("data_"):
-            asset.roles = ["data", "labels", "labels-raster"]
+    item.assets["data"].roles = ["data", "labels", "labels-raster"]
 
 
 def _cogs(item: pystac.Item, c: CollectionInfo, period: str, ids: list[str], cogs: Path | None, here: str,
@@ -177,7 +173,7 @@ def _cogs(item: pystac.Item, c: CollectionInfo, period: str, ids: list[str], cog
             href = f"{hrefs.base_url.rstrip('/')}/cogs/{c.name}/{period}/{cid}.tif" if hrefs.base_url else rel
             a = pystac.Asset(href=href, media_type=pystac.MediaType.COG, roles=["data", "overview"],
                              title=f"{c.name} {period} {cid} (Cloud-Optimised GeoTIFF)")
-            item.add_asset(f"cog_{period}_{cid}", a)
+            item.add_asset(f"cog_{cid}", a)
             FileExtension.ext(a, add_if_missing=True).apply(checksum=multihash_sha256(tif), size=tif.stat().st_size)
 
 

@@ -65,12 +65,15 @@ def model_item(path: str | Path, out: Path, item_dir: str = "models") -> tuple[s
             f"{i} = {c} ({n})" for i, (c, n) in enumerate(zip(classes, names, strict=False))) if classes else ""),
         result=ResultStructure.create(shape=[-1, k, crop, crop], dim_order=["batch", "channel", "height", "width"],
                                       data_type=DataType.FLOAT32))
+    bands = [{"name": b, "description": f"input {name}: {b}"}  # STAC 1.1 bands (item and model asset)
+             for name, chans in (m.get("channels") or {}).items() for b in chans]
     when = datetime.fromtimestamp(ckpt.stat().st_mtime, timezone.utc).replace(microsecond=0)
     item = pystac.Item(id=f"model-{run.name}", geometry=None, bbox=None, datetime=when,
                        properties={"description": f"m3leo train run {run.name}: {cfg.get('model')} on "
                                    f"{', '.join(m.get('channels') or {})} -> {cfg.get('target')}",
                                    "m3leo:best": m.get("best"), "m3leo:test": m.get("test"),
-                                   "m3leo:chips": m.get("chips"), "m3leo:periods": m.get("periods")})
+                                   "m3leo:chips": m.get("chips"), "m3leo:periods": m.get("periods"),
+                                   "bands": bands})
     MLMExtension.ext(item, add_if_missing=True).apply(
         name=f"m3leo-{cfg.get('model', 'unet')}-{run.name}", architecture=str(cfg.get("model", "unet")).upper(),
         tasks=[TASKS.get(task, task)], input=inputs, output=[output], framework="pytorch",
@@ -79,11 +82,22 @@ def model_item(path: str | Path, out: Path, item_dir: str = "models") -> tuple[s
     rel = f"{item_dir}/{run.name}.json"
     asset = pystac.Asset(href=os.path.relpath(ckpt, out / item_dir).replace(os.sep, "/"),
                          media_type="application/octet-stream; application=pytorch", roles=["mlm:model", "mlm:weights"],
-                         title="best checkpoint (torch.save dict: model state_dict, config, classes)")
+                         title="best checkpoint (torch.save dict: model state_dict, config, classes)",
+                         extra_fields={"bands": bands})
     item.add_asset("model", asset)
     AssetGeneralMLMExtension.ext(asset, add_if_missing=True).apply(artifact_type="torch.save")
     FileExtension.ext(asset, add_if_missing=True).apply(checksum=multihash_sha256(ckpt), size=ckpt.stat().st_size)
-    d = item.to_dict(include_self_link=False, transform_hrefs=False)
+    d = _drop_none(item.to_dict(include_self_link=False, transform_hrefs=False))
+    d["geometry"] = None
     d["links"] = [{"rel": "root", "href": "../catalog.json", "type": "application/json"},
                   {"rel": "parent", "href": "../catalog.json", "type": "application/json"}]
     return rel, d
+
+
+def _drop_none(x: Any) -> Any:
+    """pystac's MLM objects write unset optional fields as null, which the schema refuses for some."""
+    if isinstance(x, dict):
+        return {k: _drop_none(v) for k, v in x.items() if v is not None}
+    if isinstance(x, list):
+        return [_drop_none(v) for v in x]
+    return x

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..grid import CHIP_SIZE_M
 from .meta import CollectionInfo, StoreInfo
-from .stac import footprint
+from .stac import bounds
 
 NAME = "croissant.json"
 CONFORMS = ["http://mlcommons.org/croissant/1.1", "http://mlcommons.org/croissant/geo/1.0",
@@ -106,8 +106,7 @@ def _index_records(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def card(info: StoreInfo, work: Path, title: str, incomplete: str, base_url: str | None) -> dict[str, Any]:
-    geom = footprint(sorted({cid for c in info.collections for cid in c.chips}))
-    w, s, e, n = geom.bounds
+    w, s, e, n = bounds(sorted({cid for c in info.collections for cid in c.chips}))
     spans = [c.span() for c in info.collections if c.span()]
     sources = info.sources()
     desc = (f"{title}: {info.n_chips} chips of 4 x 4 km on the M3LEO UTM chip grid, collections "

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grid import CHIP_SIZE_M, Chip
+from ..grid import CHIP_SIZE_M, Chip, ChipArrays, _to_lonlat, outlines_4326
 from ..majortom import cell_names
 from ..shards import array_path, chunk_file, shard_file
 from .meta import CollectionInfo, StoreInfo, file_stamp, fingerprint
@@ -77,22 +77,23 @@ def _pixels(data: np.ndarray) -> Any:
 
 
 def _georef(ids: list[str], res: float) -> dict[str, Any]:
-    from pyproj import Transformer
+    """Per chip: CRS, corner, affine transform, lon/lat bbox (of the densified outline) and Major-TOM cell."""
+    import shapely
 
     chips = [Chip.from_id(i) for i in ids]
-    bbox, centres = [], []
-    for ch in chips:
-        tr = Transformer.from_crs(ch.epsg, 4326, always_xy=True)
-        xs = np.array([ch.x_min, ch.x_max, ch.x_max, ch.x_min])
-        ys = np.array([ch.y_min, ch.y_min, ch.y_max, ch.y_max])
-        lon, lat = tr.transform(xs, ys)
-        bbox.append([float(min(lon)), float(min(lat)), float(max(lon)), float(max(lat))])
-        centres.append(tr.transform(ch.x_min + CHIP_SIZE_M / 2, ch.y_min + CHIP_SIZE_M / 2))
-    cells = cell_names(np.array([c[0] for c in centres]), np.array([c[1] for c in centres]))
+    arr = ChipArrays(np.array([c.zone for c in chips]), np.array([c.south for c in chips]),
+                     np.array([c.row for c in chips]), np.array([c.col for c in chips]))
+    bbox = shapely.bounds(outlines_4326(arr)).tolist()
+    lon, lat = np.zeros(len(chips)), np.zeros(len(chips))
+    for code in {c.epsg for c in chips}:
+        i = [k for k, c in enumerate(chips) if c.epsg == code]
+        x = np.array([chips[k].x_min for k in i]) + CHIP_SIZE_M / 2
+        y = np.array([chips[k].y_min for k in i]) + CHIP_SIZE_M / 2
+        lon[i], lat[i] = _to_lonlat(code).transform(x, y)
     return {"epsg": [ch.epsg for ch in chips], "crs": [ch.crs for ch in chips], "x_min": [ch.x_min for ch in chips],
             "y_min": [ch.y_min for ch in chips], "resolution": [res] * len(chips),
             "transform": [[res, 0.0, ch.x_min, 0.0, -res, ch.y_max] for ch in chips], "bbox": bbox,
-            "majortom_cell": cells}
+            "majortom_cell": cell_names(lon, lat)}
 
 
 def block_rows(info: StoreInfo, c: CollectionInfo, block: int, t: int) -> Iterator[tuple[str, Any]]:

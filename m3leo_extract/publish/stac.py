@@ -74,6 +74,13 @@ def footprint(ids: list[str]) -> shapely.Geometry:
     return shapely.union_all(outlines_4326(_chips(ids))).normalize()
 
 
+def bounds(ids: list[str], chunk: int = 65_536) -> tuple[float, float, float, float]:
+    """The lon/lat bounding box of many chips, a chunk at a time (no union of every outline)."""
+    boxes = [shapely.bounds(outlines_4326(_chips(ids[i:i + chunk]))) for i in range(0, len(ids), chunk)]
+    b = np.concatenate(boxes)
+    return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
+
+
 def zone_of(chip_id: str) -> str:
     return chip_id.split("_", 1)[0]
 
@@ -190,7 +197,7 @@ def _description(info: StoreInfo, c: CollectionInfo, incomplete: str) -> str:
 def collection(info: StoreInfo, c: CollectionInfo, zones: dict[str, list[str]], incomplete: str
                ) -> pystac.Collection:
     """The collection (links to its zone catalogues added by `write_tree`)."""
-    geom = footprint(c.chips)
+    box = bounds(c.chips)
     span = c.span()
     interval = [_when(span[0]), _when(span[1])] if span else [_when(str(c.attrs.get("created"))[:19]), None]
     spdx = {s.spdx for s in c.sources}
@@ -198,7 +205,7 @@ def collection(info: StoreInfo, c: CollectionInfo, zones: dict[str, list[str]], 
     keywords = ["m3leo", "earth observation", "machine learning", c.name] + (["synthetic"] if info.synthetic else [])
     coll = pystac.Collection(
         id=c.name, title=str(c.attrs.get("title") or c.name), description=_description(info, c, incomplete),
-        extent=pystac.Extent(pystac.SpatialExtent([list(geom.bounds)]), pystac.TemporalExtent([interval])),
+        extent=pystac.Extent(pystac.SpatialExtent([list(box)]), pystac.TemporalExtent([interval])),
         license=licence, keywords=keywords,
         providers=[pystac.Provider(name=p, roles=[pystac.ProviderRole.PRODUCER, pystac.ProviderRole.LICENSOR])
                    for p in sorted({s.provider for s in c.sources if s.provider})]

@@ -18,6 +18,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ FORMATS = ("stac", "parquet", "croissant", "hf")
 MANIFEST = "publish.json"
 MANIFEST_VERSION = 1
 JOURNAL = ".journal"
+WORKERS = 4  # units built at once (at most the CPUs): each holds about one Parquet row group or item
 Progress = Callable[[dict[str, Any]], None]
 
 
@@ -95,8 +97,8 @@ class Units:
     """Files made from the store's data, each under a key with a fingerprint: reused when unchanged."""
 
     def __init__(self, work: Path, out: Path, previous: dict[str, Any], report: PublishReport,
-                 progress: Progress | None) -> None:
-        self.work, self.out, self.report, self.progress = work, out, report, progress
+                 progress: Progress | None, workers: int = 1) -> None:
+        self.work, self.out, self.report, self.progress, self.workers = work, out, report, progress, workers
         self.previous = previous.get("units", {})
         self.done: dict[str, dict[str, Any]] = {}
         journal = work / JOURNAL
@@ -111,13 +113,35 @@ class Units:
         self._journal = open(journal, "a")  # noqa: SIM115  # closed in close()
 
     def make(self, key: str, fp: str, build: Callable[[Path], list[str]]) -> list[str]:
+        return self.make_many([(key, fp, build)])[0]
+
+    def _reuse(self, key: str, fp: str) -> list[str] | None:
         for source, rec in ((self.work, self.resumed.get(key)), (self.out, self.previous.get(key))):
             if rec and rec["fingerprint"] == fp and all((source / f).exists() for f in rec["files"]):
                 if source is self.out:
                     for f in rec["files"]:
                         _link(self.out / f, self.work / f)
-                return self._record(key, fp, list(rec["files"]), reused=True)
-        return self._record(key, fp, build(self.work), reused=False)
+                return list(rec["files"])
+        return None
+
+    def make_many(self, tasks: Sequence[tuple[str, str, Callable[[Path], list[str]]]]) -> list[list[str]]:
+        """Units reused where unchanged, the others built `workers` at a time (pyarrow, zstd and the chunk
+        reads release the GIL); recorded in order, each as soon as it and those before it are done."""
+        out: list[list[str]] = []
+        todo = []
+        for key, fp, build in tasks:
+            files = self._reuse(key, fp)
+            if files is not None:
+                out.append(self._record(key, fp, files, reused=True))
+            else:
+                todo.append((key, fp, build))
+        if self.workers <= 1 or len(todo) <= 1:
+            out += [self._record(k, fp, b(self.work), reused=False) for k, fp, b in todo]
+            return out
+        with ThreadPoolExecutor(self.workers) as pool:
+            futures = [(k, fp, pool.submit(b, self.work)) for k, fp, b in todo]
+            out += [self._record(k, fp, f.result(), reused=False) for k, fp, f in futures]
+        return out
 
     def _record(self, key: str, fp: str, files: list[str], *, reused: bool) -> list[str]:
         rec = {"key": key, "fingerprint": fp, "files": files}
@@ -183,7 +207,7 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
                 * ("parquet" in fmts) for c in info.collections)
     if progress is not None:
         progress({"event": "plan", "total": total})
-    units = Units(work, out, previous, report, progress)
+    units = Units(work, out, previous, report, progress, workers=min(WORKERS, os.cpu_count() or 1))
     hrefs = stac.Hrefs(info.root.absolute(), out, base_url)
     items: dict[str, list[str]] = {}
     try:
@@ -192,10 +216,9 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
                 if "stac" in fmts:
                     _stac_units(info, c, t, units, items, hrefs, cogs_dir, base_url)
                 if "parquet" in fmts:
-                    for block in pq_data.blocks(c):
-                        fp = pq_data.block_fingerprint(info, c, block, t)
-                        units.make(f"parquet/{c.name}/{p}/{block}", fp,
-                                   lambda w, c=c, block=block, t=t: pq_data.write_block(info, c, block, t, w))
+                    units.make_many([(f"parquet/{c.name}/{p}/{block}", pq_data.block_fingerprint(info, c, block, t),
+                                      lambda w, c=c, block=block, t=t: pq_data.write_block(info, c, block, t, w))
+                                     for block in pq_data.blocks(c)])
     finally:
         units.close()
     _finish(info, work, fmts, units, items, incomplete, title, base_url, model)
@@ -211,14 +234,16 @@ def _stac_units(info: StoreInfo, c: Any, t: int, units: Units, items: dict[str, 
 
     base = array_path(info.root, c.name)
     p = c.periods[t]
+    tasks = []
     for shard in range(c.n_shards):
         if not os.path.exists(shard_file(base, shard, t)):
             continue
         rel = stac.item_path(c, shard, p)
         fp = pq_data.shard_fingerprint(info, c, shard, t, base_url, str(cogs_dir), "stac", 1)
-        units.make(f"stac/{c.name}/{p}/{shard}", fp, lambda w, shard=shard, rel=rel: _write_json(
-            w, rel, stac.shard_item(info, c, shard, t, hrefs, cogs_dir)))
+        tasks.append((f"stac/{c.name}/{p}/{shard}", fp, lambda w, shard=shard, rel=rel: _write_json(
+            w, rel, stac.shard_item(info, c, shard, t, hrefs, cogs_dir))))
         items.setdefault(c.name, []).append(rel)
+    units.make_many(tasks)
 
 
 def _finish(info: StoreInfo, work: Path, fmts: list[str], units: Units, items: dict[str, list[str]],

@@ -182,3 +182,25 @@ def test_bad_inputs_are_one_line_exit_2_and_write_nothing(store: Path, tmp_path:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bare", "other"] or out == other, what
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
     assert not list(tmp_path.glob(".*publishing"))
+
+
+def test_cogs_from_export_become_item_assets_and_base_url_links(store: Path, tmp_path: Path) -> None:
+    cogs = tmp_path / "cogs"
+    r = m3leo("export", "--store", store, "--collection", "s2", "--period", "2020", "--format", "cog", "--out", cogs)
+    assert r.returncode == 0, r.stderr
+    out = tmp_path / "pub"
+    r = m3leo("publish", "--store", store, "--out", out, "--format", "stac", "--cogs", cogs, "--base-url",
+              "https://data.example.org/m3leo/")
+    assert r.returncode == 0, r.stderr
+    items = [json.loads(p.read_text()) for p in out.glob("s2/*/s2_2020_*.json")]
+    assert items and not (out / "data").exists() and not (out / "README.md").exists()
+    for item in items:
+        validate(item)
+        cog = {k: a for k, a in item["assets"].items() if k.startswith("cog_")}
+        assert sorted(k[4:] for k in cog) == sorted(item["properties"]["m3leo:chips"])
+        for k, a in cog.items():
+            tif = cogs / "s2" / "2020" / f"{k[4:]}.tif"
+            assert a["href"] == f"https://data.example.org/m3leo/cogs/s2/2020/{k[4:]}.tif"
+            assert a["file:checksum"] == "1220" + hashlib.sha256(tif.read_bytes()).hexdigest()
+            assert a["type"] == "image/tiff; application=geotiff; profile=cloud-optimized"
+        assert item["assets"]["data"]["href"].startswith("https://data.example.org/m3leo/chips.zarr/s2/data/c/")

@@ -26,7 +26,7 @@ def size_category(n: int) -> str:
     return next((label for limit, label in SIZES if n < limit), "100M<n<1B")
 
 
-def header(info: StoreInfo, out: Path) -> dict[str, Any]:
+def header(info: StoreInfo, out: Path, title: str) -> dict[str, Any]:
     sources = info.sources()
     spdx = {s.spdx.lower() for s in sources if s.spdx}
     licence = spdx.pop() if len(spdx) == 1 and all(s.spdx for s in sources) else "other"
@@ -45,7 +45,7 @@ def header(info: StoreInfo, out: Path) -> dict[str, Any]:
     head.update({"task_categories": tasks + ["image-feature-extraction"], "tags": [
         "earth-observation", "remote-sensing", "geospatial", "m3leo", "stac", "croissant",
         *(["synthetic"] if info.synthetic else [])], "size_categories": [size_category(info.n_chips)],
-        "pretty_name": f"M3LEO chips ({info.root.name})", "configs": configs})
+        "pretty_name": title, "configs": configs})
     return head
 
 
@@ -92,8 +92,18 @@ def body(info: StoreInfo, title: str, incomplete: str) -> list[str]:
               f"Border contacts: {touch} of {held} val/test chips have a train chip among their 8 neighbours in the "
               f"same UTM zone ({100 * touch / held:.1f}%)." if held else
               "Border contacts: no val/test chip in this dataset.", ""]
-    lines += ["## Provenance", "", "Per collection and period, as recorded in the store:", "", "```json",
-              json.dumps({c.name: c.attrs.get("periods") or {} for c in info.collections}, indent=1), "```", ""]
+    lines += ["## Provenance", "", "Per collection and period, as the store recorded it (the whole record: each "
+              "STAC collection's `m3leo:provenance`):", "",
+              "| collection | period | made by | recipe (version) | from | endpoint | client | synthetic | updated |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for c in info.collections:
+        for p, rec in (c.attrs.get("periods") or {}).items():
+            src = ", ".join(rec.get("assets") or []) or (f"{rec.get('n_inputs')} input file(s)" if rec.get("n_inputs")
+                                                         else json.dumps(rec.get("source", "")))
+            lines.append(f"| {c.name} | {p} | {rec.get('tool', '')} | {rec.get('recipe', '')} "
+                         f"({rec.get('recipe_version', '')}) | {src} | {rec.get('endpoint', '')} | "
+                         f"{rec.get('client', '')} | {rec.get('synthetic', '')} | {rec.get('updated', '')} |")
+    lines.append("")
     first = info.collections[0]
     lines += ["## How to load", "", "```python", "import datasets, numpy as np", "",
               f'ds = datasets.load_dataset("path/to/this/folder", "{first.name}", split="train")',
@@ -102,14 +112,14 @@ def body(info: StoreInfo, title: str, incomplete: str) -> list[str]:
               'print(row["chip_id"], row["period"], row["crs"], row["transform"])', "```", "",
               "Each row is one chip and period: `chip_id`, `period`, `split`, `epsg`/`crs`, `x_min`/`y_min`, "
               "`transform` (rasterio's affine), `bbox` (lon/lat), `majortom_cell`, `valid`, `start`/`end`, `pixels`. "
-              f"Files hold {BLOCK_SHARDS} shards of chips each (`data/<collection>/<split>/`).",
+              f"Files hold {BLOCK_SHARDS} shards of chips of one period each (`data/<collection>/<split>/`).",
               "", "With the STAC catalogue: `pystac.Catalog.from_file(\"catalog.json\")`; with Croissant: "
               "`mlcroissant.Dataset(\"croissant.json\").records(\"" + first.name + "\")`.", ""]
     return lines
 
 
 def write_card(info: StoreInfo, work: Path, title: str, incomplete: str) -> str:
-    text = "---\n" + yaml.safe_dump(header(info, work), sort_keys=False) + "---\n\n" + "\n".join(body(info, title,
-                                                                                                    incomplete))
+    head = yaml.safe_dump(header(info, work, title), sort_keys=False)
+    text = "---\n" + head + "---\n\n" + "\n".join(body(info, title, incomplete))
     (work / NAME).write_text(text)
     return NAME

@@ -199,7 +199,8 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
         model = model_item(checkpoint, out)  # checked before anything is written
     if cogs_dir is not None and not cogs_dir.is_dir():
         raise UsageError(f"--cogs {cogs} is not a folder; give the --out of `m3leo export`")
-    title = title or f"M3LEO chips: {info.root.absolute().name}"
+    name = info.root.absolute().name
+    title = title or f"M3LEO chips: {info.root.absolute().parent.name if name == 'data' else name}"
     work = out.parent / f".{out.name}.publishing"
     work.mkdir(parents=True, exist_ok=True)
     report = PublishReport(str(out), fmts, info.n_chips, incomplete=incomplete, synthetic=info.synthetic)

@@ -309,8 +309,9 @@ def geo_metadata(bbox: list[float] | None = None) -> dict[str, Any]:
 
 
 def write_chip_index(store_dir: str | Path, path: str | Path, *, batch_chips: int = INDEX_BATCH_CHIPS,
-                     progress: Callable[[int], None] | None = None) -> Path:
-    """The chip index as GeoParquet at `path`, one row group per batch (temporary name, then renamed)."""
+                     progress: Callable[[int], None] | None = None, metadata: dict[str, str] | None = None) -> Path:
+    """The chip index as GeoParquet at `path`, one row group per batch (temporary name, then renamed);
+    `metadata`: more key-values for the file's schema (publish records the synthetic flag there)."""
     import pyarrow.parquet as pq
 
     builder = IndexBuilder(store_dir)
@@ -322,7 +323,8 @@ def write_chip_index(store_dir: str | Path, path: str | Path, *, batch_chips: in
         for keys, cols in builder.batches(batch_chips):
             table = _arrow_batch(keys, cols)
             if writer is None:
-                meta = {b"geo": json.dumps(geo_metadata()).encode()}
+                meta = {b"geo": json.dumps(geo_metadata()).encode(), **{k.encode(): v.encode()
+                                                                          for k, v in (metadata or {}).items()}}
                 writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
             writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=batch_chips)
             if progress is not None:

@@ -151,6 +151,10 @@ def test_load_dataset_equals_chipdataset_in_every_split(store: Path, published: 
     assert head["license"] == "other" and head["size_categories"] == ["n<1K"] and "synthetic" in head["tags"]
     assert {c["config_name"] for c in head["configs"]} == {"s1", "s2", "esa_worldcover"}
     assert "SYNTHETIC DATA" in text and "Border contacts:" in text and "| B4 | reflectance | 0.0001 |" in text
+    import pyarrow.parquet as pq
+
+    for f in [published / "chips.parquet", *published.glob("data/*/*/*.parquet")]:
+        assert json.loads(pq.read_schema(f).metadata[b"m3leo"])["synthetic"] is True, f
     default = datasets.load_dataset(str(published), split="train")  # the default config: the label collection
     assert set(default["period"]) == {"2020"} and default.features["pixels"].feature.feature.feature.dtype == "uint8"
     for split in ("train", "val", "test"):

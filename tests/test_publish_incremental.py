@@ -117,6 +117,13 @@ def test_a_train_run_is_published_as_an_mlm_item(emulator, tmp_path: Path) -> No
     cat = json.loads((out / "catalog.json").read_text())
     assert {"rel": "item", "href": "./models/run.json"}.items() <= next(
         ln for ln in cat["links"] if ln["rel"] == "item").items()
+    from m3leo_extract.publish import publish_model
+
+    bare = tmp_path / "bare"
+    publish(ds, bare, formats="stac")
+    path = publish_model(run, bare)
+    assert validate(json.loads(path.read_text())) and path == bare / "models" / "run.json"
+    assert any(ln["href"] == "./models/run.json" for ln in json.loads((bare / "catalog.json").read_text())["links"])
     r = m3leo("publish", "--store", ds, "--out", tmp_path / "pub2", "--checkpoint", tmp_path / "nothing")
     assert r.returncode == 2 and "metrics.json" in r.stderr and not (tmp_path / "pub2").exists()
     shutil.rmtree(run)

@@ -7,6 +7,6 @@ docs/publishing.md describes the output.
 
 from __future__ import annotations
 
-from .run import FORMATS, PublishReport, parse_formats, publish
+from .run import FORMATS, PublishReport, parse_formats, publish, publish_model
 
-__all__ = ["FORMATS", "PublishReport", "parse_formats", "publish"]
+__all__ = ["FORMATS", "PublishReport", "parse_formats", "publish", "publish_model"]

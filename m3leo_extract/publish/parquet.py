@@ -162,7 +162,8 @@ def write_block(info: StoreInfo, c: CollectionInfo, block: int, t: int, dest: Pa
             if w is None:
                 path = dest / data_path(c, split, c.periods[t], block)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                meta = {b"m3leo": json.dumps({"collection": c.name, "bands": c.bands, "period_rows": True}).encode()}
+                meta = {b"m3leo": json.dumps({"collection": c.name, "period": c.periods[t], "bands": c.bands,
+                                              "synthetic": info.synthetic}).encode()}
                 w = writers[split] = pq.ParquetWriter(path.with_name(path.name + ".part"),
                                                       table.schema.with_metadata(meta), **WRITE_OPTIONS)
             w.write_table(table.replace_schema_metadata(w.schema.metadata), row_group_size=ROW_GROUP)

@@ -254,7 +254,8 @@ def _finish(info: StoreInfo, work: Path, fmts: list[str], units: Units, items: d
     from . import stac
 
     keep = units.files() | {MANIFEST}
-    write_chip_index(info.root, work / "chips.parquet")
+    write_chip_index(info.root, work / "chips.parquet", metadata={"m3leo": json.dumps(
+        {"synthetic": info.synthetic, "incomplete": incomplete or None, "split_scheme": info.split_scheme})})
     keep.add("chips.parquet")
     if model is not None:
         keep |= set(_write_json(work, *model))
@@ -293,3 +294,23 @@ def _swap(work: Path, out: Path) -> None:
     work.rename(out)
     if old.exists():
         shutil.rmtree(old)
+
+
+def publish_model(checkpoint: str | Path, out: str | Path) -> Path:
+    """Add a `m3leo train` run (folder or best.pt) to an existing publication as a STAC MLM item
+    (OUT/models/<run>.json) linked from its catalogue; both files are replaced atomically."""
+    from .model import model_item
+
+    out = Path(out).absolute()
+    if not (out / MANIFEST).exists():
+        raise UsageError(f"{out} is not a publication (no {MANIFEST}); run `m3leo publish --out {out}` first")
+    rel, item = model_item(checkpoint, out)
+    _write_json(out, rel, item)
+    cat = out / "catalog.json"
+    if cat.exists():
+        d = json.loads(cat.read_text())
+        link = {"rel": "item", "href": f"./{rel}", "type": "application/geo+json", "title": "a model trained on it"}
+        if not any(ln.get("href") == link["href"] for ln in d["links"]):
+            d["links"].append(link)
+            _write_json(out, "catalog.json", d)
+    return out / rel

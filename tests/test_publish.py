@@ -178,9 +178,12 @@ def test_bad_inputs_are_one_line_exit_2_and_write_nothing(store: Path, tmp_path:
     ChipStore.open(bare).update_attrs("s2", periods={})
     cases = {"missing store": (tmp_path / "nope", tmp_path / "o1", "does not exist"),
              "out holds something else": (store, other, "holds something else"),
-             "no provenance": (bare, tmp_path / "o3", "no recorded provenance")}
+             "no provenance": (bare, tmp_path / "o3", "no recorded provenance"),
+             "out is a file": (store, other / "notes.txt", "is a file"),
+             "unknown format": (store, tmp_path / "o5", "--format zip is not known")}
     for what, (st, out, msg) in cases.items():
-        r = m3leo("publish", "--store", st, "--out", out)
+        fmt = ["--format", "stac,zip"] if what == "unknown format" else []
+        r = m3leo("publish", "--store", st, "--out", out, *fmt)
         err = r.stderr.strip()
         assert r.returncode == 2 and len(err.splitlines()) == 1 and msg in err and "Traceback" not in err, what
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bare", "other"] or out == other, what

@@ -17,13 +17,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import LockedError, UsageError
 from ..shards import array_path, shard_file
 from . import parquet as pq_data
 from .meta import StoreInfo, fingerprint, read_store
@@ -183,8 +184,6 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
             checkpoint: str | Path | None = None, title: str | None = None, progress: Progress | None = None
             ) -> PublishReport:
     """Publish the store at `store_dir` into `out` (see the module docstring). Returns what was done."""
-    from . import stac
-
     t0 = time.monotonic()
     fmts = parse_formats(formats)
     info = read_store(store_dir)
@@ -202,7 +201,33 @@ def publish(store_dir: str | Path, out: str | Path, *, formats: str | Sequence[s
     name = info.root.absolute().name
     title = title or f"M3LEO chips: {info.root.absolute().parent.name if name == 'data' else name}"
     work = out.parent / f".{out.name}.publishing"
+    with _lock(work):
+        return _publish(info, out, work, fmts, previous, incomplete, title, base_url, cogs_dir, model, progress, t0)
+
+
+@contextmanager
+def _lock(work: Path) -> Iterator[None]:
+    """One publish per OUT at a time: a flock on the working folder itself (released by the OS if we die;
+    it travels with the folder when it is renamed to OUT, no lock file is left behind)."""
+    import fcntl
+
     work.mkdir(parents=True, exist_ok=True)
+    fd = os.open(work, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockedError(f"another m3leo publish is writing {work}; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _publish(info: StoreInfo, out: Path, work: Path, fmts: list[str], previous: dict[str, Any], incomplete: str,
+             title: str, base_url: str | None, cogs_dir: Path | None, model: Any, progress: Progress | None,
+             t0: float) -> PublishReport:
+    from . import stac
+
     report = PublishReport(str(out), fmts, info.n_chips, incomplete=incomplete, synthetic=info.synthetic)
     total = sum(c.n_shards * len(c.periods) * ("stac" in fmts) + len(pq_data.blocks(c)) * len(c.periods)
                 * ("parquet" in fmts) for c in info.collections)

@@ -1,106 +1,362 @@
-"""The chip index of a store as GeoParquet (colour a map by it in QGIS), and a PNG map of where a run stands.
+"""The chip index of a store as GeoParquet (colour a map by it in QGIS, join it with Major-TOM), and a PNG map.
 
-One row per chip of any collection: chip_id, epsg, x_min, y_min, split, geometry (the chip's outline in
-EPSG:4326), then per collection C and period P two columns:
+One row per chip of any collection, in chip id order:
 
-    valid_<C>_<P>    float   the chip's valid-pixel fraction (NaN: never written, or the chip is not in C)
-    status_<C>_<P>   string  done | empty | failed | pending | running | absent
+    chip_id, epsg, x_min, y_min, split   the chip, as in the store (split: the store's scheme)
+    ml-aoi:split      string   the same split in STAC's ml-aoi vocabulary: train | validate | test (null: none)
+    majortom_cell     string   the Major-TOM 10 km grid cell of the chip's centre (`509U_37R`, see majortom.py)
+    valid_fraction    float    the lowest valid fraction over every collection and period the chip was written in
+    geometry          WKB      the chip's outline in EPSG:4326; `bbox` (xmin, ymin, xmax, ymax) its covering
+
+then per collection C and period P:
+
+    valid_<C>_<P>     float    the chip's valid-pixel fraction (NaN: never written, or the chip is not in C)
+    status_<C>_<P>    string   done | empty | failed | pending | running | absent
+    start_<C>_<P>, end_<C>_<P>  the acquisition window [start, end) the period's composite covers (null where
+                               the chip was never written, or the label names no dates, e.g. `static`)
+    n_images_<C>_<P>, images_<C>_<P>  the source images (ids) composited into the chip, where the period's
+                               provenance records them per chip (`chip_images` / gunw's `chip_pairs`)
 
 `status` comes from the state database's work units: a chip of a done unit is `done`, or `empty` when it
 holds no valid pixel (valid 0, or dropped by `tile --min-valid`); `failed`, `pending` (planned) and
 `running` are its unit's. A chip that no unit covers is `done` / `empty` by its valid fraction, or `absent`
 when nothing was ever written for it (a collection that does not have the chip at all is `absent` too).
+
+Streaming: rows are made `batch_chips` at a time and written as one Parquet row group each, so memory holds
+one batch plus, per collection, its chip keys (int64) and one status byte per chip and period, not a
+GeoDataFrame of the whole store.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import Chip, ChipArrays, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, _to_lonlat, chip_id, outlines_4326
+from .majortom import cell_names
 from .state import StateDB
 from .store import ChipStore
 
-# geopandas and matplotlib are imported inside the functions that draw or write: seconds at import, and the
-# status columns (`status_columns`) need neither.
+# geopandas, pyarrow and matplotlib are imported inside the functions that need them (seconds at import).
 
 STATUSES = ("done", "empty", "failed", "pending", "running", "absent")
 STATUS_COLOURS = {"done": "#2ca02c", "empty": "#b0b0b0", "failed": "#d62728", "pending": "#ffbf00",
                   "running": "#1f77b4", "absent": "#ffffff"}
 MAP_MAX_CHIPS = 200_000  # chips drawn at most by write_status_png
+INDEX_BATCH_CHIPS = 65_536  # rows per batch and Parquet row group of the chip index
+ML_AOI_SPLIT = {"train": "train", "val": "validate", "test": "test"}  # STAC ml-aoi:split names
 _UNIT_STATUS = {"planned": "pending", "running": "running", "failed": "failed", "done": "done"}
+_CODE = {s: i for i, s in enumerate(STATUSES)}
+_NO_UNIT = -1
+_PER_CHIP_IMAGES = ("chip_images", "chip_pairs")  # provenance keys holding {chip id: [source image ids]}
 
 
 def column(kind: str, collection: str, period: str) -> str:
-    """The index's column name for `kind` ("valid" or "status") of a collection and period."""
+    """The index's column name for `kind` ("valid", "status", "start", ...) of a collection and period."""
     return f"{kind}_{collection}_{period}"
 
 
-def _unit_status(store_dir: Path) -> dict[tuple[str, str, str], str]:
-    """(collection, period, chip id) -> status of the unit holding it, from the state database if any."""
+# -- chip keys: an int64 per chip id that sorts as the ids do (zone, hemisphere, row, column) ----------------
+def chip_keys(ids: Any) -> np.ndarray:
+    """int64 keys of chip ids (`31N_1350_120`), vectorised for the fixed-width ids the grid writes."""
+    b = np.asarray(ids).astype("S12")
+    if b.size and (np.char.str_len(b) != 12).any():
+        raise StoreError("chip ids are not of the grid's form (31N_1350_120); is this a m3leo store?")
+    d = b.view(np.uint8).reshape(-1, 12).astype("int64") - 48
+    zone, south = d[:, 0] * 10 + d[:, 1], b.view(np.uint8).reshape(-1, 12)[:, 2] == ord("S")
+    row = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
+    col = d[:, 9] * 100 + d[:, 10] * 10 + d[:, 11]
+    return ((zone * 2 + south) << 32) | (row << 16) | col
+
+
+def key_arrays(keys: np.ndarray) -> ChipArrays:
+    zh = keys >> 32
+    return ChipArrays((zh // 2).astype("int16"), (zh % 2).astype(bool), ((keys >> 16) & 0xFFFF).astype("int32"),
+                      (keys & 0xFFFF).astype("int32"))
+
+
+@dataclass
+class _Coll:
+    """What the index needs of one collection: its chips' keys in order, statuses of its units."""
+
+    name: str
+    periods: list[str]
+    keys: np.ndarray  # sorted
+    rows: np.ndarray | None  # store row of each sorted key (None: the store's order is already sorted)
+    split: np.ndarray  # split names by store row
+    units: dict[str, np.ndarray] = field(default_factory=dict)  # period -> status code per store row (-1: none)
+    windows: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    images: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(present mask, store row) of chip keys."""
+        pos = np.clip(np.searchsorted(self.keys, keys), 0, max(len(self.keys) - 1, 0))
+        present = (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        rows = pos if self.rows is None else self.rows[pos]
+        return present, rows
+
+
+def _window(label: str) -> tuple[str, str] | None:
+    try:
+        return parse_label(label).iso()
+    except Exception:  # `static`, gunw's pair rules, a hand-written label: no dates
+        return None
+
+
+def _collections(st: ChipStore, store_dir: Path) -> list[_Coll]:
+    out = []
+    for name in st.collections():
+        table = st.chip_table(name)
+        keys = chip_keys(table["chip"])
+        order = np.argsort(keys, kind="stable")
+        is_sorted = bool(np.all(order == np.arange(len(order))))
+        attrs = st.attrs(name).get("periods", {})
+        c = _Coll(name, st.periods(name), keys[order], None if is_sorted else order,
+                  np.asarray(table["split"]).astype(object))
+        for p in c.periods:
+            c.windows[p] = _window(p)
+            rec = attrs.get(p, {})
+            per_chip = next((rec[k] for k in _PER_CHIP_IMAGES if isinstance(rec.get(k), dict)), None)
+            if per_chip is not None:
+                c.images[p] = per_chip
+        out.append(c)
+    _unit_statuses(st, store_dir, out)
+    return out
+
+
+def _unit_statuses(st: ChipStore, store_dir: Path, colls: list[_Coll]) -> None:
+    """Per collection and period, the status code of the unit holding each chip (by store row)."""
     path = store_dir / STATE_FILE
     if not path.exists():
-        return {}
+        return
+    by_name = {c.name: c for c in colls}
     db = StateDB(path)
-    try:
-        return {(u.collection, u.period, c): _UNIT_STATUS[u.status] for u in db.units() for c in u.chips}
+    try:  # streamed from SQLite: one unit at a time, never the whole table in memory
+        cur = db.conn.execute("SELECT collection, period, status, chips FROM units")
+        for coll, period, status, chips in cur:
+            c = by_name.get(coll)
+            if c is None or period not in c.periods:
+                continue
+            codes = c.units.get(period)
+            if codes is None:
+                codes = c.units[period] = np.full(len(c.keys), _NO_UNIT, dtype="int8")
+            present, rows = c.lookup(chip_keys(json.loads(chips)))
+            codes[rows[present]] = _CODE[_UNIT_STATUS[status]]
     finally:
         db.close()
 
 
-def _status(unit: str | None, valid: float) -> str:
-    written = not math.isnan(valid)
-    if unit == "done" or (unit is None and written):
-        return "done" if written and valid > 0 else "empty"
-    return unit or "absent"
+def _status(unit: np.ndarray, valid: np.ndarray, present: np.ndarray) -> np.ndarray:
+    written = ~np.isnan(valid)
+    names = np.array(STATUSES, dtype=object)
+    by_valid = np.where(written & (valid > 0), "done", "empty").astype(object)
+    out = np.where(unit == _CODE["done"], by_valid,
+                   np.where(unit >= 0, names[np.maximum(unit, 0)], np.where(written, by_valid, "absent")))
+    out = out.astype(object)
+    out[~present] = "absent"
+    return out
+
+
+def _read_valid(st: ChipStore, name: str, rows: np.ndarray) -> np.ndarray:
+    """valid fractions (len(rows), time) of some store rows: one slice of the rows' span (usually one batch)."""
+    if not len(rows):
+        return np.zeros((0, len(st.periods(name))), dtype="float32")
+    lo, hi = int(rows.min()), int(rows.max()) + 1
+    block = np.asarray(st.group[name]["valid"][lo:hi])
+    return block[rows - lo]
+
+
+def _per_period(st: ChipStore, c: _Coll, keys: np.ndarray, ids: list[str], full: bool) -> dict[str, Any]:
+    present, rows = c.lookup(keys)
+    valid = np.full((len(keys), len(c.periods)), np.nan, dtype="float32")
+    if present.any():
+        valid[present] = _read_valid(st, c.name, rows[present])
+    frame: dict[str, Any] = {}
+    for t, p in enumerate(c.periods):
+        v = valid[:, t]
+        unit = np.full(len(keys), _NO_UNIT, "int8")
+        if p in c.units:
+            unit[present] = c.units[p][rows[present]]
+        frame[column("valid", c.name, p)] = v
+        frame[column("status", c.name, p)] = _status(unit, v, present)
+        if not full:
+            continue
+        written = ~np.isnan(v)
+        if c.windows[p] is not None:
+            for kind, value in zip(("start", "end"), c.windows[p], strict=True):
+                frame[column(kind, c.name, p)] = np.where(written, np.datetime64(value, "ms"),
+                                                          np.datetime64("NaT", "ms"))
+        if p in c.images:
+            got = [c.images[p].get(cid) if w else None for cid, w in zip(ids, written, strict=True)]
+            frame[column("images", c.name, p)] = got
+            frame[column("n_images", c.name, p)] = [None if g is None else len(g) for g in got]
+    return frame
+
+
+class IndexBuilder:
+    """Rows of a store's chip index, batch by batch (see the module docstring)."""
+
+    def __init__(self, store_dir: str | Path) -> None:
+        self.store_dir = Path(store_dir)
+        self.st = ChipStore.open(self.store_dir, mode="r")
+        self.colls = _collections(self.st, self.store_dir)
+        keys = [c.keys for c in self.colls]
+        self.keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, "int64")
+        self.panels = [(c.name, p) for c in self.colls for p in c.periods]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def split_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each chip's split, from the first collection (by name) that has it."""
+        out = np.full(len(keys), "none", dtype=object)
+        todo = np.ones(len(keys), bool)
+        for c in self.colls:
+            present, rows = c.lookup(keys)
+            take = present & todo
+            out[take] = c.split[rows[take]]
+            todo &= ~present
+        return out
+
+    def columns(self, keys: np.ndarray, *, full: bool = True) -> dict[str, Any]:
+        """The index's columns for some chips (by key); `full=False`: only valid_* / status_*."""
+        arr = key_arrays(keys)
+        ids = [chip_id(int(z), bool(s), int(r), int(c)) for z, s, r, c in
+               zip(arr.zone, arr.south, arr.row, arr.col, strict=True)]
+        per: dict[str, Any] = {}
+        for c in self.colls:
+            per.update(_per_period(self.st, c, keys, ids, full))
+        if not full:
+            return per
+        split = self.split_of(keys)
+        valid = [v for k, v in per.items() if k.startswith("valid_")]
+        with np.errstate(all="ignore"):
+            lowest = np.fmin.reduce(np.stack(valid), axis=0) if valid else np.full(len(keys), np.nan, "float32")
+        x_min, y_min = arr.col.astype("float64") * CHIP_SIZE_M, arr.row.astype("float64") * CHIP_SIZE_M
+        return {"chip_id": ids, "epsg": arr.epsg.astype("int32"), "x_min": x_min, "y_min": y_min,
+                "split": split, "ml-aoi:split": [ML_AOI_SPLIT.get(s) for s in split],
+                "majortom_cell": _majortom(arr), "valid_fraction": lowest.astype("float32"), **per}
+
+    def batches(self, batch_chips: int = INDEX_BATCH_CHIPS) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        for lo in range(0, len(self.keys), batch_chips):
+            keys = self.keys[lo:lo + batch_chips]
+            yield keys, self.columns(keys)
+
+
+def _majortom(arr: ChipArrays) -> list[str]:
+    lon, lat = np.zeros(len(arr)), np.zeros(len(arr))
+    epsg = arr.epsg
+    for code in np.unique(epsg):
+        i = np.nonzero(epsg == code)[0]
+        x, y = (arr.col[i] + 0.5) * float(CHIP_SIZE_M), (arr.row[i] + 0.5) * float(CHIP_SIZE_M)
+        lon[i], lat[i] = _to_lonlat(int(code)).transform(x, y)
+    return cell_names(lon, lat)
+
+
+def _arrow_type(name: str) -> Any:
+    """Each column's type, fixed (a batch whose chips have no images must not make that column null-typed)."""
+    import pyarrow as pa
+
+    kind = name.split("_", 1)[0]
+    if name in ("epsg",):
+        return pa.int32()
+    if name in ("x_min", "y_min"):
+        return pa.float64()
+    if kind in ("valid", "valid_fraction"):
+        return pa.float32()
+    if kind in ("start", "end"):
+        return pa.timestamp("ms")
+    if name.startswith("n_images_"):
+        return pa.int32()
+    if kind == "images":
+        return pa.list_(pa.string())
+    return pa.string()
+
+
+def _arrow_batch(keys: np.ndarray, cols: dict[str, Any]) -> Any:
+    import pyarrow as pa
+    import shapely
+
+    geoms = outlines_4326(key_arrays(keys)) if len(keys) else np.zeros(0, object)
+    bounds = shapely.bounds(geoms) if len(keys) else np.zeros((0, 4))
+    data = {k: pa.array(list(v) if isinstance(v, np.ndarray) and v.dtype == object else v, type=_arrow_type(k),
+                        from_pandas=True) for k, v in cols.items()}
+    data["geometry"] = pa.array(shapely.to_wkb(geoms), type=pa.binary()) if len(keys) else pa.array([], pa.binary())
+    data["bbox"] = pa.StructArray.from_arrays([pa.array(bounds[:, i]) for i in range(4)],
+                                              ["xmin", "ymin", "xmax", "ymax"])
+    return pa.table(data)
+
+
+def geo_metadata(bbox: list[float] | None = None) -> dict[str, Any]:
+    """GeoParquet 1.1 file metadata for the index's `geometry` (WKB polygons in EPSG:4326, `bbox` covering)."""
+    from pyproj import CRS
+
+    col: dict[str, Any] = {"encoding": "WKB", "geometry_types": ["Polygon"], "crs": CRS.from_epsg(4326).to_json_dict(),
+                           "covering": {"bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}}}
+    if bbox is not None:
+        col["bbox"] = bbox
+    return {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": col}}
+
+
+def write_chip_index(store_dir: str | Path, path: str | Path, *, batch_chips: int = INDEX_BATCH_CHIPS,
+                     progress: Callable[[int], None] | None = None, metadata: dict[str, str] | None = None) -> Path:
+    """The chip index as GeoParquet at `path`, one row group per batch (temporary name, then renamed);
+    `metadata`: more key-values for the file's schema (publish records the synthetic flag there)."""
+    import pyarrow.parquet as pq
+
+    builder = IndexBuilder(store_dir)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    writer = None
+    try:
+        for keys, cols in builder.batches(batch_chips):
+            table = _arrow_batch(keys, cols)
+            if writer is None:
+                meta = {b"geo": json.dumps(geo_metadata()).encode(), **{k.encode(): v.encode()
+                                                                          for k, v in (metadata or {}).items()}}
+                writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta))
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=batch_chips)
+            if progress is not None:
+                progress(len(keys))
+        if writer is None:  # no chips: an empty index with the base columns
+            table = _arrow_batch(np.zeros(0, "int64"), builder.columns(np.zeros(0, "int64")))
+            pq.write_table(table.replace_schema_metadata({b"geo": json.dumps(geo_metadata()).encode()}), tmp)
+    finally:
+        if writer is not None:
+            writer.close()
+    os.replace(tmp, path)
+    return path
+
+
+def chip_index(store_dir: str | Path) -> Any:
+    """The store's chip index (see the module docstring) as a GeoDataFrame in EPSG:4326 (all in memory:
+    `write_chip_index` streams)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    builder = IndexBuilder(store_dir)
+    parts = [pd.DataFrame(cols) for _, cols in builder.batches()]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(builder.columns(np.zeros(0, "int64")))
+    geometry = outlines_4326(key_arrays(builder.keys)) if len(builder) else []
+    gdf = gpd.GeoDataFrame(frame, geometry=list(geometry), crs="EPSG:4326")
+    gdf.attrs["panels"] = builder.panels
+    return gdf
 
 
 def status_columns(st: ChipStore, store_dir: Path, order: list[str]) -> dict[str, Any]:
     """valid_<C>_<P> and status_<C>_<P> for the chips `order` (those a collection lacks: NaN / absent)."""
-    units = _unit_status(store_dir)
-    frame: dict[str, Any] = {}
-    for name in st.collections():
-        row_of = {str(c): i for i, c in enumerate(st.chip_table(name)["chip"])}
-        valid = st.read_valid(name)
-        for t, period in enumerate(st.periods(name)):
-            v = np.array([valid[row_of[c], t] if c in row_of else np.nan for c in order], dtype="float32")
-            frame[column("valid", name, period)] = v
-            frame[column("status", name, period)] = [
-                _status(units.get((name, period, c)), float(x)) if c in row_of else "absent"
-                for c, x in zip(order, v, strict=True)]
-    return frame
-
-
-def chip_index(store_dir: str | Path) -> Any:
-    """The store's chip index (see the module docstring) as a GeoDataFrame in EPSG:4326."""
-    import geopandas as gpd
-    import pandas as pd
-
-    store_dir = Path(store_dir)
-    st = ChipStore.open(store_dir, mode="r")
-    ids: dict[str, str] = {}
-    for name in st.collections():
-        table = st.chip_table(name)
-        for cid, split in zip(map(str, table["chip"]), map(str, table["split"]), strict=True):
-            ids.setdefault(cid, split)
-    chips = sorted(Chip.from_id(c) for c in ids)
-    order = [c.chip_id for c in chips]
-    frame: dict[str, Any] = {
-        "chip_id": order, "epsg": np.array([c.epsg for c in chips], dtype="int32"),
-        "x_min": np.array([c.x_min for c in chips]), "y_min": np.array([c.y_min for c in chips]),
-        "split": [ids[c] for c in order], **status_columns(st, store_dir, order)}
-    arr = ChipArrays(np.array([c.zone for c in chips], dtype="int64"), np.array([c.south for c in chips]),
-                     np.array([c.row for c in chips], dtype="int64"), np.array([c.col for c in chips], dtype="int64"))
-    geometry = outlines_4326(arr) if chips else []
-    gdf = gpd.GeoDataFrame(pd.DataFrame(frame), geometry=list(geometry), crs="EPSG:4326")
-    gdf.attrs["panels"] = [(name, period) for name in st.collections() for period in st.periods(name)]
-    return gdf
+    return IndexBuilder(store_dir).columns(chip_keys(order), full=False)
 
 
 def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
@@ -109,23 +365,12 @@ def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
     import geopandas as gpd
 
     path, store_dir = Path(path), Path(store_dir)
-    st = ChipStore.open(store_dir, mode="r")
+    ChipStore.open(store_dir, mode="r")
     gdf = gpd.read_parquet(path)
     if "chip_id" not in gdf.columns:
         raise StoreError(f"{path} has no chip_id column; it is not a chip index")
-    for key, values in status_columns(st, store_dir, [str(c) for c in gdf["chip_id"]]).items():
+    for key, values in IndexBuilder(store_dir).columns(chip_keys(gdf["chip_id"].astype(str)), full=False).items():
         gdf[key] = values
-    tmp = path.with_name(f".{path.name}.part")
-    gdf.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
-
-
-def write_chip_index(store_dir: str | Path, path: str | Path) -> Path:
-    """The chip index as GeoParquet at `path` (written to a temporary name, then renamed)."""
-    gdf = chip_index(store_dir)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     gdf.to_parquet(tmp, index=False)
     os.replace(tmp, path)

@@ -37,7 +37,7 @@ def version() -> None:
 
 
 COMMAND_MODULES = ("aoi", "grid", "catalog", "extract", "tile", "store", "train", "emulator", "ops", "shift",
-                   "export_cog", "verify")
+                   "export_cog", "verify", "publish")
 
 
 def _register() -> None:

@@ -30,7 +30,7 @@ import zarr
 from zarr.storage import LocalStore
 
 from .catalog.period import latest_period, period_order
-from .defaults import DEFAULT_SHARD_CHIPS
+from .defaults import DEFAULT_SHARD_CHIPS, check_shard_chips
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, DEFAULT_SCHEME, LEGACY_SPLIT, SPLIT_NAMES, Chip, ChipArrays, SplitScheme, parse_split
 from .gridio import load_split_table
@@ -157,6 +157,7 @@ class ChipStore:
                 self._mark_coords(g)
                 self.consolidate()
             return
+        check_shard_chips(shard_chips)
         g = self.group.create_group(spec.name)
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),

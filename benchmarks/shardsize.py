@@ -16,6 +16,7 @@ with noise, in UTM 31N rows of 64 chips) into a store of its own, shard by shard
   read_index_kb      bytes of shard index every chip read pulls (S x 16 + 4)
   direct_random      chips/s of the shard reader alone (`ChunkReader.read`, one thread, random order): the
                      per-read cost of the shard index (S x 16 + 4 bytes read and crc32c-checked per chip)
+  index_read_us      microseconds of that index read alone (best of 3 x 5000 reads of one shard's index)
   resume_chips_lost  chips refetched after a kill at the worst moment of a continental run: a unit is all or
                      nothing, and extract keeps up to --max-concurrency units in flight (40 by default): S x 40
   unit_mb_s2_10m     memory one unit holds while it runs, for a 10 m Sentinel-2 chip (400 x 400 px x 10
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import sys
@@ -128,6 +130,27 @@ def direct_reads(root: Path, order: list[int], seconds: float) -> float:
             return n / (time.perf_counter() - t0)
 
 
+def index_read_us(root: Path, reads: int = 5000) -> float:
+    """Microseconds one shard-index read takes (pread of S x 16 + 4 bytes and its crc32c check): paid per chip."""
+    from m3leo_extract.shards import ShardLayout, array_path, read_index, shard_file
+
+    array_dir = array_path(root, "x")
+    layout = ShardLayout.read(array_dir)
+    assert layout is not None
+    fd = os.open(shard_file(array_dir, 0, 0), os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        best = math.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for _ in range(reads):
+                read_index(fd, size, layout)
+            best = min(best, (time.perf_counter() - t0) / reads * 1e6)
+        return best
+    finally:
+        os.close(fd)
+
+
 def plan_figures(sizes: list[int], quick: bool) -> dict[int, dict[str, int]]:
     """Units and requests of s1 (4 seasons) + s2 + WorldCover for 2020 over a box, per shard size."""
     from shapely.geometry import box
@@ -192,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {r + 1}: " + "  ".join(f"S={s} {o} {rates[(s, o)][-1]:.0f}" for s, o in loaders),
                   flush=True)
         del loaders
+        index_us = {s: index_read_us(root / f"s{s}") for s in sizes}
         plans = plan_figures(sizes, a.quick)
     finally:
         if a.keep is None:
@@ -203,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             "files_per_1000": round(b["files"] / n * 1000, 1), "store_mb": round(b["store_mb"], 1),
             "write_s": round(b["write_s"], 2), "random_chips_s": round(max(rates[(s, "random")]), 1),
             "seq_chips_s": round(max(rates[(s, "seq")]), 1), "read_index_kb": round((s * 16 + 4) / 1024, 2),
+            "index_read_us": round(index_us[s], 1),
             "direct_random_chips_s": round(max(direct[s]), 1), "resume_chips_lost": s * IN_FLIGHT,
             "unit_mb_s2_10m": round(s * S2_CHIP_BYTES / 1e6, 1),
             "in_flight_gb_s2_10m": round(s * S2_CHIP_BYTES * IN_FLIGHT / 1e9, 1),
@@ -214,14 +239,14 @@ def main(argv: list[str] | None = None) -> int:
         r.update({f"ratio_{k}": round(r[k] / b0[k], 3) if b0[k] else None
                   for k in ("files_per_1000", "store_mb", "write_s", "random_chips_s", "seq_chips_s",
                             "direct_random_chips_s", "resume_chips_lost", "plan_requests")})
-    hdr = ("S", "files/1k", "MB", "write s", "random/s", "seq/s", "direct/s", "idx KB", "lost", "unit MB",
+    hdr = ("S", "files/1k", "MB", "write s", "random/s", "seq/s", "direct/s", "idx KB", "idx us", "lost", "unit MB",
            "requests", "x files", "x random", "x seq", "x direct", "x write", "x requests")
     print(" ".join(f"{h:>10}" for h in hdr))
     for s in sizes:
         r = rows[s]
         vals = (s, r["files_per_1000"], r["store_mb"], r["write_s"], r["random_chips_s"], r["seq_chips_s"],
-                r["direct_random_chips_s"], r["read_index_kb"], r["resume_chips_lost"], r["unit_mb_s2_10m"],
-                r["plan_requests"],
+                r["direct_random_chips_s"], r["read_index_kb"], r["index_read_us"], r["resume_chips_lost"],
+                r["unit_mb_s2_10m"], r["plan_requests"],
                 r["ratio_files_per_1000"], r["ratio_random_chips_s"], r["ratio_seq_chips_s"],
                 r["ratio_direct_random_chips_s"], r["ratio_write_s"],
                 r["ratio_plan_requests"])

@@ -12,15 +12,17 @@ with noise, in UTM 31N rows of 64 chips) into a store of its own, shard by shard
   write_s            seconds to write every shard (one thread)
   random / seq       chips/s through the real ChipDataset + DataLoader (--workers workers, batch 16), in
                      random order (a seeded permutation, as a training epoch) and in store order; the page cache
-                     is warm (one pass first); interleaved rounds, best round per size
+                     is warm (one pass first); interleaved rounds, best round per size (and the median round:
+                     random_median_chips_s, direct_median_chips_s)
   read_index_kb      bytes of shard index every chip read pulls (S x 16 + 4)
   direct_random      chips/s of the shard reader alone (`ChunkReader.read`, one thread, random order): the
                      per-read cost of the shard index (S x 16 + 4 bytes read and crc32c-checked per chip)
   index_read_us      microseconds of that index read alone (best of 3 x 5000 reads of one shard's index)
   resume_chips_lost  chips refetched after a kill at the worst moment of a continental run: a unit is all or
                      nothing, and extract keeps up to --max-concurrency units in flight (40 by default): S x 40
-  unit_mb_s2_10m     memory one unit holds while it runs, for a 10 m Sentinel-2 chip (400 x 400 px x 10
-                     uint16 bands); x 40 units in flight = in_flight_gb_s2_10m
+  unit_mb_s1_10m     memory one unit holds while it runs (its chips' raw pixels), for the catalog's heaviest
+                     chip, 10 m Sentinel-1 (400 x 400 px x 4 float32 bands, 2.56 MB); x 40 units in flight =
+                     in_flight_gb_s1_10m
   requests / units   of the plan of s1 (4 seasons) + s2 + esa_worldcover for 2020 over a box of chips
                      (`plan.estimate`, no request sent): units = objects PUT (x 2 with `valid`)
 
@@ -48,8 +50,15 @@ sys.path.insert(0, str(ROOT))
 
 BANDS = 4
 COLS = 64  # chips per grid row: a shard of S > 64 chips spans several rows, as on a continental AOI
-S2_CHIP_BYTES = 400 * 400 * 10 * 2  # one 10 m Sentinel-2 chip, raw (the unit's memory while it runs)
 IN_FLIGHT = 40  # DEFAULT_MAX_CONCURRENCY: units in flight in one extract
+
+
+def s1_chip_bytes() -> int:
+    """Raw bytes of one chip of the catalog's s1 recipe (what a unit holds per chip while it runs)."""
+    from m3leo_extract.catalog import load_catalog
+
+    r = load_catalog()["s1"]
+    return int(r.chip_px**2 * len(r.bands) * np.dtype(r.dtype).itemsize)
 
 
 def make_chips(n: int) -> list[Any]:
@@ -220,17 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if a.keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    rows = {}
+    rows, chip_bytes = {}, s1_chip_bytes()
     for s in sizes:
         b, p = built[s], plans[s]
         rows[s] = {
             "files_per_1000": round(b["files"] / n * 1000, 1), "store_mb": round(b["store_mb"], 1),
             "write_s": round(b["write_s"], 2), "random_chips_s": round(max(rates[(s, "random")]), 1),
-            "seq_chips_s": round(max(rates[(s, "seq")]), 1), "read_index_kb": round((s * 16 + 4) / 1024, 2),
+            "seq_chips_s": round(max(rates[(s, "seq")]), 1),
+            "random_median_chips_s": round(float(np.median(rates[(s, "random")])), 1),
+            "direct_median_chips_s": round(float(np.median(direct[s])), 1),
+            "read_index_kb": round((s * 16 + 4) / 1024, 2),
             "index_read_us": round(index_us[s], 1),
             "direct_random_chips_s": round(max(direct[s]), 1), "resume_chips_lost": s * IN_FLIGHT,
-            "unit_mb_s2_10m": round(s * S2_CHIP_BYTES / 1e6, 1),
-            "in_flight_gb_s2_10m": round(s * S2_CHIP_BYTES * IN_FLIGHT / 1e9, 1),
+            "unit_mb_s1_10m": round(s * chip_bytes / 1e6, 1),
+            "in_flight_gb_s1_10m": round(s * chip_bytes * IN_FLIGHT / 1e9, 1),
             "plan_units": p["units"], "plan_requests": p["requests"],
         }
     b0 = rows[base]
@@ -238,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[s]
         r.update({f"ratio_{k}": round(r[k] / b0[k], 3) if b0[k] else None
                   for k in ("files_per_1000", "store_mb", "write_s", "random_chips_s", "seq_chips_s",
-                            "direct_random_chips_s", "resume_chips_lost", "plan_requests")})
+                            "direct_random_chips_s", "random_median_chips_s", "direct_median_chips_s",
+                            "resume_chips_lost", "plan_requests")})
     hdr = ("S", "files/1k", "MB", "write s", "random/s", "seq/s", "direct/s", "idx KB", "idx us", "lost", "unit MB",
            "requests", "x files", "x random", "x seq", "x direct", "x write", "x requests")
     print(" ".join(f"{h:>10}" for h in hdr))
@@ -246,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[s]
         vals = (s, r["files_per_1000"], r["store_mb"], r["write_s"], r["random_chips_s"], r["seq_chips_s"],
                 r["direct_random_chips_s"], r["read_index_kb"], r["index_read_us"], r["resume_chips_lost"],
-                r["unit_mb_s2_10m"], r["plan_requests"],
+                r["unit_mb_s1_10m"], r["plan_requests"],
                 r["ratio_files_per_1000"], r["ratio_random_chips_s"], r["ratio_seq_chips_s"],
                 r["ratio_direct_random_chips_s"], r["ratio_write_s"],
                 r["ratio_plan_requests"])

@@ -121,3 +121,18 @@ def test_a_shard_size_out_of_range_is_one_line(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "--shard-chips" in res.stderr and str(MAX_SHARD_CHIPS) in res.stderr
     assert "Traceback" not in res.stderr and not (tmp_path / "s").exists()
+
+
+def test_a_pinned_shard_size_out_of_range_is_one_line(tmp_path: Path) -> None:
+    """m3leo.toml's options.shard_chips bypasses the CLI's bounds: refresh refuses it the same way, writing
+    nothing (before, 0 ran and made a store)."""
+    (tmp_path / "coarse.toml").write_text(RECIPE)
+    store = tmp_path / "s"
+    store.mkdir()
+    (store / "m3leo.toml").write_text(f'aoi = "demo"\ncollections = ["coarse_lonlat"]\nperiods = ["2020"]\n'
+                                      f'catalog = ["{tmp_path / "coarse.toml"}"]\n\n[options]\nshard_chips = 0\n')
+    res = m3leo("refresh", "--store", store, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "shard_chips = 0" in lines[0] and "m3leo.toml" in lines[0]
+    assert sorted(p.name for p in store.iterdir()) == ["m3leo.toml"]

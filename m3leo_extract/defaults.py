@@ -8,9 +8,24 @@ from __future__ import annotations
 
 import enum
 
+from .errors import UsageError
+
 CHIP_SIZE_M = 4000  # a chip's side in metres: the grid (grid.py), the catalog's chip_px and the writers use it
 STATE_FILE = "state.sqlite"  # the work-unit database inside every store directory
 DEFAULT_SHARD_CHIPS = 16  # chips per Zarr shard, which is also one work unit
+# The most chips per shard: every chip read pulls the whole shard index (16 bytes a chip, 64 KiB here), and a
+# work unit holds all its chips in memory while it runs (docs/scaling.md, "File counts").
+MAX_SHARD_CHIPS = 4096
+
+
+def check_shard_chips(value: object, where: str = "--shard-chips, or options.shard_chips in m3leo.toml") -> int:
+    """A shard size the store can take (1..MAX_SHARD_CHIPS), or a UsageError naming `where` it came from."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SHARD_CHIPS:
+        raise UsageError(f"shard_chips = {value!r}: give a whole number of chips from 1 to {MAX_SHARD_CHIPS} "
+                         f"({where})")
+    return value
+
+
 DEFAULT_MAX_CONCURRENCY = 40  # Earth Engine's default concurrent-request quota per project
 DEFAULT_MAX_RPS = 100.0  # request starts per second (token bucket, burst 1 s)
 MAX_QUEUED_TASKS = 3000  # Earth Engine's per-project queue of pending export tasks

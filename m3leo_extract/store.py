@@ -31,7 +31,7 @@ from zarr.storage import LocalStore
 
 from .catalog.period import latest_period, period_order
 from .collection_attrs import CollectionAttrs
-from .defaults import DEFAULT_SHARD_CHIPS
+from .defaults import DEFAULT_SHARD_CHIPS, check_shard_chips
 from .errors import MixedSourcesError, NotInStoreError, StoreError
 from .grid import CHIP_SIZE_M, Chip, ChipArrays
 from .shards import (
@@ -172,6 +172,7 @@ class ChipStore:
                 self.consolidate()
             return
         self._need_write(f"add collection {spec.name!r}")
+        check_shard_chips(shard_chips)
         g = self.group.create_group(spec.name)
         nb, px = len(spec.bands), spec.chip_px
         g.create_array("data", shape=(0, 0, nb, px, px), chunks=(1, 1, nb, px, px),

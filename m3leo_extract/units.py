@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import Recipe
-from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
+from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, check_shard_chips
 from .ee.sizing import Block
 from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
 from .grid import CHIP_SIZE_M, Chip, lonlat_transformer
@@ -42,6 +42,10 @@ class ExtractOptions:
     # A dask.distributed Client, scheduler address or `local:N`: units run on the cluster's workers (fetch,
     # cut, write), under one cluster-wide quota (cluster.py); the store must be reachable from every worker.
     dask: Any = None
+
+    def __post_init__(self) -> None:
+        if self.shard_chips is not None:  # m3leo.toml or a library caller: the CLI's bounds hold here too
+            check_shard_chips(self.shard_chips)
 
     @classmethod
     def build(cls, *, max_concurrency: int | None = None, max_rps: float | None = None,

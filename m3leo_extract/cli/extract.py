@@ -25,6 +25,7 @@ from ..defaults import (
     DEFAULT_MODE,
     DEFAULT_SHARD_CHIPS,
     MAX_QUEUED_TASKS,
+    MAX_SHARD_CHIPS,
     STATE_FILE,
     Destination,
     Mode,
@@ -48,7 +49,7 @@ MaxConcurrencyOpt = Annotated[int | None, typer.Option(min=1, max=1000, show_def
 MaxRpsOpt = Annotated[float | None, typer.Option(min=0.01, show_default=str(DEFAULT_MAX_RPS),
                                                  help="Requests started per second at most.")]
 ShardChipsOpt = Annotated[int | None, typer.Option(
-    min=1, max=4096, show_default=f"{DEFAULT_SHARD_CHIPS}, or the store's",
+    min=1, max=MAX_SHARD_CHIPS, show_default=f"{DEFAULT_SHARD_CHIPS}, or the store's",
     help="Chips per Zarr shard (a work unit); an existing collection keeps its own.")]
 ModeOpt = Annotated[Mode | None, typer.Option(show_default=str(DEFAULT_MODE),
                                               help="pixels (computePixels) or export (Export.image tasks).")]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..defaults import MAX_SHARD_CHIPS
 from ..errors import UsageError
 from . import app
 from .bars import Bar
@@ -66,8 +67,8 @@ def tile(
     kind: Annotated[str | None, typer.Option(help="categorical|continuous, for a new collection (default: inferred "
                                                    "from the first input: a colour table or few distinct "
                                                    "integer values mean classes).")] = None,
-    shard_chips: Annotated[int | None, typer.Option(min=1, max=4096, help="Chips per shard, new collection.")]
-    = None,
+    shard_chips: Annotated[int | None, typer.Option(min=1, max=MAX_SHARD_CHIPS,
+                                                    help="Chips per shard, new collection.")] = None,
     source: Annotated[str | None, typer.Option(
         help="An external source instead of INPUTS: gssic, gunw or cci_biomass (docs/sources.md).")] = None,
     season: Annotated[str | None, typer.Option(help="gssic: winter|spring|summer|fall.")] = None,

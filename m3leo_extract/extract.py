@@ -27,7 +27,7 @@ from .errors import UsageError
 from .exporting import ExportOptions, run_export_units
 from .fetching import no_getter, run_pixel_units
 from .grid import Chip, check_latitudes, chips_for_geometry
-from .state import RunLock, StateDB, Unit
+from .state import ErrorKind, RunLock, StateDB, Unit
 from .store import ChipStore
 from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
 
@@ -204,7 +204,9 @@ class _Run:
             self.dispatch(units, getter, backend, export_options, report)
             left = [u for u in self.state.units(status="failed") if (u.collection, u.period) in self.labels]
             report.left_failed = len(left)
-            report.left_failed_permanent = sum(u.error_kind == "permanent" for u in left)
+            report.left_failed_permanent = sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left)
+            report.left_failed_invalid = sum(u.error_kind is ErrorKind.INVALID for u in left)
+            report.left_error = next((u.error for u in left if u.error), "")
             outcome = "ok" if report.ok else "failed"
             record_provenance(self.store, self.state, units, self.by_name, self.endpoint, self.mode)
             return report

@@ -20,7 +20,7 @@ from .errors import EarthEngineError, M3leoError
 from .grid import Chip
 from .nodata import valid_fraction
 from .runner import CallStats, Limiter, call_with_retries, dask_client, fan_out
-from .state import StateDB, Unit
+from .state import ErrorKind, StateDB, Unit
 from .store import ChipStore
 from .units import (
     ExtractOptions,
@@ -160,8 +160,7 @@ def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], rec
                 return
             if not isinstance(exc, M3leoError):
                 raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
-            kind = "transient" if getattr(exc, "retryable", False) else "permanent"
-            record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
+            record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=ErrorKind.of(exc))
 
         fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)

@@ -480,13 +480,14 @@ def test_permanent_failures_wait_for_retry_failed(tmp_path: Path, work: Path, em
     store = tmp_path / "ds"
     args = ["extract", "--aoi", work / "small.geojson", "--collections", "badband", "--period", "2020", "--store",
             store, "--ee-url", emu.url, "--catalog", tmp_path / "bad.toml"]
-    one_line(m3leo(*args, cwd=tmp_path), FAILED, "permanently")
+    # Earth Engine refuses the request (the band does not exist): bad input, exit 2, saying what to fix.
+    one_line(m3leo(*args, cwd=tmp_path), USAGE, "refused their requests as invalid")
     again = m3leo(*args, cwd=tmp_path)  # not retried, and the run says the store is incomplete
-    one_line(again, FAILED, "--retry-failed")
-    assert "0 written, 0 failed" in again.stdout
-    one_line(m3leo(*args, "--retry-failed", cwd=tmp_path), FAILED, "B99")
+    one_line(again, USAGE, "--retry-failed")
+    assert "B99" in again.stderr and "0 written, 0 failed" in again.stdout
+    one_line(m3leo(*args, "--retry-failed", cwd=tmp_path), USAGE, "B99")
     assert max(u.attempts for u in _units(store)) == 2
-    one_line(m3leo("retry", "--store", store, "--ee-url", emu.url, cwd=tmp_path), FAILED, "permanently")
+    one_line(m3leo("retry", "--store", store, "--ee-url", emu.url, cwd=tmp_path), USAGE, "recipe")
     assert _status(store, tmp_path)["last_run"]["command"] == "retry"
 
 

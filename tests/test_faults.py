@@ -114,7 +114,9 @@ def test_oversize_requests_are_split_and_permanent_errors_fail_fast(emulator, re
                   options=ExtractOptions(shard_chips=4, retry=FAST))
     assert not rep.ok and rep.units_failed_permanent == rep.units_failed > 0 and rep.retries == 0
     db = StateDB(tmp_path / "b" / "state.sqlite")
-    assert all("NotABand" in (u.error or "") and u.error_kind == "permanent" for u in db.units(status="failed"))
+    failed = db.units(status="failed")
+    assert failed and all("NotABand" in (u.error or "") and u.error_kind == "invalid" for u in failed)
+    assert rep.exit_code == 2  # Earth Engine refused the request: bad input, not "rerun"
     db.close()
 
 

@@ -93,9 +93,12 @@ def failed_units_line(report: Any) -> str:
     """What a run that left failed units tells stderr (one line), with what to do."""
     perm = max(report.units_failed_permanent, report.left_failed_permanent)
     n = max(report.units_failed, report.left_failed)
-    top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else ""
+    top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else report.left_error
     eg = f" (e.g. {top[:160]})" if top else ""
-    if perm:
+    if report.units_failed_invalid or report.left_failed_invalid:
+        what = (f"{n} unit(s) left failed: Earth Engine refused their requests as invalid{eg}: fix the recipe "
+                "(its asset, band names) or the period, then rerun with --retry-failed")
+    elif perm:
         what = (f"{n} unit(s) left failed, {perm} permanently{eg}: fix the cause, then `m3leo retry --store DIR` "
                 "or rerun with --retry-failed")
     else:

@@ -18,7 +18,7 @@ from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
 from ..runner import ProgressFn, dask_client, fan_out
-from ..state import RunLock, StateDB
+from ..state import ErrorKind, RunLock, StateDB
 from ..store import STORE_NAME, ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
 from .planning import (
@@ -266,7 +266,7 @@ class _Ledger:
         rep.units_failed += bool(res.failed)
         if self.state is not None and task.shard in self.unit_ids:
             if res.failed:
-                self.state.mark(self.unit_ids[task.shard], "failed", attempt=True, error_kind="permanent",
+                self.state.mark(self.unit_ids[task.shard], "failed", attempt=True, error_kind=ErrorKind.PERMANENT,
                                 error="; ".join(f"{p}: {m}" if p else m for p, m in res.errors)[:2000])
             else:
                 self.state.mark(self.unit_ids[task.shard], "done", attempt=True)

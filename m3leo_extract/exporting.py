@@ -209,10 +209,15 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
 def cancel_tasks(state: StateDB, backend: ExportBackend) -> int:
     """Cancel every export task the state knows as running; their units become failed ("cancelled")."""
     n = 0
-    for u in state.units(status="running"):
+    for u in state.units(status=UnitStatus.RUNNING):
         if u.task_id:
             for name in json.loads(u.task_id):
-                backend.cancel(name)
+                try:
+                    backend.cancel(name)
+                except EarthEngineError as exc:
+                    if not exc.invalid:
+                        raise
+                    continue  # Earth Engine does not know the task (it ended long ago): nothing to cancel
                 n += 1
             state.mark(u.id, UnitStatus.FAILED, error="export task cancelled", error_kind=ErrorKind.PERMANENT)
     return n

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .grid import DEMO_SPLIT, DEMO_SPLIT_WHY, SplitScheme, parse_split
 from .gridio import load_split_table
@@ -68,15 +69,16 @@ def choose_split(given: str | None, aoi_name: str,
     return resolve(default), why
 
 
-def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None) -> SplitChange:
+def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None, store: Any = None) -> SplitChange:
     """Make `scheme` the store's (creating the store if needed) and m3leo.toml's; re-label when it changed.
 
-    `scheme` None keeps what the store has. Run it from the planning process only (like any metadata change).
+    `scheme` None keeps what the store has. `store`: the run's open ChipStore of `store_dir` (else opened here).
+    Run it from the planning process only (like any metadata change).
     """
     from .config import CONFIG_FILE, DatasetConfig
     from .store import ChipStore
 
-    st = ChipStore.open(store_dir, create=True)
+    st = store if store is not None else ChipStore.open(store_dir, create=True)
     before = st.split_scheme()
     if scheme is None:
         return SplitChange(str(before), str(before), _counts(st))

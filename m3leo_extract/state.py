@@ -323,6 +323,18 @@ class StateDB:
             "GROUP BY collection, period, status ORDER BY collection, period")
         return [dict(r) for r in rows]
 
+    def empty_chips(self) -> list[tuple[str, str, int]]:
+        """(collection, period, chips) of the done units whose composite had no images (ErrorKind.EMPTY)."""
+        rows = self.conn.execute("SELECT collection, period, SUM(n_chips) FROM units WHERE status=? AND "
+                                 "error_kind=? GROUP BY collection, period", (UnitStatus.DONE, ErrorKind.EMPTY))
+        return [(r[0], r[1], int(r[2] or 0)) for r in rows]
+
+    def requests_done_between(self, t0: float, t1: float) -> list[int]:
+        """Requests of each unit finished done between t0 and t1 (a run's span), in unit order."""
+        rows = self.conn.execute("SELECT requests FROM units WHERE status=? AND requests > 0 AND updated_at "
+                                 "BETWEEN ? AND ? ORDER BY id", (UnitStatus.DONE, t0, t1))
+        return [int(r[0]) for r in rows]
+
     def top_errors(self, collection: str, period: str, limit: int = 3) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT error, COUNT(*) AS units FROM units WHERE status='failed' AND collection=? AND period=? "
@@ -337,6 +349,12 @@ class StateDB:
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE runs SET finished_at=?, status=?, summary=? WHERE id=?",
                           (time.time(), status, json.dumps(summary), run_id))
+
+    def finished_runs(self, command: str) -> Iterator[dict[str, Any]]:
+        """The finished runs of `command`, newest first."""
+        for row in self.conn.execute("SELECT * FROM runs WHERE finished_at IS NOT NULL AND command=? ORDER BY id "
+                                     "DESC", (command,)):
+            yield dict(row)
 
     def last_run(self) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"

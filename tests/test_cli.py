@@ -209,7 +209,8 @@ BAD_INPUT: dict[str, tuple[list[str], str | tuple[str, ...]]] = {
     "extract: unknown destination": (_x(mode="export", bucket="b", destination="ftp"), "ftp"),
     "extract: store is a file": (_x(store="{tmp}/afile"), "is a file"),
     "extract: unknown option": (X + ["--colour"], "--colour"),
-    "extract: export without gcsfs": (_x(mode="export", bucket="b"), "gcsfs"),
+    "extract: export without gcsfs": (_x(mode="export", bucket="bkt"), "gcsfs"),
+    "extract: bucket name Cloud Storage refuses": (_x(mode="export", bucket="B"), ("--bucket", "3 to 63")),
     "plan: unknown mode": (["plan", "--aoi", "demo", "--collections", "s2", "--period", "2020", "--mode", "x"],
                            "'x'"),
     "plan: unknown collection": (["plan", "--aoi", "demo", "--collections", "s3", "--period", "2020"], "s3"),
@@ -646,7 +647,7 @@ def test_emulator_keeps_exports_inside_its_root(tmp_path: Path, work: Path, emu:
     res = m3leo("extract", "--aoi", work / "small.geojson", "--collections", "esa_worldcover", "--period", "2020",
                 "--store", store, "--ee-url", emu.url, "--mode", "export", "--bucket", "../escaped",
                 "--bucket-url", escape, cwd=tmp_path)
-    one_line(res, FAILED, "bucket")
+    one_line(res, USAGE, "not a Cloud Storage bucket name")  # refused before any task is submitted
     assert not escape.exists()
     assert not [p for p in emu.exports.parent.rglob("*.tif") if emu.exports not in p.parents]
 

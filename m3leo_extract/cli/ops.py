@@ -71,7 +71,7 @@ def init(
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
     from ..checks import check_collection_list, check_coverage
-    from ..refresh import due_periods
+    from ..request import due_periods
     from ..splits import choose_split
 
     area = load_aoi(aoi)

@@ -34,7 +34,7 @@ from .planner import composites, plan_units
 from .planner import shard_sizes as resolve_shard_sizes
 from .request import ExtractRequest, parse_mode
 from .splits import apply_split, choose_split
-from .state import ErrorKind, RunLock, StateDB, Unit, UnitStatus
+from .state import ErrorKind, RunLock, RunOutcome, StateDB, Unit, UnitStatus
 from .store import STORE_NAME, ChipStore
 from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
 
@@ -98,16 +98,16 @@ def run(request: ExtractRequest, store_dir: str | Path, *, getter: PixelsGetter 
         raise UsageError(f"--store {store_dir} is a file; give a folder (it is created if missing)")
     started = time.monotonic()
     opts = request.options
-    grid = chip_arrays(request.aoi.geometry)  # ground the grid cannot cover fails here, before anything is written
     with ExitStack() as stack:
         store = None
-        if (store_dir / STORE_NAME).exists():  # an existing store: locked, opened once, its shard sizes kept
+        if (store_dir / STORE_NAME).exists():  # an existing store: locked first, opened once, its shard sizes kept
             if lock:
                 stack.enter_context(RunLock(store_dir))
             store = ChipStore.open(store_dir, consolidate=False)
             sizes = shard_sizes(store, request.recipes, opts.shard_chips)
         else:
             sizes = resolve_shard_sizes({}, request.recipes, opts.shard_chips)
+        grid = chip_arrays(request.aoi.geometry)  # ground the grid cannot cover fails here, before any write
         cost = estimate(request.aoi.geometry, request.recipes, request.periods, mode=request.mode, chips=grid,
                         sizes=sizes, max_concurrency=opts.max_concurrency, max_rps=opts.max_rps)
         if progress:
@@ -246,34 +246,34 @@ class _Run:
                  export_options: ExportOptions) -> ExtractReport:
         report, units = self.plan(chips)
         getter = self.connect(units, getter) if units else getter
-        run_id = self.state.start_run(self.request.command)
-        outcome, error = "crashed", ""
-        try:
-            self.dispatch(units, getter, backend, export_options, report)
-            left = [u for u in self.state.units(status=UnitStatus.FAILED) if (u.collection, u.period) in self.labels]
-            report.left_failed = len(left)
-            report.left_failed_permanent = sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left)
-            report.left_failed_invalid = sum(u.error_kind is ErrorKind.INVALID for u in left)
-            report.left_error = next((u.error for u in left if u.error), "")
-            outcome = "ok" if report.ok else "failed"
-            return report
-        except KeyboardInterrupt:
-            outcome, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
-            raise
-        except BaseException as exc:
-            error = f"{type(exc).__name__}: {str(exc)[:300]}"
-            raise
-        finally:
+
+        def summary() -> dict[str, Any]:
             report.seconds = time.monotonic() - self.started
-            _close_run(self.state, run_id, outcome, {**report.as_dict(), **({"error": error} if error else {})},
-                       keep_tasks=self.mode is Mode.EXPORT)
+            return report.as_dict()
+
+        rec = None
+        try:
+            with self.state.recording(self.request.command, summary, keep_tasks=self.mode is Mode.EXPORT) as rec:
+                self.dispatch(units, getter, backend, export_options, report)
+                self.count_left(report)
+                rec.outcome = RunOutcome.OK if report.ok else RunOutcome.FAILED
+            return report
+        finally:
             # Whatever ended the run, what it wrote is recorded: where the chips came from fixes the store's source.
             try:
                 record_provenance(self.store, self.state, units, self.by_name, self.endpoint, self.mode)
             except Exception:
-                if outcome in ("ok", "failed"):
+                if rec is not None and rec.outcome in (RunOutcome.OK, RunOutcome.FAILED):
                     raise
                 # else the run's own error is the one to report
+
+    def count_left(self, report: ExtractReport) -> None:
+        """Units of this run's collections and periods still failed at its end (this run's or older ones)."""
+        left = [u for u in self.state.units(status=UnitStatus.FAILED) if (u.collection, u.period) in self.labels]
+        report.left_failed = len(left)
+        report.left_failed_permanent = sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left)
+        report.left_failed_invalid = sum(u.error_kind is ErrorKind.INVALID for u in left)
+        report.left_error = next((u.error for u in left if u.error), "")
 
     def dispatch(self, units: Sequence[Unit], getter: PixelsGetter | None, backend: ExportBackend | None,
                  export_options: ExportOptions, report: ExtractReport) -> None:
@@ -288,16 +288,6 @@ class _Run:
                         self.progress)
         report.fetch_seconds = time.monotonic() - t_fetch
         report.fetch_cpu_seconds = time.process_time() - cpu_fetch
-
-
-def _close_run(state: StateDB, run_id: int, outcome: str, summary: dict[str, Any], keep_tasks: bool) -> None:
-    """Record the run's outcome; units a failed run left in flight go back to planned. Never masks the cause."""
-    try:
-        if outcome not in ("ok", "failed"):
-            state.reset_running(keep_tasks=keep_tasks)
-        state.finish_run(run_id, outcome, summary)
-    except sqlite3.Error:
-        pass  # e.g. the disk is full: the next run finds the units `running` and redoes them
 
 
 def record_provenance(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],

@@ -16,7 +16,7 @@ import numpy as np
 from .catalog import Period, Recipe, parse_label
 from .ee.pixels import PixelRequest, PixelsGetter
 from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
-from .errors import EarthEngineError, M3leoError
+from .errors import EarthEngineError
 from .grid import Chip
 from .nodata import valid_fraction
 from .runner import CallStats, Limiter, call_with_retries, dask_client, fan_out
@@ -158,9 +158,12 @@ def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], rec
                 record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
                             empty=empty)
                 return
-            if not isinstance(exc, M3leoError):
-                raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
-            record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=ErrorKind.of(exc))
+            assert exc is not None
+            kind = ErrorKind.of(exc)
+            record_unit(state, report, unit, progress, chips=len(unit.chips), kind=kind,
+                        error=str(exc) if kind is not ErrorKind.BUG else f"internal error: {type(exc).__name__}: {exc}")
+            if kind is ErrorKind.BUG:
+                raise exc  # a bug, not an Earth Engine failure: recorded, then stop loudly (exit 70)
 
         fan_out(units, work, options.max_concurrency, done)
     report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)

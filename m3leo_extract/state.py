@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +57,23 @@ class ErrorKind(enum.StrEnum):
 
 
 STATUSES = tuple(UnitStatus)
+
+
+class RunOutcome(enum.StrEnum):
+    """How a run ended, as the runs table records it."""
+
+    OK = "ok"
+    FAILED = "failed"  # it ran to its end, with units left failed
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM: its units in flight went back to planned
+    CRASHED = "crashed"  # an exception ended it (an environmental failure, or a bug: exit 70)
+
+
+@dataclass
+class RunRecord:
+    """What `StateDB.recording` writes when the run ends: the caller sets `outcome` when it ran to its end."""
+
+    outcome: RunOutcome = RunOutcome.CRASHED
+    error: str = ""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -345,6 +362,34 @@ class StateDB:
     def start_run(self, command: str) -> int:
         cur = self.conn.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, time.time()))
         return int(cur.lastrowid or 0)
+
+    @contextmanager
+    def recording(self, command: str, summary: Callable[[], dict[str, Any]], *,
+                  keep_tasks: bool = False) -> Iterator[RunRecord]:
+        """Record a run in the runs table with its true outcome: the one interruption policy of every runner.
+
+        The caller sets `record.outcome` (OK or FAILED) once its run got to its end. Ctrl-C records INTERRUPTED,
+        any other exception CRASHED with its message; both send the units left `running` back to planned (with
+        `keep_tasks`, export units keep their submitted tasks) and re-raise. Never masks the run's own error.
+        """
+        run_id = self.start_run(command)
+        record = RunRecord()
+        try:
+            yield record
+        except KeyboardInterrupt:
+            record.outcome, record.error = RunOutcome.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
+            raise
+        except BaseException as exc:
+            record.outcome, record.error = RunOutcome.CRASHED, f"{type(exc).__name__}: {str(exc)[:300]}"
+            raise
+        finally:
+            try:
+                if record.outcome not in (RunOutcome.OK, RunOutcome.FAILED):
+                    self.reset_running(keep_tasks=keep_tasks)
+                self.finish_run(run_id, record.outcome, {**summary(), **({"error": record.error}
+                                                                          if record.error else {})})
+            except sqlite3.Error:
+                pass  # e.g. the disk is full: the next run finds the units `running` and redoes them
 
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE runs SET finished_at=?, status=?, summary=? WHERE id=?",

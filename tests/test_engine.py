@@ -213,3 +213,66 @@ def test_retry_takes_the_bucket_and_cancel_the_stores_endpoint(emulator, tmp_pat
         assert db.units()[0].status == "failed"
     finally:
         db.close()
+
+
+# -- one policy for interruptions, shard sizes and bugs: tile as extract ---------------------------------------
+def _last_run(store: Path) -> dict:
+    db = StateDB(store / "state.sqlite")
+    try:
+        run = db.last_run()
+        assert run is not None
+        return {**run, "units": db.units()}
+    finally:
+        db.close()
+
+
+def test_an_interrupted_tile_run_is_recorded_interrupted_not_ok(tmp_path: Path, shared_data: Path) -> None:
+    from m3leo_extract.tile import tile
+
+    seen = []
+
+    def ctrl_c_after_the_first_unit(ev: dict) -> None:
+        if ev["event"] == "unit":
+            seen.append(ev)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tile(shared_data / "RGB.byte.tif", tmp_path, "rgb", resolution=200, shard_chips=1, workers=1,
+             progress=ctrl_c_after_the_first_unit)
+    run = _last_run(tmp_path)
+    assert len(seen) == 1 and len(run["units"]) > 1
+    assert run["command"] == "tile" and run["status"] == "interrupted", run["status"]
+    assert "interrupted" in json.loads(run["summary"])["error"]
+    assert {u.status for u in run["units"]} <= {"done", "planned"}  # nothing left `running`
+    res = tile(shared_data / "RGB.byte.tif", tmp_path, "rgb", resolution=200)  # the rerun completes it
+    assert res.ok and _last_run(tmp_path)["status"] == "ok"
+
+
+def test_tile_refuses_another_shard_size_as_extract_does(tmp_path: Path, shared_data: Path) -> None:
+    store = tmp_path / "t"
+    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb", "--store", store, "--resolution",
+                "200", "--shard-chips", "2", cwd=tmp_path)
+    _clean(res, 0)
+    before = sorted(p.name for p in (store / "chips.zarr" / "rgb" / "data").rglob("*"))
+    res = m3leo("tile", shared_data / "RGB.byte.tif", "--collection", "rgb", "--store", store, "--resolution",
+                "200", "--shard-chips", "4", cwd=tmp_path)
+    lines = _clean(res, 2)
+    assert len(lines) == 1 and "2 chips per shard" in lines[0] and "--shard-chips" in lines[0], lines
+    assert sorted(p.name for p in (store / "chips.zarr" / "rgb" / "data").rglob("*")) == before
+
+
+def test_a_bug_in_a_tile_worker_fails_its_unit_as_a_bug_and_stops_the_run(tmp_path: Path, shared_data: Path,
+                                                                         monkeypatch) -> None:
+    import m3leo_extract.tile.run as tile_run
+    from m3leo_extract.tile import tile
+
+    def broken(task):
+        raise TypeError("a bug in the warp")
+
+    monkeypatch.setattr(tile_run, "tile_unit", broken)
+    with pytest.raises(TypeError, match="a bug in the warp"):
+        tile(shared_data / "RGB.byte.tif", tmp_path, "rgb", resolution=200, shard_chips=1, workers=1)
+    run = _last_run(tmp_path)
+    assert run["status"] == "crashed"
+    bugs = [u for u in run["units"] if u.status == "failed"]
+    assert bugs and all(u.error_kind == "bug" and "a bug in the warp" in u.error for u in bugs)

@@ -32,7 +32,7 @@ from .grid import Chip, chip_arrays
 from .plan import estimate
 from .planner import composites, plan_units
 from .planner import shard_sizes as resolve_shard_sizes
-from .request import ExtractRequest, parse_mode
+from .request import ExportSettings, ExtractRequest, parse_mode
 from .splits import apply_split, choose_split
 from .state import ErrorKind, RunLock, RunOutcome, StateDB, Unit, UnitStatus
 from .store import STORE_NAME, ChipStore
@@ -162,8 +162,11 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
     mode = parse_mode(mode)
     if mode is Mode.EXPORT and export_backend is None:
         raise UsageError("export mode needs a bucket: pass --bucket NAME")
+    export = ExportSettings()
+    if export_backend is not None:
+        export = ExportSettings(getattr(export_backend, "bucket", None), getattr(export_backend, "bucket_url", None))
     request = ExtractRequest.of(geometry, recipes, periods, options=options or ExtractOptions(), mode=mode,
-                                ee_url=ee_url, project=project, command=command)
+                                ee_url=ee_url, project=project, command=command, export=export)
     return run(request, store_dir, getter=getter, progress=progress, export_backend=export_backend,
                export_options=export_options, lock=lock)
 

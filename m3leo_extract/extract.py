@@ -139,6 +139,8 @@ def run(request: ExtractRequest, store_dir: str | Path, *, getter: PixelsGetter 
             progress({"event": "note", "message": why or change.line()})
         _record_config(request, store_dir, LOCAL if request.ee_url == LOCAL else (url or ""), change.after, store,
                        progress)
+        for line in repeated_maps(request.recipes, request.periods) if progress else ():
+            progress({"event": "note", "message": line})
         state = StateDB(store_dir / STATE_FILE)
         stack.callback(state.close)
         return _Run(store, state, request, sizes, endpoint, progress, started)(
@@ -169,6 +171,24 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
                                 ee_url=ee_url, project=project, command=command, export=export)
     return run(request, store_dir, getter=getter, progress=progress, export_backend=export_backend,
                export_options=export_options, lock=lock)
+
+
+def repeated_maps(recipes: Sequence[Recipe], periods: Sequence[Period]) -> list[str]:
+    """One line per single-image recipe (a map such as WorldCover) that several periods would store again,
+    pixel for pixel: each period is stored under its own label, so the user hears that they repeat the map."""
+    out = []
+    for r in recipes:
+        if r.temporal != "single" or not r.remote:
+            continue
+        by_asset: dict[str, list[str]] = {}
+        for c in composites(r, periods):
+            by_asset.setdefault(r.asset_for(c), []).append(c.label)
+        for asset, labels in sorted(by_asset.items()):
+            if len(labels) > 1:
+                out.append(f"{r.name} is one map ({asset}): its {len(labels)} periods {labels[0]}..{labels[-1]} "
+                           "store the same pixels each; ask for it with one period (e.g. --period "
+                           f"{labels[0][:4]}) to store it once")
+    return out
 
 
 def _holds_chips(store: ChipStore, name: str) -> bool:

@@ -276,3 +276,14 @@ def test_a_bug_in_a_tile_worker_fails_its_unit_as_a_bug_and_stops_the_run(tmp_pa
     assert run["status"] == "crashed"
     bugs = [u for u in run["units"] if u.status == "failed"]
     assert bugs and all(u.error_kind == "bug" and "a bug in the warp" in u.error for u in bugs)
+
+
+def test_a_single_map_asked_for_many_periods_is_said_once_per_asset() -> None:
+    from m3leo_extract.extract import repeated_maps
+
+    cat = load_catalog()
+    months = parse_periods(",".join(f"2020-{m:02d}" for m in range(1, 7)))
+    lines = repeated_maps([cat["esa_worldcover"], cat["s2"]], months)
+    assert len(lines) == 1 and "esa_worldcover is one map" in lines[0] and "6 periods" in lines[0], lines
+    assert "--period 2020" in lines[0]
+    assert repeated_maps([cat["esa_worldcover"]], parse_periods("2020")) == []

@@ -10,6 +10,7 @@ import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,8 @@ from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
 from .errors import EarthEngineError
 from .grid import Chip
 from .nodata import valid_fraction
-from .runner import CallStats, Limiter, call_with_retries, dask_client, fan_out
-from .state import ErrorKind, StateDB, Unit
+from .runner import CallStats, Limiter, UnitOutcome, call_with_retries, dask_client, run_units
+from .state import ErrorKind, StateDB, Unit, UnitStatus
 from .store import ChipStore
 from .units import (
     ExtractOptions,
@@ -32,7 +33,7 @@ from .units import (
     empty_chips,
     finish_chips,
     lonlat_pixels,
-    record_unit,
+    record_outcome,
     unit_chips,
 )
 
@@ -117,57 +118,74 @@ class UnitFetcher:
         return out
 
 
+class PixelsWorker:
+    """Pixels mode's worker: one unit -> its `UnitOutcome` (fetch the blocks, cut the chips, write the shard).
+
+    One instance serves every thread of a run (its limiter bounds them all). Picklable: the store handle, the
+    limiter, the locks and a dask client stay behind and are made again where it is unpickled (from the store's
+    root), so a cluster's workers can run it; it never touches the state database.
+    """
+
+    def __init__(self, store: ChipStore, recipes: Mapping[str, Recipe], getter: PixelsGetter,
+                 options: ExtractOptions, time_index: Mapping[tuple[str, str], int], client: Any = None) -> None:
+        self.root, self.recipes, self.getter, self.options = str(store.root), dict(recipes), getter, options
+        self.time_index = dict(time_index)
+        self._live(store, client)
+
+    def _live(self, store: ChipStore | None, client: Any) -> None:
+        self.store = store if store is not None else ChipStore.open(self.root)
+        self.client = client
+        self.limiter = Limiter(self.options.max_concurrency, self.options.max_rps)
+        self.fetch = UnitFetcher(self.recipes, self.getter, self.limiter, self.options)
+        # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+        # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+        self.writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("root", "recipes", "getter", "options", "time_index")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._live(None, None)
+
+    def __call__(self, unit: Unit) -> UnitOutcome:
+        ids, data, valid, stats = self.fetch(unit)
+        empty = bool(self.recipes[unit.collection].remote and valid.size and not valid.any())
+        t = self.time_index[(unit.collection, unit.period)]
+        if self.client is None:
+            with self.writers:
+                self.store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+        else:
+            self.client.submit(write_shard_task, self.root, unit.collection, unit.shard, t, ids, data, valid,
+                               pure=False).result()
+        return UnitOutcome(UnitStatus.DONE, len(ids), ErrorKind.EMPTY if empty else None, requests=stats.requests,
+                           retries=stats.retries, seconds=stats.seconds, bytes=int(data.nbytes),
+                           valid=tuple(float(v) for v in np.ravel(valid)))
+
+
 def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
                     getter: PixelsGetter, options: ExtractOptions, report: ExtractReport,
                     progress: ProgressFn | None = None) -> None:
-    """Fetch and write units concurrently; record every outcome in the state as it happens."""
-    limiter = Limiter(options.max_concurrency, options.max_rps)
-    fetch = UnitFetcher(recipes, getter, limiter, options)
+    """Fetch and write units concurrently (runner.run_units over a `PixelsWorker`); this thread alone records
+    every outcome in the state as it arrives."""
     time_index: dict[tuple[str, str], int] = {}
     for u in units:
         key = (u.collection, u.period)
         if key not in time_index:
             time_index[key] = store.ensure_period(u.collection, u.period)
-
     with dask_client(options.dask) as client:  # a scheduler address: connected here, closed at the end
-        # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
-        # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
-        writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
-
-        def work(unit: Unit) -> tuple[int, CallStats, bool]:
-            ids, data, valid, stats = fetch(unit)
-            empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
-            stats.bytes = int(data.nbytes)
-            t = time_index[(unit.collection, unit.period)]
-            if client is None:
-                with writers:
-                    store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
-            else:
-                client.submit(write_shard_task, str(store.root), unit.collection, unit.shard, t, ids, data, valid,
-                              pure=False).result()
-            return len(ids), stats, empty
-
+        worker = PixelsWorker(store, recipes, getter, options, time_index, client)
         for u in units:
-            state.mark(u.id, "running", attempt=True)
+            state.mark(u.id, UnitStatus.RUNNING, attempt=True)
 
-        def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
-            if exc is None and result is not None:
-                n, stats, empty = result
-                report.request_seconds += stats.seconds
-                report.bytes_fetched += stats.bytes
-                record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
-                            empty=empty)
-                return
-            assert exc is not None
-            kind = ErrorKind.of(exc)
-            record_unit(state, report, unit, progress, chips=len(unit.chips), kind=kind,
-                        error=str(exc) if kind is not ErrorKind.BUG else f"internal error: {type(exc).__name__}: {exc}")
-            if kind is ErrorKind.BUG:
-                raise exc  # a bug, not an Earth Engine failure: recorded, then stop loudly (exit 70)
+        def record(unit: Unit, outcome: UnitOutcome) -> None:
+            record_outcome(state, report, unit, progress, outcome)
 
-        fan_out(units, work, options.max_concurrency, done)
-    report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
-    report.adapted_blocks += fetch.adapted
+        try:
+            run_units(units, worker, options.max_concurrency, record, lambda u: len(u.chips))
+        finally:
+            report.peak_in_flight = max(report.peak_in_flight, worker.limiter.peak_in_flight)
+            report.adapted_blocks += worker.fetch.adapted
 
 
 def write_shard_task(store_root: str, collection: str, shard: int, time_index: int, ids: list[str],

@@ -23,7 +23,7 @@ from .ee.sizing import Block
 from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL, EXIT_USAGE
 from .grid import CHIP_SIZE_M, Chip
 from .nodata import valid_fraction
-from .runner import ProgressFn, RetryPolicy
+from .runner import ProgressFn, RetryPolicy, UnitOutcome
 from .state import ErrorKind, StateDB, Unit, UnitStatus
 
 EMPTY = ErrorKind.EMPTY  # error_kind of a done unit whose composite had no images
@@ -152,6 +152,19 @@ def record_unit(state: StateDB, report: ExtractReport, unit: Unit, progress: Pro
     if progress:
         progress({"event": "unit", "collection": unit.collection, "period": unit.period, "chips": chips,
                   "ok": error is None, "error": error, "empty": empty})
+
+
+def record_outcome(state: StateDB, report: ExtractReport, unit: Unit, progress: ProgressFn | None,
+                   outcome: UnitOutcome) -> None:
+    """Record a worker's `UnitOutcome` (the coordinator's side of runner.run_units)."""
+    if outcome.status is UnitStatus.DONE:
+        report.request_seconds += outcome.seconds
+        report.bytes_fetched += outcome.bytes
+        record_unit(state, report, unit, progress, chips=outcome.chips, requests=outcome.requests,
+                    retries=outcome.retries, empty=outcome.error_kind is ErrorKind.EMPTY)
+    else:
+        record_unit(state, report, unit, progress, chips=outcome.chips, error=outcome.message,
+                    kind=outcome.error_kind)
 
 
 # -- cutting blocks into chips ----------------------------------------------------------------------------

@@ -287,3 +287,36 @@ def test_a_single_map_asked_for_many_periods_is_said_once_per_asset() -> None:
     assert len(lines) == 1 and "esa_worldcover is one map" in lines[0] and "6 periods" in lines[0], lines
     assert "--period 2020" in lines[0]
     assert repeated_maps([cat["esa_worldcover"]], parse_periods("2020")) == []
+
+
+def test_the_pixels_worker_is_picklable_and_never_touches_the_state(emulator, tmp_path: Path) -> None:
+    """The worker protocol a cluster needs: a pickled PixelsWorker, run in a fresh copy, returns a plain
+    UnitOutcome (status, counts, valid fractions) and writes its shard; the state is the coordinator's alone."""
+    import pickle
+
+    from m3leo_extract.ee.pixels import EEPixelsGetter
+    from m3leo_extract.fetching import PixelsWorker
+    from m3leo_extract.runner import UnitOutcome
+
+    cat = load_catalog()
+    aoi = shapely.box(4.80, 45.70, 4.83, 45.72)
+    rep = extract(tmp_path, aoi, [cat["esa_worldcover"]], parse_periods("2020"), ee_url=emulator.url)
+    assert rep.ok
+    db = StateDB(tmp_path / "state.sqlite")
+    unit = db.units()[0]
+    db.mark(unit.id, "planned")
+    before = db.units()[0]
+    db.close()
+    store = ChipStore.open(tmp_path)
+    worker = PixelsWorker(store, {"esa_worldcover": cat["esa_worldcover"]}, EEPixelsGetter(), ExtractOptions(),
+                          {("esa_worldcover", "2020"): 0})
+    copy = pickle.loads(pickle.dumps(worker))
+    outcome = copy(unit)
+    assert isinstance(outcome, UnitOutcome) and outcome.status == "done" and outcome.chips == len(unit.chips)
+    assert outcome.requests >= 1 and len(outcome.valid) == len(unit.chips) and all(v > 0 for v in outcome.valid)
+    assert pickle.loads(pickle.dumps(outcome)) == outcome
+    db = StateDB(tmp_path / "state.sqlite")
+    try:
+        assert db.units()[0] == before  # still planned: only the coordinator records outcomes
+    finally:
+        db.close()

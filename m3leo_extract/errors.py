@@ -41,14 +41,17 @@ class CredentialsError(M3leoError):
 
 
 class EarthEngineError(M3leoError):
-    """An Earth Engine request failed. `retryable` says whether backing off may help."""
+    """An Earth Engine request failed. `retryable` says whether backing off may help; `invalid` that Earth Engine
+    refused the request itself (INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED: a recipe's band or asset that
+    does not exist, a bad parameter), which no retry mends: the input must be fixed."""
 
     def __init__(self, message: str, *, retryable: bool = False, too_large: bool = False,
-                 status: int | None = None, too_heavy: bool = False) -> None:
+                 status: int | None = None, too_heavy: bool = False, invalid: bool = False) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.too_large = too_large
         self.too_heavy = too_heavy  # "Computation timed out." / "User memory limit exceeded.": ask for less
+        self.invalid = invalid
         self.status = status
 
 

@@ -20,7 +20,7 @@ from .ee.export import TERMINAL, ExportBackend, ExportRequest, TaskState, read_e
 from .ee.sizing import Block, plan_blocks
 from .errors import EarthEngineError, M3leoError
 from .runner import CallStats, Limiter, call_with_retries
-from .state import StateDB, Unit
+from .state import ErrorKind, StateDB, Unit, UnitStatus
 from .store import ChipStore
 from .units import (
     ExtractOptions,
@@ -119,7 +119,7 @@ class _ExportRun:
         return str(call_with_retries(lambda: self.backend.submit(request), self.limiter, self.options.retry,
                                      CallStats(), self.rng, self.sleep))
 
-    def fail(self, u: Unit, msg: str, kind: str) -> None:
+    def fail(self, u: Unit, msg: str, kind: ErrorKind) -> None:
         record_unit(self.state, self.report, u, self.progress, chips=len(u.chips), error=msg, kind=kind)
 
     def submit_ready(self) -> None:
@@ -137,10 +137,10 @@ class _ExportRun:
                 if exc.retryable:
                     self.todo.append(u)  # the queue or quota is full: try again after the next poll
                     break
-                self.fail(u, str(exc), "permanent")
+                self.fail(u, str(exc), ErrorKind.of(exc))
                 continue
             except M3leoError as exc:
-                self.fail(u, str(exc), "permanent")
+                self.fail(u, str(exc), ErrorKind.PERMANENT)
                 continue
             self.state.mark(u.id, "running", task_id=json.dumps(names), attempt=True)
             self.report.requests += len(names)
@@ -158,14 +158,15 @@ class _ExportRun:
             try:
                 self.finish(act)
             except M3leoError as exc:
-                self.fail(u, str(exc), "transient")
+                self.fail(u, str(exc), ErrorKind.TRANSIENT)
             return
         if any(s.state == "CANCELLED" for s in bad):
-            self.fail(u, "export task cancelled", "permanent")
+            self.fail(u, "export task cancelled", ErrorKind.PERMANENT)
             return
         self.attempts[uid] = self.attempts.get(uid, 1) + 1
         if self.attempts[uid] > self.export.max_task_attempts:
-            self.fail(u, f"export task failed {self.export.max_task_attempts} times: {bad[0].error}", "transient")
+            self.fail(u, f"export task failed {self.export.max_task_attempts} times: {bad[0].error}",
+                      ErrorKind.TRANSIENT)
             return
         self.report.retries += 1
         # Resubmit only the failed blocks' tasks; succeeded files stay where they are.
@@ -175,7 +176,7 @@ class _ExportRun:
                 if s and s.state != "SUCCEEDED":
                     new[i] = self.submit(u, act.blocks[i], i)
         except EarthEngineError as exc:
-            self.fail(u, str(exc), "transient" if exc.retryable else "permanent")
+            self.fail(u, str(exc), ErrorKind.of(exc))
             return
         self.state.mark(u.id, "running", task_id=json.dumps(new), attempt=True)
         self.active[uid] = _Active(u, new, act.blocks)
@@ -208,12 +209,17 @@ def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], re
 def cancel_tasks(state: StateDB, backend: ExportBackend) -> int:
     """Cancel every export task the state knows as running; their units become failed ("cancelled")."""
     n = 0
-    for u in state.units(status="running"):
+    for u in state.units(status=UnitStatus.RUNNING):
         if u.task_id:
             for name in json.loads(u.task_id):
-                backend.cancel(name)
+                try:
+                    backend.cancel(name)
+                except EarthEngineError as exc:
+                    if not exc.invalid:
+                        raise
+                    continue  # Earth Engine does not know the task (it ended long ago): nothing to cancel
                 n += 1
-            state.mark(u.id, "failed", error="export task cancelled", error_kind="permanent")
+            state.mark(u.id, UnitStatus.FAILED, error="export task cancelled", error_kind=ErrorKind.PERMANENT)
     return n
 
 

@@ -1,48 +1,43 @@
-"""Plan and dispatch extraction: AOI x collections x periods -> work units -> a mode's runner -> Zarr shards.
+"""Plan and dispatch extraction: an `ExtractRequest` -> work units -> a mode's runner -> Zarr shards.
 
-A work unit is one Zarr shard of one collection and composite period (units.py). Planning records every unit
-in the state database; the run then hands the pending units to pixels mode (fetching.py: computePixels
-through an injected `PixelsGetter`) or export mode (exporting.py: export tasks through an `ExportBackend`),
-and records the run. A unit is idempotent, so an interrupted run is resumed by running it again: only units
-not `done` are fetched.
+`run(request, store_dir)` is the one walk of every extract (the CLI's, refresh's, retry's, quickstart's and the
+library's `extract(...)`): grid once, cost, lock, the store opened once, source / split / m3leo.toml recorded,
+units planned (planner.plan_units) into the state, pixels mode (fetching.py: computePixels through an injected
+`PixelsGetter`) or export mode (exporting.py: export tasks through an `ExportBackend`), the run recorded, the
+store's metadata consolidated once. A unit is idempotent, so an interrupted run is resumed by running it again:
+only units not `done` are fetched.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from .aoi import AOI
-from .catalog import Period, Recipe, check_coverage, load_catalog, parse_collections, parse_label, parse_periods
-from .checks import check_catalog_paths, check_collection_list
-from .checks import check_coverage as check_periods
-from .defaults import DEFAULT_SHARD_CHIPS, STATE_FILE, Mode
-from .ee.export import ExportBackend
+import numpy as np
+
+from .catalog import Period, Recipe, parse_label
+from .config import CONFIG_FILE, DatasetConfig
+from .defaults import STATE_FILE, Mode
+from .ee.export import ExportBackend, make_export_backend
 from .ee.pixels import EEPixelsGetter, PixelsGetter
-from .ee.session import Endpoint, endpoint_for, initialize
+from .ee.session import LOCAL, Endpoint, endpoint_for, initialize, local_endpoint
 from .errors import UsageError
 from .exporting import ExportOptions, run_export_units
 from .fetching import no_getter, run_pixel_units
-from .grid import Chip, check_latitudes, chips_for_geometry
+from .grid import Chip, chip_arrays
+from .plan import estimate
+from .planner import composites, plan_units
+from .planner import shard_sizes as resolve_shard_sizes
+from .request import ExportSettings, ExtractRequest, parse_mode
 from .shards import store_exists
-from .state import RunLock, StateDB, Unit
+from .splits import apply_split, choose_split
+from .state import ErrorKind, RunLock, RunOutcome, StateDB, Unit, UnitStatus
 from .store import ChipStore
 from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
-
-
-def validate_request(area: AOI, collections: str, catalog: Sequence[str | Path],
-                     period: str) -> tuple[list[Recipe], list[Period]]:
-    """Recipes and periods of a request, every check done before anything is written (UsageError otherwise)."""
-    check_latitudes(area.geometry)
-    check_collection_list(collections)
-    check_catalog_paths([Path(c) for c in catalog])
-    recipes = parse_collections(collections, load_catalog(catalog))
-    periods = parse_periods(period)
-    check_periods(recipes, periods)
-    return list(recipes), list(periods)
 
 
 # -- planning ---------------------------------------------------------------------------------------------
@@ -52,65 +47,113 @@ def shard_sizes(store: ChipStore, recipes: Sequence[Recipe], asked: int | None) 
     A collection that exists with another shard size than the one asked is an error, never silently kept.
     """
     have = set(store.collections())
-    out = {}
-    for r in recipes:
-        if r.name in have:
-            size = store.shard_chips(r.name)
-            if asked is not None and asked != size:
-                raise UsageError(f"collection {r.name!r} in {store.root} has {size} chips per shard, but "
-                                 f"{asked} were asked (--shard-chips, or options.shard_chips in m3leo.toml); "
-                                 "drop the flag (the store's size is kept) or use a new --store")
-            out[r.name] = size
-        else:
-            out[r.name] = asked or DEFAULT_SHARD_CHIPS
-    return out
-
-
-def check_shard_chips(store_dir: str | Path, recipes: Sequence[Recipe], asked: int | None) -> None:
-    """`shard_sizes`'s check, for a command to run before it writes anything (no store yet: nothing to check)."""
-    if asked is not None and store_exists(store_dir):
-        shard_sizes(ChipStore.open(store_dir, mode="r"), recipes, asked)
+    existing = {r.name: store.shard_chips(r.name) for r in recipes if r.name in have}
+    return resolve_shard_sizes(existing, recipes, asked, where=store.root)
 
 
 def plan(store: ChipStore, state: StateDB, chips: Sequence[Chip], recipes: Sequence[Recipe],
-         periods: Sequence[Period], shard_chips: int | None = None, mode: Mode | str = Mode.PIXELS) -> PlanSummary:
-    """Register chips and periods in the store and one unit per (collection, composite, shard) in the state.
+         periods: Sequence[Period], sizes: Mapping[str, int], mode: Mode | str = Mode.PIXELS) -> PlanSummary:
+    """Register chips and periods in the store and upsert the planner's units into the state.
 
     Metadata changes to the store happen here only, in the planning process, never in workers.
     """
     summary = PlanSummary(chips=len(chips))
-    sizes = shard_sizes(store, recipes, shard_chips)
-    rows = []
+    index = {}
     for recipe in recipes:
         store.ensure_collection(recipe.store_spec(), shard_chips=sizes[recipe.name])
-        index = store.add_chips(recipe.name, chips)
-        by_shard: dict[int, list[str]] = {}
-        for chip, idx in zip(chips, index, strict=True):
-            by_shard.setdefault(store.shard_of(recipe.name, int(idx)), []).append(chip.chip_id)
-        composites = sorted({c for p in periods for c in recipe.periods(p)})
-        for comp in composites:
-            store.ensure_period(recipe.name, comp.label)
-            for shard, ids in sorted(by_shard.items()):
-                rows.append((recipe.name, comp.label, shard, ids, recipe.version, str(mode)))
-        summary.by_collection[recipe.name] = {"periods": [c.label for c in composites],
-                                              "shards": len(by_shard)}
-    state.upsert_units(rows)
-    wanted = {(r[0], r[1], r[2]) for r in rows}
-    units = [u for u in state.units() if (u.collection, u.period, u.shard) in wanted]
-    summary.units = len(units)
-    pending = [u for u in units if u.status != "done"]
+        index[recipe.name] = store.add_chips(recipe.name, chips)
+    ids = [c.chip_id for c in chips]
+    units = list(plan_units(ids, recipes, periods, sizes, mode=str(mode), index=index))
+    for u in units:
+        store.ensure_period(u.collection, u.period)
+    for recipe in recipes:
+        summary.by_collection[recipe.name] = {"periods": [c.label for c in composites(recipe, periods)],
+                                              "shards": len({u.shard for u in units if u.collection == recipe.name})}
+    state.upsert_units(u.row() for u in units)
+    wanted = {(u.collection, u.period, u.shard) for u in units}
+    have = [u for u in state.units() if (u.collection, u.period, u.shard) in wanted]
+    summary.units = len(have)
+    pending = [u for u in have if u.status != UnitStatus.DONE]
     summary.units_pending = len(pending)
     summary.chips_pending = sum(len(u.chips) for u in pending)
     return summary
 
 
 # -- running ----------------------------------------------------------------------------------------------
+def run(request: ExtractRequest, store_dir: str | Path, *, getter: PixelsGetter | None = None,
+        progress: ProgressFn | None = None, confirm: Callable[[dict[str, Any]], None] | None = None,
+        export_backend: ExportBackend | None = None, export_options: ExportOptions | None = None,
+        lock: bool = True) -> ExtractReport:
+    """Run `request` into the dataset at `store_dir`: the one walk of every extract, refresh and retry.
+
+    The grid is computed once and the plan's cost reported (progress event "cost") and passed to `confirm`,
+    which may refuse (raise) before anything is written. A new store is only created once Earth Engine accepted
+    the credentials (exit 3 leaves nothing behind; an unreachable endpoint, exit 69, keeps the plan and
+    m3leo.toml so that the rerun resumes, but fixes no source). Then, under the run lock, the store is
+    opened once: shard sizes and the store's source checked, the split and m3leo.toml recorded, units planned
+    in the state, dispatched to pixels or export mode, and the store's metadata consolidated once at the end.
+    Resumable: rerunning fetches only what is not done.
+    """
+    store_dir = Path(store_dir)
+    if store_dir.exists() and not store_dir.is_dir():
+        raise UsageError(f"--store {store_dir} is a file; give a folder (it is created if missing)")
+    started = time.monotonic()
+    opts = request.options
+    with ExitStack() as stack:
+        store = None
+        if store_exists(store_dir):  # an existing store: locked first, opened once, its shard sizes kept
+            if lock:
+                stack.enter_context(RunLock(store_dir))
+            store = ChipStore.open(store_dir, mode="r+", consolidate=False)
+            sizes = shard_sizes(store, request.recipes, opts.shard_chips)
+        else:
+            sizes = resolve_shard_sizes({}, request.recipes, opts.shard_chips)
+        grid = chip_arrays(request.aoi.geometry)  # ground the grid cannot cover fails here, before any write
+        cost = estimate(request.aoi.geometry, request.recipes, request.periods, mode=request.mode, chips=grid,
+                        sizes=sizes, max_concurrency=opts.max_concurrency, max_rps=opts.max_rps)
+        if progress:
+            progress({"event": "cost", "estimate": cost})
+        if confirm:
+            confirm(cost)
+        url, emu = stack.enter_context(local_endpoint(request.ee_url))
+        # An injected getter without an endpoint is a test double: where its pixels come from is unknown.
+        endpoint = (Endpoint("custom", "", "") if getter is not None and url is None
+                    else endpoint_for(url, request.project))
+        backend = export_backend
+        if request.mode is Mode.EXPORT and backend is None:
+            ex = request.export
+            backend = make_export_backend(ex.bucket, ex.destination, ex.bucket_url, emu)
+        scheme, why = choose_split(request.split, request.aoi.name, store_dir)
+        if store is None:
+            if getter is None and not endpoint.synthetic and any(r.remote for r in request.recipes):
+                initialize(None, endpoint.project or None)  # Earth Engine's credentials: before anything is written
+            if lock:
+                stack.enter_context(RunLock(store_dir))
+            store = ChipStore.open(store_dir, create=True, consolidate=False)
+        stack.enter_context(store.deferred_consolidation())  # the run's metadata: consolidated once, at its end
+        if _check_source(store, endpoint) and progress:
+            to = "synthetic (emulator)" if endpoint.synthetic else "real Earth Engine"
+            progress({"event": "note", "message": f"{store_dir} holds no chip yet: it takes {to} chips now"})
+        store.remove_partial_files()  # a killed run's half-written shard files
+        change = apply_split(store_dir, scheme, store=store)
+        if progress and (why or change.changed):
+            progress({"event": "note", "message": why or change.line()})
+        _record_config(request, store_dir, LOCAL if request.ee_url == LOCAL else (url or ""), change.after, store,
+                       progress)
+        for line in repeated_maps(request.recipes, request.periods) if progress else ():
+            progress({"event": "note", "message": line})
+        state = StateDB(store_dir / STATE_FILE)
+        stack.callback(state.close)
+        return _Run(store, state, request, sizes, endpoint, progress, started)(
+            grid.chips(), getter, backend, export_options or ExportOptions.build(max_queued=request.export.max_queued))
+
+
 def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *,
             getter: PixelsGetter | None = None, options: ExtractOptions | None = None,
             ee_url: str | None = None, project: str | None = None, progress: ProgressFn | None = None,
             lock: bool = True, mode: Mode | str = Mode.PIXELS, export_backend: ExportBackend | None = None,
             export_options: ExportOptions | None = None, command: str = "extract") -> ExtractReport:
-    """Plan and run an extraction into `store_dir`. Resumable: rerunning fetches only what is not done.
+    """Plan and run an extraction into `store_dir` (the library's call: `run` of an `ExtractRequest.of`).
 
     mode "pixels": computePixels straight into the store, through `getter` (default: `EEPixelsGetter` on the
     endpoint of `ee_url` / `project`). mode "export": Earth Engine export tasks through `export_backend`,
@@ -119,65 +162,93 @@ def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], per
     The run is recorded in the state's run table as `command`, with its true outcome (ok, failed,
     interrupted, crashed).
     """
-    mode = _mode(mode)
+    mode = parse_mode(mode)
     if mode is Mode.EXPORT and export_backend is None:
         raise UsageError("export mode needs a bucket: pass --bucket NAME")
-    options = options or ExtractOptions()
-    check_coverage(recipes, periods)  # impossible periods: refused before any request or write
-    store_dir = Path(store_dir)
-    started = time.monotonic()
-    chips = chips_for_geometry(geometry)  # ground the grid cannot cover fails here, before anything is written
-    check_shard_chips(store_dir, recipes, options.shard_chips)
-    # An injected getter without an endpoint is a test double: where its pixels come from is unknown.
-    endpoint = (Endpoint("custom", "", "") if getter is not None and ee_url is None
-                else endpoint_for(ee_url, project))
-    run_lock = RunLock(store_dir).acquire() if lock else None
-    try:
-        store = ChipStore.open(store_dir, create=True)
-        if endpoint.kind != "custom":
-            store.check_source(endpoint.synthetic)  # never synthetic and real chips in one store
-        store.remove_partial_files()  # a killed run's half-written shard files
-        state = StateDB(store_dir / STATE_FILE)
-        try:
-            run = _Run(store, state, recipes, periods, options, endpoint, progress, mode, command, started)
-            return run(chips, getter, export_backend, export_options or ExportOptions())
-        finally:
-            state.close()
-    finally:
-        if run_lock:
-            run_lock.release()
+    export = ExportSettings()
+    if export_backend is not None:
+        export = ExportSettings(getattr(export_backend, "bucket", None), getattr(export_backend, "bucket_url", None))
+    request = ExtractRequest.of(geometry, recipes, periods, options=options or ExtractOptions(), mode=mode,
+                                ee_url=ee_url, project=project, command=command, export=export)
+    return run(request, store_dir, getter=getter, progress=progress, export_backend=export_backend,
+               export_options=export_options, lock=lock)
 
 
-def _mode(mode: Mode | str) -> Mode:
-    try:
-        return Mode(mode)
-    except ValueError:
-        raise UsageError(f"mode {mode!r} is not known; use {' or '.join(m.value for m in Mode)}") from None
+def repeated_maps(recipes: Sequence[Recipe], periods: Sequence[Period]) -> list[str]:
+    """One line per single-image recipe (a map such as WorldCover) that several periods would store again,
+    pixel for pixel: each period is stored under its own label, so the user hears that they repeat the map."""
+    out = []
+    for r in recipes:
+        if r.temporal != "single" or not r.remote:
+            continue
+        by_asset: dict[str, list[str]] = {}
+        for c in composites(r, periods):
+            by_asset.setdefault(r.asset_for(c), []).append(c.label)
+        for asset, labels in sorted(by_asset.items()):
+            if len(labels) > 1:
+                out.append(f"{r.name} is one map ({asset}): its {len(labels)} periods {labels[0]}..{labels[-1]} "
+                           "store the same pixels each; ask for it with one period (e.g. --period "
+                           f"{labels[0][:4]}) to store it once")
+    return out
+
+
+def _holds_chips(store: ChipStore, name: str) -> bool:
+    return bool(np.isfinite(store.read_valid(name)).any())
+
+
+def _check_source(store: ChipStore, endpoint: Endpoint) -> bool:
+    """Never synthetic and real chips in one store. A store's source is fixed by its first written chips: a
+    collection marked with the other source but holding no chip (a first run that failed) takes this one.
+    Returns whether the store switched source."""
+    if endpoint.kind == "custom":
+        return False
+    clash = [n for n, flag in store.synthetic_flags().items() if flag != endpoint.synthetic]
+    if any(_holds_chips(store, n) for n in clash):
+        store.check_source(endpoint.synthetic)  # raises MixedSourcesError, one line
+    for name in clash:
+        store.update_attrs(name, synthetic=None)  # marked again when this run writes its first chips
+    return bool(clash)
+
+
+def _record_config(request: ExtractRequest, store_dir: Path, ee_url: str, split: str, store: ChipStore,
+                   progress: ProgressFn | None) -> None:
+    """The dataset's m3leo.toml: written by the first run (so `refresh` / `retry` work even after a first run that
+    failed), then kept; a store holding no chip yet follows the endpoint of the run that writes its first ones."""
+    if not request.aoi_ref:
+        return  # a request from values (the library's `extract`): no AOI that cron could load again
+    if not (store_dir / CONFIG_FILE).exists():
+        request.dataset_config(ee_url, split).save(store_dir)
+        return
+    cfg = DatasetConfig.load(store_dir)
+    if cfg.ee_url == ee_url or any(_holds_chips(store, n) for n in store.collections()):
+        return
+    was = cfg.ee_url or "real Earth Engine"
+    cfg.ee_url, cfg.project = ee_url, request.project or ""
+    cfg.save(store_dir)
+    if progress:
+        progress({"event": "note", "message": f"{store_dir} holds no chip yet: it switched from {was} to "
+                                              f"{ee_url or 'real Earth Engine'} (m3leo.toml updated)"})
 
 
 class _Run:
     """One recorded run: plan the units, connect if any needs Earth Engine, dispatch to a mode, close the run."""
 
-    def __init__(self, store: ChipStore, state: StateDB, recipes: Sequence[Recipe], periods: Sequence[Period],
-                 options: ExtractOptions, endpoint: Endpoint, progress: ProgressFn | None, mode: Mode,
-                 command: str, started: float) -> None:
-        self.store, self.state, self.options, self.endpoint = store, state, options, endpoint
-        self.recipes, self.periods, self.progress, self.mode = recipes, periods, progress, mode
-        self.command, self.started = command, started
-        self.by_name = recipes_by_name(recipes)
-        self.labels = {(r.name, c.label) for r in recipes for p in periods for c in r.periods(p)}
+    def __init__(self, store: ChipStore, state: StateDB, request: ExtractRequest, sizes: Mapping[str, int],
+                 endpoint: Endpoint, progress: ProgressFn | None, started: float) -> None:
+        self.store, self.state, self.request, self.sizes = store, state, request, sizes
+        self.options, self.mode, self.endpoint = request.options, request.mode, endpoint
+        self.progress, self.started = progress, started
+        self.by_name = recipes_by_name(request.recipes)
+        self.labels = request.labels
 
     def plan(self, chips: Sequence[Chip]) -> tuple[ExtractReport, list[Unit]]:
         export = self.mode is Mode.EXPORT
         self.state.reset_running(keep_tasks=export)
         self.state.retry_failed(only_retryable=not self.options.retry_failed,  # transient failures always back
                                 labels=self.labels)
-        summary = plan(self.store, self.state, chips, self.recipes, self.periods, self.options.shard_chips,
+        summary = plan(self.store, self.state, chips, self.request.recipes, self.request.periods, self.sizes,
                        self.mode)
-        if self.endpoint.kind != "custom":
-            for r in self.recipes:
-                self.store.mark_source(r.name, self.endpoint.synthetic)
-        statuses = ["planned", "running"] if export else ["planned"]
+        statuses = [UnitStatus.PLANNED, UnitStatus.RUNNING] if export else [UnitStatus.PLANNED]
         units = [u for u in self.state.units(status=statuses) if (u.collection, u.period) in self.labels]
         if self.progress:
             self.progress({"event": "plan", "chips": summary.chips, "units": summary.units,
@@ -199,31 +270,39 @@ class _Run:
                  export_options: ExportOptions) -> ExtractReport:
         report, units = self.plan(chips)
         getter = self.connect(units, getter) if units else getter
-        run_id = self.state.start_run(self.command)
-        outcome, error = "crashed", ""
-        try:
-            self.dispatch(units, getter, backend, export_options, report)
-            left = [u for u in self.state.units(status="failed") if (u.collection, u.period) in self.labels]
-            report.left_failed = len(left)
-            report.left_failed_permanent = sum(u.error_kind == "permanent" for u in left)
-            outcome = "ok" if report.ok else "failed"
-            record_provenance(self.store, self.state, units, self.by_name, self.endpoint, self.mode)
-            return report
-        except KeyboardInterrupt:
-            outcome, error = "interrupted", "interrupted (Ctrl-C or SIGTERM)"
-            raise
-        except BaseException as exc:
-            error = f"{type(exc).__name__}: {str(exc)[:300]}"
-            raise
-        finally:
+
+        def summary() -> dict[str, Any]:
             report.seconds = time.monotonic() - self.started
-            _close_run(self.state, run_id, outcome, {**report.as_dict(), **({"error": error} if error else {})},
-                       keep_tasks=self.mode is Mode.EXPORT)
+            return report.as_dict()
+
+        rec = None
+        try:
+            with self.state.recording(self.request.command, summary, keep_tasks=self.mode is Mode.EXPORT) as rec:
+                self.dispatch(units, getter, backend, export_options, report)
+                self.count_left(report)
+                rec.outcome = RunOutcome.OK if report.ok else RunOutcome.FAILED
+            return report
+        finally:
+            # Whatever ended the run, what it wrote is recorded: where the chips came from fixes the store's source.
+            try:
+                record_provenance(self.store, self.state, units, self.by_name, self.endpoint, self.mode)
+            except Exception:
+                if rec is not None and rec.outcome in (RunOutcome.OK, RunOutcome.FAILED):
+                    raise
+                # else the run's own error is the one to report
+
+    def count_left(self, report: ExtractReport) -> None:
+        """Units of this run's collections and periods still failed at its end (this run's or older ones)."""
+        left = [u for u in self.state.units(status=UnitStatus.FAILED) if (u.collection, u.period) in self.labels]
+        report.left_failed = len(left)
+        report.left_failed_permanent = sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left)
+        report.left_failed_invalid = sum(u.error_kind is ErrorKind.INVALID for u in left)
+        report.left_error = next((u.error for u in left if u.error), "")
 
     def dispatch(self, units: Sequence[Unit], getter: PixelsGetter | None, backend: ExportBackend | None,
                  export_options: ExportOptions, report: ExtractReport) -> None:
         if self.mode is Mode.EXPORT:
-            assert backend is not None  # extract() refuses export mode without one
+            assert backend is not None  # run() makes one for export mode
             run_export_units(self.store, self.state, units, self.by_name, backend, self.options, export_options,
                              report, self.progress)
             return
@@ -235,21 +314,19 @@ class _Run:
         report.fetch_cpu_seconds = time.process_time() - cpu_fetch
 
 
-def _close_run(state: StateDB, run_id: int, outcome: str, summary: dict[str, Any], keep_tasks: bool) -> None:
-    """Record the run's outcome; units a failed run left in flight go back to planned. Never masks the cause."""
-    try:
-        if outcome not in ("ok", "failed"):
-            state.reset_running(keep_tasks=keep_tasks)
-        state.finish_run(run_id, outcome, summary)
-    except sqlite3.Error:
-        pass  # e.g. the disk is full: the next run finds the units `running` and redoes them
-
-
 def record_provenance(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
                       endpoint: Endpoint, mode: Mode | str) -> None:
-    """Per collection and period this run completed: endpoint, project, client, assets, recipe version, when."""
-    done = {(u.collection, u.period) for u in state.units(status="done")}
-    for coll, label in sorted({(u.collection, u.period) for u in units} & done):
+    """Per collection and period this run completed: endpoint, project, client, assets, recipe version, when;
+    and the source (synthetic or real) of each collection whose first chips it wrote. Never masks the cause."""
+    try:
+        done = {(u.collection, u.period) for u in state.units(status=UnitStatus.DONE)}
+    except sqlite3.Error:
+        return
+    mine = sorted({(u.collection, u.period) for u in units} & done)
+    if endpoint.kind != "custom":
+        for coll in sorted({c for c, _ in mine}):
+            store.mark_source(coll, endpoint.synthetic)
+    for coll, label in mine:
         recipe = recipes[coll]
         period = parse_label(label)
         assets = {recipe.asset_for(period)} | {str(v) for k, v in recipe.options.items() if k.endswith("_asset")}

@@ -10,7 +10,7 @@ import os
 import random
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +19,12 @@ import numpy as np
 from .catalog import Period, Recipe, parse_label
 from .ee.pixels import PixelRequest, PixelsGetter
 from .ee.sizing import REQUEST_BYTE_LIMIT, Block, plan_blocks
-from .errors import EarthEngineError, M3leoError
+from .errors import EarthEngineError
 from .grid import Chip
 from .nodata import valid_fraction
 from .quota import workload_tag
-from .runner import CallStats, Limiter, call_with_retries, fan_out
-from .state import StateDB, Unit
+from .runner import CallStats, Limiter, UnitOutcome, call_with_retries, run_units
+from .state import ErrorKind, StateDB, Unit, UnitStatus
 from .store import ChipStore
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ from .units import (
     empty_chips,
     finish_chips,
     lonlat_pixels,
-    record_unit,
+    record_outcome,
     unit_chips,
 )
 
@@ -50,7 +50,7 @@ class UnitFetcher:
     def __init__(self, recipes: Mapping[str, Recipe], getter: PixelsGetter, limiter: Limiter | ClusterLimiter,
                  options: ExtractOptions, store_name: str = "") -> None:
         self.recipes = recipes
-        self.store_name = store_name
+        self.store_name = store_name  # for the requests' workload tags
         self.getter = getter
         self.limiter = limiter
         self.options = options
@@ -126,92 +126,63 @@ class UnitFetcher:
         return out
 
 
-def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
-                    getter: PixelsGetter, options: ExtractOptions, report: ExtractReport,
-                    progress: ProgressFn | None = None, endpoint: tuple[str | None, str | None] = (None, None)) -> None:
-    """Fetch and write units concurrently, on this process's threads or (options.dask) on a dask.distributed
-    cluster's workers under one cluster-wide quota; outcomes are recorded here, in the state, as they arrive.
-    endpoint: (url, project) the workers initialise Earth Engine with."""
-    time_index: dict[tuple[str, str], int] = {}
-    for u in units:
-        key = (u.collection, u.period)
-        if key not in time_index:
-            time_index[key] = store.ensure_period(u.collection, u.period)
-    for u in units:
-        state.mark(u.id, "running", attempt=True)
+class PixelsWorker:
+    """Pixels mode's worker: one unit -> its `UnitOutcome` (fetch the blocks, cut the chips, write the shard).
 
-    def done(unit: Unit, result: tuple[int, CallStats, bool] | None, exc: BaseException | None) -> None:
-        if exc is None and result is not None:
-            n, stats, empty = result
-            report.request_seconds += stats.seconds
-            report.bytes_fetched += stats.bytes
-            record_unit(state, report, unit, progress, chips=n, requests=stats.requests, retries=stats.retries,
-                        empty=empty)
-            return
-        if not isinstance(exc, M3leoError):
-            raise exc  # type: ignore[misc]  # a bug, not an Earth Engine failure: stop loudly
-        kind = "transient" if getattr(exc, "retryable", False) else "permanent"
-        record_unit(state, report, unit, progress, chips=len(unit.chips), error=str(exc), kind=kind)
+    One instance serves every thread of a run (its limiter bounds them all). Picklable: the store handle, the
+    limiter and the locks stay behind and are made again where it is unpickled (from the store's root), so a
+    cluster's workers run it; it never touches the state database. With `quota` (a cluster run) the limiter is
+    the cluster-wide one (cluster.ClusterLimiter), one per worker process, and the worker process initialises
+    Earth Engine from `endpoint` (url, project) itself.
+    """
 
-    if options.dask is not None:
-        _run_on_cluster(store, units, recipes, getter, options, report, time_index, endpoint, done)
-        return
-    limiter = Limiter(options.max_concurrency, options.max_rps)
-    fetch = UnitFetcher(recipes, getter, limiter, options, store_name=Path(str(store.root)).name)
-    # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
-    # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
-    writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+    def __init__(self, store: ChipStore, recipes: Mapping[str, Recipe], getter: PixelsGetter,
+                 options: ExtractOptions, time_index: Mapping[tuple[str, str], int], quota: QuotaSpec | None = None,
+                 endpoint: tuple[str | None, str | None] = (None, None)) -> None:
+        self.root, self.recipes, self.getter, self.options = str(store.root), dict(recipes), getter, options
+        self.time_index, self.quota, self.endpoint = dict(time_index), quota, endpoint
+        self._live(store)
 
-    def work(unit: Unit) -> tuple[int, CallStats, bool]:
-        ids, data, valid, stats = fetch(unit)
-        empty = bool(recipes[unit.collection].remote and valid.size and not valid.any())
-        stats.bytes = int(data.nbytes)
-        with writers:
-            store.write_shard(unit.collection, unit.shard, time_index[(unit.collection, unit.period)], ids, data,
-                              valid)
-        return len(ids), stats, empty
+    def _live(self, store: ChipStore | None) -> None:
+        if self.quota is None:
+            self.store = store if store is not None else ChipStore.open(self.root, mode="r+")
+            self.limiter: Limiter | ClusterLimiter = Limiter(self.options.max_concurrency, self.options.max_rps)
+        else:  # on a cluster's worker: one session, limiter and store handle per process and run
+            from .cluster import ClusterLimiter
 
-    fan_out(units, work, options.max_concurrency, done)
-    report.peak_in_flight = max(report.peak_in_flight, limiter.peak_in_flight)
-    report.adapted_blocks += fetch.adapted
+            if any(r.remote for r in self.recipes.values()):
+                from .ee.session import initialize
 
+                _cached("session", repr(self.endpoint), lambda: initialize(*self.endpoint))
+            q = self.quota
+            self.limiter = _cached("limiter", q.key, lambda: ClusterLimiter(q))
+            self.store = _cached("store", f"{q.key}|{self.root}", lambda: ChipStore.open(self.root, mode="r+"))
+        self.fetch = UnitFetcher(self.recipes, self.getter, self.limiter, self.options,
+                                 store_name=Path(self.root).name)
+        # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
+        # into zarr at once only makes them fight over the GIL and zarr's event loop. One writer per core.
+        self.writers = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 
-def _run_on_cluster(store: ChipStore, units: Sequence[Unit], recipes: Mapping[str, Recipe], getter: PixelsGetter,
-                    options: ExtractOptions, report: ExtractReport, time_index: dict[tuple[str, str], int],
-                    endpoint: tuple[str | None, str | None], done: Any) -> None:
-    """Each unit is a task on a worker (fetch, cut, write its shard); one quota for the whole cluster."""
-    from functools import partial
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("root", "recipes", "getter", "options", "time_index", "quota",
+                                              "endpoint")}
 
-    from .cluster import QuotaSpec, Throttle, cluster_client, total_threads
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._live(None)
 
-    store.consolidate()  # the periods just added, for the workers that open the store
-    job = ClusterJob(str(store.root), Path(str(store.root)).name, dict(recipes), replace(options, dask=None),
-                     endpoint[0], endpoint[1], QuotaSpec.new(options.max_concurrency, options.max_rps),
-                     dict(time_index), getter)
-    threads = -(-options.max_concurrency // 2)
-    with cluster_client(options.dask, threads_per_worker=threads) as client, \
-            Throttle(client, job.quota) as throttle:
-        fan_out(units, partial(run_unit, job), total_threads(client), done,
-                executor=client.get_executor(pure=False))
-    report.throttled += throttle.throttled
+    def __call__(self, unit: Unit) -> UnitOutcome:
+        ids, data, valid, stats = self.fetch(unit)
+        empty = bool(self.recipes[unit.collection].remote and valid.size and not valid.any())
+        t = self.time_index[(unit.collection, unit.period)]
+        with self.writers:
+            self.store.write_shard(unit.collection, unit.shard, t, ids, data, valid)
+        return UnitOutcome(UnitStatus.DONE, len(ids), ErrorKind.EMPTY if empty else None, requests=stats.requests,
+                           retries=stats.retries, seconds=stats.seconds, bytes=int(data.nbytes),
+                           valid=tuple(float(v) for v in np.ravel(valid)))
 
 
-@dataclass(frozen=True)
-class ClusterJob:
-    """What a worker needs to fetch and write any unit of one run (picklable; sent with every task)."""
-
-    store_root: str
-    store_name: str
-    recipes: Mapping[str, Recipe]
-    options: ExtractOptions
-    ee_url: str | None
-    project: str | None
-    quota: QuotaSpec
-    time_index: Mapping[tuple[str, str], int]
-    getter: Any  # ee.pixels.EEPixelsGetter (stateless), or a test's picklable wrapper around it
-
-
-# Per worker process: one Earth Engine session, one limiter per run, one open store per run.
+# Per worker process of a cluster run: one Earth Engine session, one limiter and one open store per run.
 _worker_lock = threading.Lock()
 _worker_cache: dict[tuple[str, str], Any] = {}
 
@@ -223,21 +194,48 @@ def _cached(kind: str, key: str, make: Any) -> Any:
         return _worker_cache[(kind, key)]
 
 
-def run_unit(job: ClusterJob, unit: Unit) -> tuple[int, CallStats, bool]:
-    """Runs on a worker: fetch one unit's chips under the cluster-wide quota and write its shard."""
-    from .cluster import ClusterLimiter
-    from .ee.session import initialize
+def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],
+                    getter: PixelsGetter, options: ExtractOptions, report: ExtractReport,
+                    progress: ProgressFn | None = None, endpoint: tuple[str | None, str | None] = (None, None)) -> None:
+    """Fetch and write units concurrently (runner.run_units over a `PixelsWorker`), on this process's threads or
+    (options.dask) on a dask.distributed cluster's workers under one cluster-wide quota (cluster.py); this thread
+    alone records every outcome in the state as it arrives. endpoint: (url, project) for the workers."""
+    time_index: dict[tuple[str, str], int] = {}
+    for u in units:
+        key = (u.collection, u.period)
+        if key not in time_index:
+            time_index[key] = store.ensure_period(u.collection, u.period)
+    for u in units:
+        state.mark(u.id, UnitStatus.RUNNING, attempt=True)
 
-    if any(r.remote for r in job.recipes.values()):
-        _cached("session", f"{job.ee_url}|{job.project}", lambda: initialize(job.ee_url, job.project))
-    limiter = _cached("limiter", job.quota.key, lambda: ClusterLimiter(job.quota))
-    store = _cached("store", f"{job.quota.key}|{job.store_root}", lambda: ChipStore.open(job.store_root, mode="r+"))
-    fetch = UnitFetcher(job.recipes, job.getter, limiter, job.options, store_name=job.store_name)
-    ids, data, valid, stats = fetch(unit)
-    empty = bool(job.recipes[unit.collection].remote and valid.size and not valid.any())
-    stats.bytes = int(data.nbytes)
-    store.write_shard(unit.collection, unit.shard, job.time_index[(unit.collection, unit.period)], ids, data, valid)
-    return len(ids), stats, empty
+    def record(unit: Unit, outcome: UnitOutcome) -> None:
+        record_outcome(state, report, unit, progress, outcome)
+
+    if options.dask is not None:
+        _run_on_cluster(store, units, recipes, getter, options, report, time_index, endpoint, record)
+        return
+    worker = PixelsWorker(store, recipes, getter, options, time_index)
+    try:
+        run_units(units, worker, options.max_concurrency, record, lambda u: len(u.chips))
+    finally:
+        report.peak_in_flight = max(report.peak_in_flight, worker.limiter.peak_in_flight)
+        report.adapted_blocks += worker.fetch.adapted
+
+
+def _run_on_cluster(store: ChipStore, units: Sequence[Unit], recipes: Mapping[str, Recipe], getter: PixelsGetter,
+                    options: ExtractOptions, report: ExtractReport, time_index: dict[tuple[str, str], int],
+                    endpoint: tuple[str | None, str | None], record: Any) -> None:
+    """Each unit a task on a worker (fetch, cut, write its shard); one quota for the whole cluster."""
+    from .cluster import QuotaSpec, Throttle, cluster_client, total_threads
+
+    # Workers open the store by its nodes' own zarr.json (never the consolidated copy): they see the new periods.
+    quota = QuotaSpec.new(options.max_concurrency, options.max_rps)
+    with cluster_client(options.dask, threads_per_worker=-(-options.max_concurrency // 2)) as client, \
+            Throttle(client, quota) as throttle:
+        worker = PixelsWorker(store, recipes, getter, replace(options, dask=None), time_index, quota, endpoint)
+        run_units(units, worker, total_threads(client), record, lambda u: len(u.chips),
+                  executor=client.get_executor(pure=False))
+    report.throttled += throttle.throttled
 
 
 def no_getter(request: PixelRequest) -> np.ndarray:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from . import defaults
 from .catalog import Period, Recipe, check_coverage
 from .ee.sizing import REQUEST_BYTE_LIMIT, plan_blocks
 from .grid import ChipArrays, chip_arrays
+from .planner import PlannedUnit, composites, plan_units, shard_sizes
 from .quota import NONCOMMERCIAL_EECU_HOURS, tier_for
 from .shards import store_exists
 from .state import StateDB
@@ -208,9 +209,7 @@ def measured_ratio(store_dir: str | Path | None, collection: str) -> float | Non
 
 def _run_units(db: Any, run: Any, requests: int, units_done: int) -> list[int]:
     """Requests of each unit a run finished, in run order (from the state), else the run's requests spread."""
-    per_unit = [r[0] for r in db.conn.execute(
-        "SELECT requests FROM units WHERE status='done' AND requests > 0 AND updated_at BETWEEN ? AND ? "
-        "ORDER BY id", (run["started_at"], run["finished_at"]))]
+    per_unit = db.requests_done_between(run["started_at"], run["finished_at"])
     if sum(per_unit) == requests:
         return per_unit
     n_units = max(1, min(units_done or requests, requests))  # units touched again since that run
@@ -231,8 +230,7 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     db = StateDB(Path(store_dir) / defaults.STATE_FILE)
     try:
         found = []
-        for run in db.conn.execute("SELECT started_at, finished_at, summary FROM runs WHERE finished_at IS NOT "
-                                   "NULL AND command='extract' ORDER BY id DESC"):
+        for run in db.finished_runs("extract"):
             s = json.loads(run["summary"] or "{}")
             if s.get("fetch_seconds") and s.get("requests") and s.get("peak_in_flight"):
                 found.append((s, _run_units(db, run, int(s["requests"]), int(s.get("units_done") or 0))))
@@ -256,12 +254,10 @@ def calibrate(store_dir: str | Path | None, runs: int = CALIBRATION_RUNS) -> Cal
     return Calibration(sum(n * c.latency_s for n, c in fits) / reqs, sum(n * c.cpu_s for n, c in fits) / reqs, mb)
 
 
-def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
-                     asked: int | None) -> tuple[int, list[str]]:
-    """(chips per shard, warnings) of a plan: the asked size, else the store's, else defaults.DEFAULT_SHARD_CHIPS.
-
-    A size asked that differs from an existing collection's is a warning here (`extract` refuses it).
-    """
+def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe], asked: int | None) -> dict[str, int]:
+    """Chips per shard of each collection, as extract decides it (planner.shard_sizes): the store's where the
+    collection exists, else the asked size, else defaults.DEFAULT_SHARD_CHIPS. A size asked that differs from an
+    existing collection's is refused as extract refuses it (UsageError)."""
     have: dict[str, int] = {}
     if store_dir is not None and store_exists(store_dir):
         from .store import ChipStore  # zarr: only for a plan calibrated on a store
@@ -269,10 +265,7 @@ def plan_shard_chips(store_dir: str | Path | None, recipes: Sequence[Recipe],
         st = ChipStore.open(store_dir, mode="r")
         names = set(st.collections())
         have = {r.name: st.shard_chips(r.name) for r in recipes if r.name in names}
-    warnings = [f"collection {name!r} in {store_dir} has {size} chips per shard, not {asked}: extract refuses "
-                f"--shard-chips {asked} there (omit it to keep the store's)"
-                for name, size in have.items() if asked is not None and size != asked]
-    return asked or next(iter(have.values()), defaults.DEFAULT_SHARD_CHIPS), warnings
+    return shard_sizes(have, recipes, asked, where=store_dir)
 
 
 def _cost_warnings(tasks: int, eecu_h: float) -> list[str]:
@@ -288,10 +281,10 @@ def _cost_warnings(tasks: int, eecu_h: float) -> list[str]:
     return out
 
 
-def _record_units(state_path: str | Path, rows: list[tuple[str, str, int, list[str], int, str]]) -> None:
+def _record_units(state_path: str | Path, units: Iterable[PlannedUnit]) -> None:
     db = StateDB(state_path)
     try:
-        db.upsert_units(rows)
+        db.upsert_units(u.row() for u in units)
     finally:
         db.close()
 
@@ -300,19 +293,25 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
              shard_chips: int | None = None, max_concurrency: int | None = None, max_rps: float | None = None,
              latency_s: float | None = None, byte_limit: int = REQUEST_BYTE_LIMIT,
              store_dir: str | Path | None = None, state_path: str | Path | None = None,
-             chips: ChipArrays | None = None, server_cpu_s: float = 0.0) -> dict[str, Any]:
+             chips: ChipArrays | None = None, server_cpu_s: float = 0.0,
+             sizes: Mapping[str, int] | None = None) -> dict[str, Any]:
     """The plan's figures as JSON-able data. `state_path` also records every unit in a state database.
 
-    None takes the default: `shard_chips` the store's (`plan_shard_chips`), `max_concurrency` and `max_rps`
-    defaults.py's, `latency_s` fitted to the last run into `store_dir`, else DEFAULT_LATENCY_S. The client's
-    CPU per request is measured there too and rescaled to this plan's request size (else `client_cpu_s`).
-    `server_cpu_s`: see `simulate_fetch`.
+    Units are counted as `planner.plan_units` makes them for a new store (the ones `state_path` records are
+    exactly those a first extract upserts). None takes the default: `shard_chips` the store's
+    (`plan_shard_chips`, refusing a size the store's collections do not have, as extract does),
+    `max_concurrency` and `max_rps` defaults.py's, `latency_s` fitted to the last run into `store_dir`, else
+    DEFAULT_LATENCY_S. The client's CPU per request is measured there too and rescaled to this plan's request
+    size (else `client_cpu_s`).
+    `server_cpu_s`: see `simulate_fetch`. `sizes`: chips per shard of each collection, decided already (extract's
+    run, which has the store open).
     """
     check_coverage(recipes, periods)  # a period the asset does not cover: refused as extract refuses it
     mode = str(mode)
     max_concurrency = max_concurrency or defaults.DEFAULT_MAX_CONCURRENCY
     max_rps = max_rps or defaults.DEFAULT_MAX_RPS
-    shard_chips, warnings = plan_shard_chips(store_dir, recipes, shard_chips)
+    sizes = dict(sizes) if sizes is not None else plan_shard_chips(store_dir, recipes, shard_chips)
+    warnings: list[str] = []
     chips = chip_arrays(geometry) if chips is None else chips
     n = len(chips)
     cal = calibrate(store_dir)
@@ -321,27 +320,22 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
         latency_s = cal.latency_s if cal else DEFAULT_LATENCY_S
     per: dict[str, Any] = {}
     mpx_bands = 0.0
-    rows_for_state: list[tuple[str, str, int, list[str], int, str]] = []
     remote_units: list[int] = []  # requests of every remote unit, in run order (for the wall-time simulation)
-    ids = chips.ids() if state_path else []
     for r in recipes:
-        comps = sorted({c for p in periods for c in r.periods(p)})
+        comps = composites(r, periods)
         nb = len(r.bands)
         k = len(comps)
         if r.remote:
-            per_unit = unit_requests(chips, shard_chips, r.chip_px, nb, r.dtype, byte_limit)
+            per_unit = unit_requests(chips, sizes[r.name], r.chip_px, nb, r.dtype, byte_limit)
             units, reqs = len(per_unit), sum(per_unit)
             remote_units += per_unit * k
             mpx_bands += n * r.chip_px ** 2 * nb * k / 1e6
         else:
-            units, reqs = math.ceil(n / shard_chips), 0
+            units, reqs = math.ceil(n / sizes[r.name]), 0
         raw = n * r.chip_px ** 2 * nb * np.dtype(r.dtype).itemsize
         ratio = measured_ratio(store_dir, r.name) or DEFAULT_CODEC_RATIO.get(r.dtype, 0.7)
         per[r.name] = {"periods": [c.label for c in comps], "units": units * k, "requests": reqs * k,
                        "raw_bytes": raw * k, "store_bytes": int(raw * k * ratio), "codec_ratio": round(ratio, 3)}
-        if state_path:
-            rows_for_state += [(r.name, c.label, s, ids[lo:lo + shard_chips], r.version, mode)
-                               for c in comps for s, lo in enumerate(range(0, n, shard_chips))]
     tot_req = sum(v["requests"] for v in per.values())
     remote_raw = sum(v["raw_bytes"] for v in per.values() if v["requests"])
     mb_per_request = remote_raw / tot_req / 1e6 if tot_req else 0.0
@@ -350,7 +344,7 @@ def estimate(geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period]
     tasks = tot_req if mode == "export" else 0
     eecu_h = mpx_bands * EECU_S_PER_MPX_BAND / 3600
     if state_path:
-        _record_units(state_path, rows_for_state)
+        _record_units(state_path, plan_units(chips.ids(), recipes, periods, sizes, mode=mode))
     return {
         "chips": n, "collections": per, "units": sum(v["units"] for v in per.values()), "requests": tot_req,
         "raw_bytes": sum(v["raw_bytes"] for v in per.values()),
@@ -376,7 +370,8 @@ def human(est: dict[str, Any]) -> list[str]:
     wall = f"{t / 3600:.1f} h" if t > 3600 else f"{t / 60:.1f} min" if t > 60 else f"{t:.0f} s"
     q = est["quota"]
     lines = [f"plan: {est['chips']:,} chips, {est['units']:,} work units, {est['requests']:,} requests, "
-             f"{size(est['raw_bytes'])} uncompressed, ~{size(est['store_bytes'])} in the store, ~{wall} at "
+             f"{size(est['raw_bytes'])} uncompressed, ~{size(est['store_bytes'])} in the store, "
+             f"~{est['eecu_hours']:,.2f} EECU-hours, ~{wall} at "
              f"{q['max_concurrency']} in flight / {q['max_rps']:g} rps / {q['latency_s']:g} s latency + "
              f"{q['client_cpu_s'] * 1000:.0f} ms client CPU per request"]
     tier = est.get("eecu_tier")

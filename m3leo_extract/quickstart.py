@@ -7,14 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .aoi import load_aoi
-from .catalog import parse_collections, parse_periods
-from .config import CONFIG_FILE, DatasetConfig
 from .defaults import STATE_FILE
-from .ee.session import LOCAL, local_endpoint
-from .extract import extract
-from .splits import DEMO_SPLIT_WHY, apply_split, choose_split
-from .units import ExtractOptions
+from .ee.session import LOCAL
+from .extract import run
+from .request import build_request
 
 QUICKSTART_COLLECTIONS = "s1,s2,esa_worldcover"
 QUICKSTART_PERIOD = "2020"
@@ -33,20 +29,19 @@ def run_quickstart(out: str | Path, *, epochs: int = 6, device: str = "auto",
     out = Path(out)
     store = out / "data"
     t0 = time.monotonic()
-    aoi = load_aoi("demo")
-    recipes = parse_collections(QUICKSTART_COLLECTIONS)
-    periods = parse_periods(QUICKSTART_PERIOD)
-    scheme, why = choose_split(None, "demo")
-    apply_split(store, scheme)
-    log(why or DEMO_SPLIT_WHY)
-    with local_endpoint(LOCAL) as (url, _emu):
-        log(f"emulator (synthetic data) on {url}")
-        log(f"extracting {QUICKSTART_COLLECTIONS} for AOI 'demo', period {QUICKSTART_PERIOD} -> {store}")
-        options = ExtractOptions()
-        report = extract(store, aoi.geometry, recipes, periods, ee_url=url, progress=progress, options=options)
-    if not (store / CONFIG_FILE).exists():
-        DatasetConfig(aoi="demo", collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                      ee_url=LOCAL, options=options.persisted()).save(store)
+    # The same request `m3leo extract --aoi demo --collections ... --ee-url local` builds: run() picks the demo
+    # AOI's split and writes m3leo.toml (with it), so `refresh` / `retry` work on the store afterwards.
+    request = build_request("demo", QUICKSTART_COLLECTIONS, QUICKSTART_PERIOD, ee_url=LOCAL)
+    log(f"emulator (synthetic data); extracting {QUICKSTART_COLLECTIONS} for AOI 'demo', period "
+        f"{QUICKSTART_PERIOD} -> {store}")
+
+    def events(ev: dict[str, Any]) -> None:
+        if ev["event"] == "note":
+            log(ev["message"])
+        elif progress is not None and ev["event"] != "cost":
+            progress(ev)
+
+    report = run(request, store, progress=events)
     per = sum(len(c["periods"]) for c in report.plan.by_collection.values())
     log(f"extract: {report.plan.chips} chips x {per} collection-periods: {report.chips_done} written in "
         f"{report.requests} requests ({report.units_failed} units failed) in {report.seconds:.1f}s")

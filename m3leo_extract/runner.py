@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from .defaults import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS
 from .errors import EarthEngineError
+from .state import ErrorKind, UnitStatus
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -152,3 +153,47 @@ def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
         elif not clean:
             for fut in pending:
                 fut.cancel()
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """What a worker returns for one unit: plain values, so it travels back from a thread, a process or a
+    dask.distributed worker. The coordinator alone turns outcomes into state, report and progress."""
+
+    status: UnitStatus  # DONE or FAILED
+    chips: int
+    error_kind: ErrorKind | None = None  # FAILED: why; DONE: EMPTY when the composite had no images
+    message: str = ""
+    requests: int = 0
+    retries: int = 0
+    seconds: float = 0.0  # the requests' summed round trips
+    bytes: int = 0  # raw pixel bytes
+    valid: tuple[float, ...] = ()  # each chip's valid fraction, in the unit's chip order
+
+    @classmethod
+    def failed(cls, chips: int, exc: BaseException) -> UnitOutcome:
+        """The outcome of a unit whose worker raised `exc` (`ErrorKind.of` says which kind of failure)."""
+        kind = ErrorKind.of(exc)
+        text = str(exc) if kind is not ErrorKind.BUG else f"internal error: {type(exc).__name__}: {exc}"
+        return cls(UnitStatus.FAILED, chips, kind, text)
+
+
+UnitWorker = Callable[[T], UnitOutcome]  # picklable where the run is to go on a cluster
+
+
+def run_units(units: Iterable[T], worker: UnitWorker[T], workers: int, record: Callable[[T, UnitOutcome], None],
+              chips_of: Callable[[T], int], *, executor: Executor | None = None) -> None:
+    """The one unit runner: fan the units out to `worker`, and `record` each outcome in this thread as it arrives.
+
+    A worker that raises gives its unit a FAILED outcome of `ErrorKind.of(exc)`; a BUG (an exception this package
+    does not know) is recorded, then re-raised: the run stops (exit 70). Ctrl-C stops at once (see fan_out).
+    """
+    def done(unit: T, outcome: UnitOutcome | None, exc: BaseException | None) -> None:
+        if exc is not None:
+            outcome = UnitOutcome.failed(chips_of(unit), exc)
+        assert outcome is not None
+        record(unit, outcome)
+        if exc is not None and outcome.error_kind is ErrorKind.BUG:
+            raise exc
+
+    fan_out(units, worker, workers, done, executor=executor)

@@ -6,21 +6,74 @@ idempotent, so a crash loses at most the units in flight; those are found `runni
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import LockedError, StoreError
+from .errors import LockedError, M3leoError, StoreError
 
 SCHEMA_VERSION = 1
-STATUSES = ("planned", "running", "done", "failed")
+
+
+class UnitStatus(enum.StrEnum):
+    """Where a work unit is; stored in the units table as its value."""
+
+    PLANNED = "planned"  # to do (new, or sent back by a retry, a repair, an interrupted run)
+    RUNNING = "running"  # in flight (export units keep their task names here across runs)
+    DONE = "done"
+    FAILED = "failed"  # with an error and an `ErrorKind`
+
+
+class ErrorKind(enum.StrEnum):
+    """Why a unit is failed (or, for EMPTY, what kind of done it is); stored in the units table as its value."""
+
+    TRANSIENT = "transient"  # quota, overload, a dropped connection: the next run retries it by itself
+    INVALID = "invalid"  # Earth Engine refused the request (a band or asset that does not exist): fix the input
+    PERMANENT = "permanent"  # fails again as it is (a cancelled task, a single chip too heavy): a person looks
+    BUG = "bug"  # an exception this package does not know: reported with exit 70; the next run tries again
+    EMPTY = "empty"  # a done unit whose composite had no images (nodata chips, valid 0)
+
+    @classmethod
+    def of(cls, exc: BaseException) -> ErrorKind:
+        """The kind of failure `exc` is: the one place an exception becomes a unit's error kind."""
+        if not isinstance(exc, M3leoError):
+            return cls.BUG
+        if getattr(exc, "retryable", False):
+            return cls.TRANSIENT
+        return cls.INVALID if getattr(exc, "invalid", False) else cls.PERMANENT
+
+    @property
+    def retried_by_rerun(self) -> bool:
+        """Whether a plain rerun tries the unit again (the others wait for --retry-failed / `m3leo retry`)."""
+        return self in (ErrorKind.TRANSIENT, ErrorKind.BUG)
+
+
+STATUSES = tuple(UnitStatus)
+
+
+class RunOutcome(enum.StrEnum):
+    """How a run ended, as the runs table records it."""
+
+    OK = "ok"
+    FAILED = "failed"  # it ran to its end, with units left failed
+    INTERRUPTED = "interrupted"  # Ctrl-C / SIGTERM: its units in flight went back to planned
+    CRASHED = "crashed"  # an exception ended it (an environmental failure, or a bug: exit 70)
+
+
+@dataclass
+class RunRecord:
+    """What `StateDB.recording` writes when the run ends: the caller sets `outcome` when it ran to its end."""
+
+    outcome: RunOutcome = RunOutcome.CRASHED
+    error: str = ""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,9 +109,6 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
-# Migrations from version N to N+1, applied in order. Empty while there is one version.
-_MIGRATIONS: dict[int, str] = {}
-
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -67,20 +117,21 @@ class Unit:
     period: str
     shard: int
     chips: tuple[str, ...]
-    status: str
+    status: UnitStatus
     attempts: int
     retries: int
     error: str | None
-    error_kind: str | None
+    error_kind: ErrorKind | None
     task_id: str | None
     recipe_version: int
     mode: str
 
 
 def _row_to_unit(r: sqlite3.Row) -> Unit:
-    return Unit(r["id"], r["collection"], r["period"], r["shard"], tuple(json.loads(r["chips"])), r["status"],
-                r["attempts"], r["retries"], r["error"], r["error_kind"], r["task_id"], r["recipe_version"],
-                r["mode"])
+    kind = r["error_kind"]
+    return Unit(r["id"], r["collection"], r["period"], r["shard"], tuple(json.loads(r["chips"])),
+                UnitStatus(r["status"]), r["attempts"], r["retries"], r["error"], ErrorKind(kind) if kind else None,
+                r["task_id"], r["recipe_version"], r["mode"])
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -178,10 +229,7 @@ class StateDB:
         if version < 1:
             raise StoreError(f"state database {self.path} has no schema version; it was not written by "
                              "m3leo-extract - move it aside")
-        while version < SCHEMA_VERSION:
-            self.conn.executescript(_MIGRATIONS[version])  # each migration is written to be idempotent
-            version += 1
-            self.conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(version),))
+        # One schema version so far: a migration from N to N+1 goes here when there is a version 2.
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
@@ -201,10 +249,6 @@ class StateDB:
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row["value"] if row else default
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-                          (key, value))
 
     # -- units ------------------------------------------------------------------------------------------
     def upsert_units(self, rows: Iterable[tuple[str, str, int, Sequence[str], int, str]]) -> int:
@@ -249,9 +293,10 @@ class StateDB:
             args.append(period)
         return [_row_to_unit(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
-    def mark(self, unit_id: int, status: str, *, error: str | None = None, error_kind: str | None = None,
+    def mark(self, unit_id: int, status: UnitStatus | str, *, error: str | None = None,
+             error_kind: ErrorKind | None = None,
              retries: int = 0, requests: int = 0, task_id: str | None = None, attempt: bool = False) -> None:
-        assert status in STATUSES
+        status = UnitStatus(status)
         self.conn.execute(
             "UPDATE units SET status=?, error=?, error_kind=?, retries=retries+?, requests=requests+?, "
             "attempts=attempts+?, task_id=COALESCE(?, task_id), updated_at=? WHERE id=?",
@@ -274,7 +319,8 @@ class StateDB:
         run of one collection never turns another's failures into pending work it will not do."""
         sql = "UPDATE units SET status='planned', task_id=NULL WHERE status='failed'"
         if only_retryable:
-            sql += " AND COALESCE(error_kind, 'transient') != 'permanent'"
+            again = ",".join(f"'{k.value}'" for k in ErrorKind if k.retried_by_rerun)
+            sql += f" AND COALESCE(error_kind, '{ErrorKind.TRANSIENT.value}') IN ({again})"
         if labels is None:
             return self.conn.execute(sql).rowcount
         with self.tx() as c:
@@ -294,6 +340,18 @@ class StateDB:
             "GROUP BY collection, period, status ORDER BY collection, period")
         return [dict(r) for r in rows]
 
+    def empty_chips(self) -> list[tuple[str, str, int]]:
+        """(collection, period, chips) of the done units whose composite had no images (ErrorKind.EMPTY)."""
+        rows = self.conn.execute("SELECT collection, period, SUM(n_chips) FROM units WHERE status=? AND "
+                                 "error_kind=? GROUP BY collection, period", (UnitStatus.DONE, ErrorKind.EMPTY))
+        return [(r[0], r[1], int(r[2] or 0)) for r in rows]
+
+    def requests_done_between(self, t0: float, t1: float) -> list[int]:
+        """Requests of each unit finished done between t0 and t1 (a run's span), in unit order."""
+        rows = self.conn.execute("SELECT requests FROM units WHERE status=? AND requests > 0 AND updated_at "
+                                 "BETWEEN ? AND ? ORDER BY id", (UnitStatus.DONE, t0, t1))
+        return [int(r[0]) for r in rows]
+
     def top_errors(self, collection: str, period: str, limit: int = 3) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT error, COUNT(*) AS units FROM units WHERE status='failed' AND collection=? AND period=? "
@@ -305,9 +363,43 @@ class StateDB:
         cur = self.conn.execute("INSERT INTO runs (command, started_at) VALUES (?, ?)", (command, time.time()))
         return int(cur.lastrowid or 0)
 
+    @contextmanager
+    def recording(self, command: str, summary: Callable[[], dict[str, Any]], *,
+                  keep_tasks: bool = False) -> Iterator[RunRecord]:
+        """Record a run in the runs table with its true outcome: the one interruption policy of every runner.
+
+        The caller sets `record.outcome` (OK or FAILED) once its run got to its end. Ctrl-C records INTERRUPTED,
+        any other exception CRASHED with its message; both send the units left `running` back to planned (with
+        `keep_tasks`, export units keep their submitted tasks) and re-raise. Never masks the run's own error.
+        """
+        run_id = self.start_run(command)
+        record = RunRecord()
+        try:
+            yield record
+        except KeyboardInterrupt:
+            record.outcome, record.error = RunOutcome.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
+            raise
+        except BaseException as exc:
+            record.outcome, record.error = RunOutcome.CRASHED, f"{type(exc).__name__}: {str(exc)[:300]}"
+            raise
+        finally:
+            try:
+                if record.outcome not in (RunOutcome.OK, RunOutcome.FAILED):
+                    self.reset_running(keep_tasks=keep_tasks)
+                self.finish_run(run_id, record.outcome, {**summary(), **({"error": record.error}
+                                                                          if record.error else {})})
+            except sqlite3.Error:
+                pass  # e.g. the disk is full: the next run finds the units `running` and redoes them
+
     def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
         self.conn.execute("UPDATE runs SET finished_at=?, status=?, summary=? WHERE id=?",
                           (time.time(), status, json.dumps(summary), run_id))
+
+    def finished_runs(self, command: str) -> Iterator[dict[str, Any]]:
+        """The finished runs of `command`, newest first."""
+        for row in self.conn.execute("SELECT * FROM runs WHERE finished_at IS NOT NULL AND command=? ORDER BY id "
+                                     "DESC", (command,)):
+            yield dict(row)
 
     def last_run(self) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"

@@ -31,10 +31,8 @@ def dataset_status(store_dir: str | Path) -> dict[str, Any]:
             name = "pending" if row["status"] == "planned" else row["status"]
             entry[name] += int(row["chips"] or 0)
             entry["units"] += int(row["units"])
-        # Done units whose composite had no images (error_kind "empty", see extract.record_unit): also "done".
-        for coll, period, chips in db.conn.execute(
-                "SELECT collection, period, SUM(n_chips) FROM units WHERE status='done' AND error_kind='empty' "
-                "GROUP BY collection, period"):
+        # Done units whose composite had no images (ErrorKind.EMPTY, see units.record_unit): also "done".
+        for coll, period, chips in db.empty_chips():
             if (coll, period) in table:
                 table[(coll, period)]["empty"] = int(chips or 0)
                 table[(coll, period)]["done"] -= int(chips or 0)  # done counts chips with data; empty apart

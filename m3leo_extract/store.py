@@ -21,7 +21,8 @@ import datetime as dt
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,19 @@ class ChipStore:
         self._periods: dict[str, list[str]] = {}
         self._scheme: SplitScheme | None = None
         self._encoders: dict[tuple[str, str], Any] = {}  # direct shard writers (None: zarr writes)
+        self._deferred = 0  # inside deferred_consolidation(): metadata changes consolidate once, at its end
+        self._stale = False
 
     # -- opening --------------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, directory: str | Path, create: bool = False, mode: str | None = None) -> ChipStore:
+    def open(cls, directory: str | Path, create: bool = False, mode: str | None = None,
+             consolidate: bool = True) -> ChipStore:
         """Open DIR/chips.zarr (DIR may be an fsspec URL such as s3://bucket/prefix).
 
         Read-only unless `create` (mode "a") or `mode="r+"`: readers (datasets, show, stats checks) never
-        write; a writer says so. A write through a read-only store raises a one-line StoreError."""
+        write; a writer says so. A write through a read-only store raises a one-line StoreError.
+        `consolidate` False: a new store's consolidated metadata is left to the caller's
+        `deferred_consolidation()` (a run writes it once, at its end)."""
         mode = mode or ("a" if create else "r")
         path = store_path(directory)
         if "://" not in path and not create and not Path(path).exists():
@@ -103,8 +109,9 @@ class ChipStore:
             group.attrs.update({"m3leo_format": FORMAT_VERSION, "split_scheme": str(DEFAULT_SCHEME),
                                 "description": "m3leo-extract chip store: 4 x 4 km chips, one group per collection"})
         store = cls(directory, group, writable=mode != "r")
-        if new:
+        if new and consolidate:
             store.consolidate()
+        store._stale = new and not consolidate
         return store
 
     @property
@@ -251,10 +258,32 @@ class ChipStore:
         self.consolidate()
 
     # -- consolidated metadata and xarray coordinates (planning process) -------------------------------------
+    @contextmanager
+    def deferred_consolidation(self) -> Iterator[ChipStore]:
+        """Metadata changes inside consolidate once, when the block ends (also on an error; then a failure to
+        consolidate never hides the error): a run rewrites the consolidated metadata once, not per change."""
+        self._deferred += 1
+        failed = True
+        try:
+            yield self
+            failed = False
+        finally:
+            self._deferred -= 1
+            if not self._deferred and self._stale:
+                try:
+                    self.consolidate()
+                except Exception:
+                    if not failed:
+                        raise
+
     def consolidate(self) -> None:
         """Rewrite the consolidated metadata (every node's zarr.json in the root's, what `xr.open_zarr` reads
         in one request). Every metadata change above ends with this; workers never change metadata."""
         self._need_write("consolidate its metadata")
+        if self._deferred:
+            self._stale = True
+            return
+        self._stale = False
         with warnings.catch_warnings():
             # zarr warns that consolidated metadata is not in the v3 spec yet; xarray and zarr-python read it.
             warnings.simplefilter("ignore", category=UserWarning)

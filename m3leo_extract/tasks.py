@@ -71,9 +71,12 @@ class SegmentationTask(Task):
     name = "segmentation"
     score_key = "miou"
     metric_keys = ("miou", "acc")
-    best_format = ("best val mIoU {miou:.3f} (epoch {epoch}) vs majority baseline {baseline_miou:.3f}, val acc "
-                   "{acc:.3f} (baseline {baseline_acc:.3f})")
-    test_format = "mIoU {miou:.3f} acc {acc:.3f} (baseline {baseline_miou:.3f})"
+    # Each metric beside its own baseline, named (predicting the majority train class everywhere), so that no
+    # baseline reads as another metric's.
+    best_format = ("best val (epoch {epoch}): mIoU {miou:.3f} against {baseline_miou:.3f} for the majority class, "
+                   "accuracy {acc:.3f} against {baseline_acc:.3f}")
+    test_format = ("mIoU {miou:.3f} against {baseline_miou:.3f} for the majority class, accuracy {acc:.3f} against "
+                   "{baseline_acc:.3f}")
 
     def __init__(self, ds: ChipDataset, device: torch.device, class_weights: bool = True) -> None:
         k = ds.num_classes
@@ -129,9 +132,10 @@ class RegressionTask(Task):
     name = "regression"
     score_key = "r2"
     metric_keys = ("rmse", "r2")
-    best_format = ("best val R2 {r2:.3f} RMSE {rmse:.4g} (epoch {epoch}) vs mean baseline R2 {baseline_r2:.3f} "
-                   "RMSE {baseline_rmse:.4g}")
-    test_format = "RMSE {rmse:.4g} R2 {r2:.3f} (baseline {baseline_r2:.3f})"
+    best_format = ("best val (epoch {epoch}): R2 {r2:.3f} against {baseline_r2:.3f} for the train mean, RMSE "
+                   "{rmse:.4g} against {baseline_rmse:.4g}")
+    test_format = ("R2 {r2:.3f} against {baseline_r2:.3f} for the train mean, RMSE {rmse:.4g} against "
+                   "{baseline_rmse:.4g}")
 
     def __init__(self, ds: ChipDataset, device: torch.device, class_weights: bool = True) -> None:
         bands = ds.modalities[ds.target].bands  # type: ignore[index]

@@ -18,14 +18,13 @@ import numpy as np
 from .catalog import Recipe
 from .defaults import DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_RPS, check_shard_chips
 from .ee.sizing import Block
-from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL
+from .errors import EXIT_FAILED_UNITS, EXIT_OK, EXIT_TEMPFAIL, EXIT_USAGE
 from .grid import CHIP_SIZE_M, Chip, lonlat_transformer
 from .nodata import valid_fraction
-from .runner import ProgressFn, RetryPolicy
-from .state import StateDB, Unit
+from .runner import ProgressFn, RetryPolicy, UnitOutcome
+from .state import ErrorKind, StateDB, Unit, UnitStatus
 
-EMPTY = "empty"  # error_kind of a done unit whose composite had no images
-
+EMPTY = ErrorKind.EMPTY  # error_kind of a done unit whose composite had no images
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,8 @@ class ExtractReport:
     plan: PlanSummary
     units_done: int = 0
     units_failed: int = 0
-    units_failed_permanent: int = 0
+    units_failed_permanent: int = 0  # failed in a way a rerun does not mend (invalid included)
+    units_failed_invalid: int = 0  # Earth Engine refused the request: the input (recipe, period) is wrong
     units_empty: int = 0  # done, but the composite had no images (nodata chips, valid 0)
     adapted_blocks: int = 0  # blocks split because Earth Engine timed out or ran out of memory
     chips_done: int = 0
@@ -100,6 +100,8 @@ class ExtractReport:
     # Units of the run's collections and periods still failed when it ended (this run's or older ones).
     left_failed: int = 0
     left_failed_permanent: int = 0
+    left_failed_invalid: int = 0
+    left_error: str = ""  # the error of one of them
 
     @property
     def ok(self) -> bool:
@@ -107,15 +109,19 @@ class ExtractReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all done; 1 units failed permanently (a person must look); 75 only transient failures (rerun)."""
+        """0 all done; 2 Earth Engine refused requests as invalid (fix the recipe or period); 1 units failed
+        permanently otherwise (a person must look); 75 only transient failures (rerun)."""
         if self.ok:
             return EXIT_OK
+        if self.units_failed_invalid or self.left_failed_invalid:
+            return EXIT_USAGE
         return EXIT_FAILED_UNITS if (self.units_failed_permanent or self.left_failed_permanent) else EXIT_TEMPFAIL
 
     def as_dict(self) -> dict[str, Any]:
         return {"chips": self.plan.chips, "units": self.plan.units, "units_run": self.units_done + self.units_failed,
                 "units_done": self.units_done, "units_failed": self.units_failed,
-                "units_failed_permanent": self.units_failed_permanent, "units_empty": self.units_empty,
+                "units_failed_permanent": self.units_failed_permanent,
+                "units_failed_invalid": self.units_failed_invalid, "units_empty": self.units_empty,
                 "adapted_blocks": self.adapted_blocks, "chips_done": self.chips_done,
                 "chips_failed": self.chips_failed, "requests": self.requests, "retries": self.retries,
                 "seconds": round(self.seconds, 3), "errors": self.errors, "peak_in_flight": self.peak_in_flight,
@@ -123,32 +129,46 @@ class ExtractReport:
                 "fetch_seconds": round(self.fetch_seconds, 3), "fetch_cpu_seconds": round(self.fetch_cpu_seconds, 3),
                 "request_seconds": round(self.request_seconds, 3), "bytes_fetched": self.bytes_fetched,
                 "max_concurrency": self.max_concurrency, "max_rps": self.max_rps, "left_failed": self.left_failed,
-                "left_failed_permanent": self.left_failed_permanent}
+                "left_failed_permanent": self.left_failed_permanent, "left_failed_invalid": self.left_failed_invalid}
 
 
 def record_unit(state: StateDB, report: ExtractReport, unit: Unit, progress: ProgressFn | None, *,
                 chips: int, requests: int = 0, retries: int = 0, error: str | None = None,
-                kind: str | None = None, empty: bool = False) -> None:
+                kind: ErrorKind | None = None, empty: bool = False) -> None:
     """Record one finished unit (done, or failed with `error` of `kind`) in the state, the report and progress.
 
     An empty unit (its composite had no images: nodata chips) is done, with error_kind "empty" and no error.
     """
     if error is None:
-        state.mark(unit.id, "done", retries=retries, requests=requests, error_kind=EMPTY if empty else None)
+        state.mark(unit.id, UnitStatus.DONE, retries=retries, requests=requests, error_kind=EMPTY if empty else None)
         report.units_done += 1
         report.units_empty += empty
         report.chips_done += chips
         report.requests += requests
         report.retries += retries
     else:
-        state.mark(unit.id, "failed", error=error, error_kind=kind)
+        state.mark(unit.id, UnitStatus.FAILED, error=error, error_kind=kind)
         report.units_failed += 1
-        report.units_failed_permanent += kind == "permanent"
+        report.units_failed_permanent += kind is not None and not kind.retried_by_rerun
+        report.units_failed_invalid += kind is ErrorKind.INVALID
         report.chips_failed += chips
         report.errors[error] = report.errors.get(error, 0) + 1
     if progress:
         progress({"event": "unit", "collection": unit.collection, "period": unit.period, "chips": chips,
                   "ok": error is None, "error": error, "empty": empty})
+
+
+def record_outcome(state: StateDB, report: ExtractReport, unit: Unit, progress: ProgressFn | None,
+                   outcome: UnitOutcome) -> None:
+    """Record a worker's `UnitOutcome` (the coordinator's side of runner.run_units)."""
+    if outcome.status is UnitStatus.DONE:
+        report.request_seconds += outcome.seconds
+        report.bytes_fetched += outcome.bytes
+        record_unit(state, report, unit, progress, chips=outcome.chips, requests=outcome.requests,
+                    retries=outcome.retries, empty=outcome.error_kind is ErrorKind.EMPTY)
+    else:
+        record_unit(state, report, unit, progress, chips=outcome.chips, error=outcome.message,
+                    kind=outcome.error_kind)
 
 
 # -- cutting blocks into chips ----------------------------------------------------------------------------

@@ -209,7 +209,8 @@ BAD_INPUT: dict[str, tuple[list[str], str | tuple[str, ...]]] = {
     "extract: unknown destination": (_x(mode="export", bucket="b", destination="ftp"), "ftp"),
     "extract: store is a file": (_x(store="{tmp}/afile"), "is a file"),
     "extract: unknown option": (X + ["--colour"], "--colour"),
-    "extract: export without gcsfs": (_x(mode="export", bucket="b"), "gcsfs"),
+    "extract: export without gcsfs": (_x(mode="export", bucket="bkt"), "gcsfs"),
+    "extract: bucket name Cloud Storage refuses": (_x(mode="export", bucket="B"), ("--bucket", "3 to 63")),
     "plan: unknown mode": (["plan", "--aoi", "demo", "--collections", "s2", "--period", "2020", "--mode", "x"],
                            "'x'"),
     "plan: unknown collection": (["plan", "--aoi", "demo", "--collections", "s3", "--period", "2020"], "s3"),
@@ -480,13 +481,14 @@ def test_permanent_failures_wait_for_retry_failed(tmp_path: Path, work: Path, em
     store = tmp_path / "ds"
     args = ["extract", "--aoi", work / "small.geojson", "--collections", "badband", "--period", "2020", "--store",
             store, "--ee-url", emu.url, "--catalog", tmp_path / "bad.toml"]
-    one_line(m3leo(*args, cwd=tmp_path), FAILED, "permanently")
+    # Earth Engine refuses the request (the band does not exist): bad input, exit 2, saying what to fix.
+    one_line(m3leo(*args, cwd=tmp_path), USAGE, "refused their requests as invalid")
     again = m3leo(*args, cwd=tmp_path)  # not retried, and the run says the store is incomplete
-    one_line(again, FAILED, "--retry-failed")
-    assert "0 written, 0 failed" in again.stdout
-    one_line(m3leo(*args, "--retry-failed", cwd=tmp_path), FAILED, "B99")
+    one_line(again, USAGE, "--retry-failed")
+    assert "B99" in again.stderr and "0 written, 0 failed" in again.stdout
+    one_line(m3leo(*args, "--retry-failed", cwd=tmp_path), USAGE, "B99")
     assert max(u.attempts for u in _units(store)) == 2
-    one_line(m3leo("retry", "--store", store, "--ee-url", emu.url, cwd=tmp_path), FAILED, "permanently")
+    one_line(m3leo("retry", "--store", store, "--ee-url", emu.url, cwd=tmp_path), USAGE, "recipe")
     assert _status(store, tmp_path)["last_run"]["command"] == "retry"
 
 
@@ -645,7 +647,7 @@ def test_emulator_keeps_exports_inside_its_root(tmp_path: Path, work: Path, emu:
     res = m3leo("extract", "--aoi", work / "small.geojson", "--collections", "esa_worldcover", "--period", "2020",
                 "--store", store, "--ee-url", emu.url, "--mode", "export", "--bucket", "../escaped",
                 "--bucket-url", escape, cwd=tmp_path)
-    one_line(res, FAILED, "bucket")
+    one_line(res, USAGE, "not a Cloud Storage bucket name")  # refused before any task is submitted
     assert not escape.exists()
     assert not [p for p in emu.exports.parent.rglob("*.tif") if emu.exports not in p.parents]
 

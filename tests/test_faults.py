@@ -54,18 +54,21 @@ def reference(emulator, tmp_path_factory) -> dict:
     return _by_chip(d)
 
 
-def _check_against(reference: dict, store_dir: Path) -> None:
+def _check_against(reference: dict, store_dir: Path, max_failed: int = 0) -> None:
+    """Every chip of the fault-free run is there and equal, except at most `max_failed` recorded as failed with
+    their reason. The retries are meant to ride out the injected faults: a run where every unit failed fails."""
     got = _by_chip(store_dir)
     db = StateDB(store_dir / "state.sqlite")
     failed = {(u.collection, c, u.period): u.error for u in db.units(status="failed") for c in u.chips}
     db.close()
+    assert len(failed) <= max_failed, f"{len(failed)} chips failed: {sorted(set(failed.values()))[:3]}"
     for key, ref in reference.items():
         if key in failed:
             assert failed[key], "a failed chip must say why"
             continue
         assert key in got, f"{key} neither written nor recorded as failed"
         np.testing.assert_array_equal(got[key], ref, err_msg=str(key))
-    assert set(got) <= set(reference)
+    assert set(got) <= set(reference) and len(got) >= len(reference) - max_failed
 
 
 def test_pixels_mode_survives_20_percent_injected_faults(emulator, reference, tmp_path):
@@ -114,7 +117,9 @@ def test_oversize_requests_are_split_and_permanent_errors_fail_fast(emulator, re
                   options=ExtractOptions(shard_chips=4, retry=FAST))
     assert not rep.ok and rep.units_failed_permanent == rep.units_failed > 0 and rep.retries == 0
     db = StateDB(tmp_path / "b" / "state.sqlite")
-    assert all("NotABand" in (u.error or "") and u.error_kind == "permanent" for u in db.units(status="failed"))
+    failed = db.units(status="failed")
+    assert failed and all("NotABand" in (u.error or "") and u.error_kind == "invalid" for u in failed)
+    assert rep.exit_code == 2  # Earth Engine refused the request: bad input, not "rerun"
     db.close()
 
 

@@ -119,12 +119,13 @@ def test_refresh_refuses_a_run_option_of_the_wrong_type(built, tmp_path: Path) -
     assert res.returncode == 2 and "options.max_rps" in res.stderr, res.stderr
 
 
-def test_plan_uses_the_store_shard_size_and_warns_about_another(built) -> None:
+def test_plan_uses_the_store_shard_size_and_refuses_another_as_extract_does(built) -> None:
     work, store = built
     base = ["plan", "--aoi", work / "aoi.geojson", "--collections", "esa_worldcover", "--period", "2020",
             "--store", store, "--json"]
     kept = json.loads(_m3leo(*base, cwd=work).stdout)
     assert kept["units"] == len(SHARDS_OF_2) and kept["warnings"] == []  # the store's shards of 2
-    other = json.loads(_m3leo(*base, "--shard-chips", "4", cwd=work).stdout)
-    assert other["units"] == -(-N // 4)
-    assert any("2 chips per shard" in w for w in other["warnings"]), other["warnings"]
+    other = _m3leo(*base, "--shard-chips", "4", cwd=work)
+    assert other.returncode == 2 and other.stdout == "", (other.stdout, other.stderr)
+    lines = other.stderr.strip().splitlines()
+    assert len(lines) == 1 and "2 chips per shard" in lines[0] and "--shard-chips" in lines[0], other.stderr

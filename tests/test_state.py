@@ -66,20 +66,6 @@ def test_newer_schema_is_refused_with_advice(tmp_path: Path) -> None:
         StateDB(path)
 
 
-def test_older_schema_is_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import m3leo_extract.state as st
-
-    path = tmp_path / "state.sqlite"
-    StateDB(path).close()
-    monkeypatch.setattr(st, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    monkeypatch.setitem(st._MIGRATIONS, SCHEMA_VERSION,
-                        "ALTER TABLE units ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;")
-    db = st.StateDB(path)
-    assert db.get_meta("schema_version") == str(SCHEMA_VERSION + 1)
-    cols = [r[1] for r in db.conn.execute("PRAGMA table_info(units)")]
-    assert "bytes" in cols
-
-
 def test_garbage_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 
-from ..config import CONFIG_FILE, DatasetConfig
 from ..defaults import (
     DEFAULT_DESTINATION,
     DEFAULT_MAX_ATTEMPTS,
@@ -56,19 +55,23 @@ ModeOpt = Annotated[Mode | None, typer.Option(show_default=str(DEFAULT_MODE),
 
 
 class Progress:
-    """A tqdm bar of chips when on a terminal; one summary line otherwise (cron/log friendly)."""
+    """A tqdm bar of chips when on a terminal; one summary line otherwise (cron/log friendly). Notes of the run
+    (a split chosen, a store that switched endpoint) are one line each on stderr."""
 
-    def __init__(self, enabled: bool | None = None) -> None:
+    def __init__(self, enabled: bool | None = None, command: str = "extract") -> None:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.command = command
         self.bar: Any = None
         self.failed = 0
 
     def __call__(self, ev: dict[str, Any]) -> None:
-        if ev["event"] == "plan":
+        if ev["event"] == "note":
+            typer.echo(f"{self.command}: {ev['message']}", err=True)
+        elif ev["event"] == "plan":
             if self.enabled:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=ev["chips_pending"], unit="chip", desc="extract", dynamic_ncols=True)
+                self.bar = tqdm(total=ev["chips_pending"], unit="chip", desc=self.command, dynamic_ncols=True)
         elif ev["event"] == "unit" and self.bar is not None:
             if not ev["ok"]:
                 self.failed += ev["chips"]
@@ -78,6 +81,31 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+class Confirm:
+    """extract's first word: the plan's one-line cost on stderr, always (a terminal also gets the per-collection
+    lines). Above CONFIRM_CHIPS chips a terminal is asked; a run without one (a script, CI) is refused unless
+    --yes, before anything is written."""
+
+    def __init__(self, yes: bool, interactive: bool | None = None) -> None:
+        self.yes = yes
+        self.interactive = sys.stdin.isatty() and sys.stderr.isatty() if interactive is None else interactive
+
+    def __call__(self, est: dict[str, Any]) -> None:
+        from ..errors import UsageError
+        from ..plan import human
+
+        lines = human(est)
+        for line in lines if self.interactive else lines[:1]:
+            typer.echo(line, err=True)
+        if est["chips"] <= CONFIRM_CHIPS or self.yes:
+            return
+        if not self.interactive:
+            raise UsageError(f"{est['chips']:,} chips is more than {CONFIRM_CHIPS:,}, and there is no terminal to "
+                             "ask: check the plan above, then rerun with --yes to start it unattended")
+        if not typer.confirm("go ahead?", err=True):
+            raise typer.Exit(1)
 
 
 def summary_line(command: str, report: Any, where: Path) -> str:
@@ -94,9 +122,12 @@ def failed_units_line(report: Any) -> str:
     """What a run that left failed units tells stderr (one line), with what to do."""
     perm = max(report.units_failed_permanent, report.left_failed_permanent)
     n = max(report.units_failed, report.left_failed)
-    top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else ""
+    top = max(report.errors.items(), key=lambda kv: kv[1])[0] if report.errors else report.left_error
     eg = f" (e.g. {top[:160]})" if top else ""
-    if perm:
+    if report.units_failed_invalid or report.left_failed_invalid:
+        what = (f"{n} unit(s) left failed: Earth Engine refused their requests as invalid{eg}: fix the recipe "
+                "(its asset, band names) or the period, then rerun with --retry-failed")
+    elif perm:
         what = (f"{n} unit(s) left failed, {perm} permanently{eg}: fix the cause, then `m3leo retry --store DIR` "
                 "or rerun with --retry-failed")
     else:
@@ -114,18 +145,6 @@ def _run_options(max_concurrency: int | None, max_rps: float | None, shard_chips
         probe_scheduler(dask)
     return ExtractOptions.build(max_concurrency=max_concurrency, max_rps=max_rps, shard_chips=shard_chips,
                                 max_attempts=max_attempts, retry_failed=retry_failed, dask=dask)
-
-
-def _show_plan(area: Any, recipes: Any, periods: Any, options: Any, yes: bool) -> None:
-    """On a terminal: what the run will cost, and a question before a large one."""
-    from ..plan import estimate, human
-
-    est = estimate(area.geometry, recipes, periods, max_concurrency=options.max_concurrency,
-                   max_rps=options.max_rps, shard_chips=options.shard_chips)
-    for line in human(est):
-        typer.echo(line, err=True)
-    if est["chips"] > CONFIRM_CHIPS and not yes and not typer.confirm("go ahead?", err=True):
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -167,67 +186,22 @@ def extract(
     Exit status: 0 done; 1 units failed permanently; 75 only transient failures left (rerun); 2 bad input;
     3 credentials; 69 endpoint unreachable; 74 local disk / permission (docs/operations.md).
     """
-    from ..aoi import load_aoi
-    from ..ee.export import make_export_backend
-    from ..exporting import ExportOptions
-    from ..extract import check_shard_chips, validate_request
-    from ..extract import extract as run_extract
-    from ..splits import apply_split, choose_split
+    from ..extract import run
+    from ..request import ExportSettings, build_request
 
-    mode = mode or DEFAULT_MODE
-    if store.exists() and not store.is_dir():
-        raise fail(f"--store {store} is a file; give a folder (it is created if missing)")
-    # Every input is checked before anything is written.
-    area = load_aoi(aoi)
-    recipes, periods = validate_request(area, collections, catalog or (), period)
-    scheme, why = choose_split(split, area.name, store)
     options = _run_options(max_concurrency, max_rps, shard_chips, max_attempts, retry_failed, dask)
-    check_shard_chips(store, recipes, options.shard_chips)
-    if sys.stderr.isatty() and not as_json:
-        _show_plan(area, recipes, periods, options, yes)
+    request = build_request(aoi, collections, period, catalog=catalog or (), split=split, options=options,
+                            mode=mode, ee_url=ee_url, project=project,
+                            export=ExportSettings(bucket, bucket_url, destination or DEFAULT_DESTINATION, max_queued))
     progress = Progress()
-    with ExitStack() as stack:
-        stack.callback(progress.close)
-        url, emu = stack.enter_context(local_endpoint(ee_url))
-        backend = (make_export_backend(bucket, destination or DEFAULT_DESTINATION, bucket_url, emu)
-                   if mode is Mode.EXPORT else None)
-        change = apply_split(store, scheme)
-        if why or change.changed:
-            typer.echo(f"extract: {why or change.line()}", err=True)
-        # Written before fetching, so `refresh` / `retry` work even after a first run that failed.
-        _save_dataset(store, aoi, recipes, periods, catalog, "local" if ee_url == "local" else (url or ""),
-                      project, change.after,
-                      {**options.persisted(), "mode": mode.value,
-                       **_export_settings(mode, bucket, bucket_url, destination, max_queued)})
-        report = run_extract(store, area.geometry, recipes, periods, ee_url=url, project=project,
-                             progress=progress, mode=mode, export_backend=backend,
-                             export_options=ExportOptions.build(max_queued=max_queued), options=options)
+    try:
+        report = run(request, store, progress=progress, confirm=Confirm(yes))
+    finally:
+        progress.close()
     typer.echo(json.dumps(report.as_dict()) if as_json else summary_line("extract", report, store))
     if not report.ok:
         typer.echo(failed_units_line(report), err=True)
     raise typer.Exit(report.exit_code)
-
-
-def _export_settings(mode: Mode, bucket: str | None, bucket_url: str | None, destination: Destination | None,
-                     max_queued: int | None) -> dict[str, Any]:
-    """What m3leo.toml keeps of an export run's flags (only those given: the rest stay the library's defaults)."""
-    if mode is not Mode.EXPORT:
-        return {}
-    given = {"bucket": bucket, "bucket_url": bucket_url, "destination": destination and destination.value,
-             "max_queued": max_queued}
-    return {k: v for k, v in given.items() if v is not None}
-
-
-def _save_dataset(store: Path, aoi: str, recipes: Any, periods: Any, catalog: list[Path] | None, ee_url: str,
-                  project: str | None, split: str, options: dict[str, Any]) -> None:
-    """The dataset's m3leo.toml, unless it has one already (then that one says what the dataset is)."""
-    if (store / CONFIG_FILE).exists():
-        return
-    # A file AOI is stored as an absolute path so cron can run refresh from any directory.
-    aoi_ref = str(Path(aoi).resolve()) if Path(aoi).exists() else aoi
-    DatasetConfig(aoi=aoi_ref, collections=[r.name for r in recipes], periods=[p.label for p in periods],
-                  catalog=[str(Path(c).resolve()) for c in catalog or ()], ee_url=ee_url, project=project or "",
-                  split=split, options=options).save(store)
 
 
 @app.command()
@@ -288,19 +262,28 @@ def status(store: StoreOpt = Path("m3leo-data"),
         typer.echo(line)
 
 
+BucketOpt = Annotated[str | None, typer.Option(help="Export mode: Cloud Storage bucket (or Drive folder); "
+                                                   "default: the one m3leo.toml records.")]
+BucketUrlOpt = Annotated[str | None, typer.Option(
+    help="Where the bucket's files are read back (default gs://BUCKET; a local folder for the emulator).")]
+
+
 @app.command()
 def retry(store: StoreOpt = Path("m3leo-data"),
           failed: Annotated[bool, typer.Option(
               "--failed/--transient-only", help="Retry permanent failures too, or only transient ones.")] = True,
           ee_url: EeUrlOpt = None,
-          project: ProjectOpt = None) -> None:
-    """Mark failed units for another try and run them (exit codes as for extract)."""
+          project: ProjectOpt = None,
+          bucket: BucketOpt = None,
+          bucket_url: BucketUrlOpt = None) -> None:
+    """Mark failed units for another try and run them (exit codes as for extract). The options extract took
+    default to what m3leo.toml records; given here, they override it for this run."""
     from ..refresh import refresh as run_refresh
 
-    progress = Progress()
+    progress = Progress(command="retry")
     try:
         result = run_refresh(store, ee_url=ee_url, project=project, retry_permanent=failed, new_periods=False,
-                             progress=progress, command="retry")
+                             progress=progress, command="retry", bucket=bucket, bucket_url=bucket_url)
     finally:
         progress.close()
     typer.echo(result.summary_line().replace("refresh:", "retry:", 1))
@@ -311,15 +294,23 @@ def retry(store: StoreOpt = Path("m3leo-data"),
 
 @app.command()
 def cancel(store: StoreOpt = Path("m3leo-data"),
-           bucket: Annotated[str, typer.Option(help="The bucket the run exported to.")] = "",
+           bucket: BucketOpt = None,
            ee_url: EeUrlOpt = None,
            project: ProjectOpt = None) -> None:
-    """Cancel the export tasks a run submitted; their units are marked failed (retry with `m3leo retry`)."""
+    """Cancel the export tasks a run submitted; their units are marked failed (retry with `m3leo retry`).
+
+    The endpoint, project and bucket default to the ones m3leo.toml records (the emulator's, for its store)."""
+    from ..config import CONFIG_FILE, DatasetConfig
     from ..ee.export import EEExportBackend
     from ..exporting import cancel_tasks
 
     if not (store / STATE_FILE).exists():
         raise fail(f"{store} has no state database; nothing to cancel")
+    cfg = DatasetConfig.load(store) if (store / CONFIG_FILE).is_file() else None
+    if cfg is not None:
+        ee_url = ee_url or cfg.ee_url or None
+        project = project or cfg.project or None
+        bucket = bucket or cfg.run_options().get("bucket")
     with ExitStack() as stack:
         url, _ = stack.enter_context(local_endpoint(ee_url))
         db = StateDB(store / STATE_FILE)

@@ -41,7 +41,7 @@ def refresh(
             day = date.fromisoformat(today)
         except ValueError:
             raise fail(f"--today {today!r} is not a date; use YYYY-MM-DD") from None
-    progress = Progress()
+    progress = Progress(command="refresh")
     try:
         result = run_refresh(store, today=day, ee_url=ee_url, project=project, progress=progress)
     except LockedError as exc:
@@ -71,7 +71,7 @@ def init(
     from ..aoi import load_aoi
     from ..catalog import parse_collections, parse_periods
     from ..checks import check_collection_list, check_coverage
-    from ..refresh import due_periods
+    from ..request import due_periods
     from ..splits import choose_split
 
     area = load_aoi(aoi)
@@ -104,7 +104,7 @@ def quickstart(
 
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} is a file; give a folder")
-    progress = Progress()
+    progress = Progress(command="quickstart")
     try:
         result = run_quickstart(out, epochs=epochs, device=device, log=say, progress=progress)
     finally:

@@ -7,7 +7,7 @@ against Google or the emulator); tests wrap it to inject failures. Errors come o
 
 from __future__ import annotations
 
-import re
+import json
 import socket
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -62,35 +62,91 @@ class PixelsGetter(Protocol):
         ...
 
 
-# Earth Engine's messages for conditions worth retrying (quota, overload, transient server trouble).
-_RETRYABLE = re.compile(
-    r"too many (concurrent|requests)|quota|rate limit|resource[_ ]exhausted|429|"
-    r"internal error|service unavailable|backend error|unavailable|deadline|timed? ?out|"
-    r"try again|50[0234]|connection (reset|aborted|refused)|server disconnected|temporar",
-    re.IGNORECASE)
-_TOO_LARGE = re.compile(r"total request size|request payload size|too large|"
-                        r"must be less than or equal to", re.IGNORECASE)
-# Earth Engine ran out of time or memory computing the request: the same request fails again; a smaller one
-# (fewer pixels, so less work per request) succeeds. Not retryable as is.
-_TOO_HEAVY = re.compile(r"computation timed out|user memory limit exceeded", re.IGNORECASE)
+# How Earth Engine's errors are told apart: first the HTTP status and the status name of Google's error JSON
+# ({"error": {"code", "message", "status"}}, which the client keeps on the HttpError it raises the EEException
+# from), then only Earth Engine's own documented phrases (docs: "Debugging: scaling errors", "Usage and quota").
+TRANSIENT_STATUS = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "ABORTED",
+                              "UNKNOWN"})
+PERMANENT_STATUS = frozenset({"INVALID_ARGUMENT", "NOT_FOUND", "PERMISSION_DENIED", "UNAUTHENTICATED",
+                              "FAILED_PRECONDITION", "OUT_OF_RANGE", "UNIMPLEMENTED", "ALREADY_EXISTS"})
+TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
+# Quota and concurrency refusals (HTTP 429 when the status is known; the phrases when only the text is).
+QUOTA_PHRASES = ("too many concurrent aggregations", "too many concurrent requests", "too many requests",
+                 "quota exceeded", "rate limit exceeded", "earth engine capacity exceeded")
+# Earth Engine ran out of time or memory computing the request (HTTP 400): the same request fails again, a
+# smaller one (fewer pixels, less work per request) succeeds. Shrink, never retry as is.
+TOO_HEAVY_PHRASES = ("computation timed out", "user memory limit exceeded")
+# The request asks for more than one answer may carry (HTTP 400): split it.
+TOO_LARGE_PHRASES = ("total request size", "request payload size exceeds", "must be less than or equal to")
+# A server-side hiccup whose text is all there is (no HTTP status reached us).
+TRANSIENT_PHRASES = ("an internal error has occurred", "service is currently unavailable", "backend error")
+
+
+@dataclass(frozen=True)
+class HttpFailure:
+    """What an HTTP error answer said: its status code, Google's status name ("" unknown) and message."""
+
+    code: int | None
+    status: str
+    message: str
+
+
+def http_failure(exc: BaseException) -> HttpFailure | None:
+    """The HTTP answer behind `exc` (an EEException raised from a googleapiclient HttpError), if any."""
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen and len(seen) < 8:
+        seen.append(cur)
+        resp = getattr(cur, "resp", None)
+        code = getattr(resp, "status", None) if resp is not None else getattr(cur, "status_code", None)
+        if isinstance(code, int) or (isinstance(code, str) and code.isdigit()):
+            status, message = "", ""
+            content = getattr(cur, "content", b"")
+            try:
+                err = json.loads(content.decode("utf-8") if isinstance(content, bytes) else content)["error"]
+                status, message = str(err.get("status") or ""), str(err.get("message") or "")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass
+            return HttpFailure(int(code), status.upper(), message)
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def _has(msg: str, phrases: tuple[str, ...]) -> bool:
+    low = msg.lower()
+    return any(p in low for p in phrases)
 
 
 def classify(exc: BaseException) -> EarthEngineError:
-    """Turn whatever the client raised into an EarthEngineError that says whether to retry."""
+    """Turn whatever the client raised into an EarthEngineError that says whether to retry, shrink or stop.
+
+    Decided on the HTTP status and Google's status name where the answer carries them; on Earth Engine's own
+    documented phrases only for the cases they name (quota, too heavy, too large). Anything else an Earth
+    Engine answer says (an asset not found, a band that does not exist, a bad parameter) is permanent.
+    """
     if isinstance(exc, EarthEngineError):
         return exc
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, OSError)) and not _TOO_LARGE.search(msg):
+    http = http_failure(exc)
+    if http is None and (isinstance(exc, (socket.timeout, TimeoutError, ConnectionError, OSError))
+                         or type(exc).__module__.startswith(("httplib2", "http.client", "urllib3", "requests"))
+                         or "RemoteDisconnected" in type(exc).__name__):
         return EarthEngineError(f"connection problem: {msg}", retryable=True)
-    if type(exc).__module__.startswith("httplib2") or "RemoteDisconnected" in type(exc).__name__:
-        return EarthEngineError(f"connection problem: {msg}", retryable=True)
-    if _TOO_HEAVY.search(msg):
-        return EarthEngineError(msg, too_heavy=True)
-    if _TOO_LARGE.search(msg):
-        return EarthEngineError(msg, too_large=True)
-    if re.search(r"too many concurrent|quota|rate limit|resource[_ ]exhausted|429", msg, re.IGNORECASE):
-        return QuotaError(msg)
-    if _RETRYABLE.search(msg):
+    code = http.code if http else None
+    status = http.status if http else ""
+    if _has(msg, TOO_HEAVY_PHRASES):
+        return EarthEngineError(msg, too_heavy=True, status=code)
+    if _has(msg, TOO_LARGE_PHRASES) and (code is None or code in (400, 413)):
+        return EarthEngineError(msg, too_large=True, status=code)
+    if code == 429 or status == "RESOURCE_EXHAUSTED" or (http is None and _has(msg, QUOTA_PHRASES)):
+        return QuotaError(msg, status=code or 429)
+    if status in TRANSIENT_STATUS or (not status and code in TRANSIENT_HTTP):
+        return EarthEngineError(msg, retryable=True, status=code)
+    if status in PERMANENT_STATUS or (code is not None and 400 <= code < 500):
+        return EarthEngineError(msg, status=code, invalid=True)
+    if code is not None:
+        return EarthEngineError(msg, status=code)
+    if _has(msg, TRANSIENT_PHRASES):
         return EarthEngineError(msg, retryable=True)
     return EarthEngineError(msg)
 

@@ -141,18 +141,19 @@ def _run_lock(store_dir: str | Path) -> Iterator[None]:
         yield
 
 
-def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None, *, locked: bool = False) -> SplitChange:
+def apply_split(store_dir: str | Path, scheme: str | SplitScheme | None, *, locked: bool = False,
+                store: ChipStore | None = None) -> SplitChange:
     """Make `scheme` the store's (creating the store if needed) and m3leo.toml's; re-label when it changed.
 
     `scheme` None keeps what the store has. Takes the run lock (exit 75 while a run holds it) unless the caller
-    holds it already (`locked=True`).
+    holds it already (`locked=True`, or `store`: the run's open, writable ChipStore of `store_dir`).
     """
     from ..store import ChipStore
 
-    if not locked:
+    if not locked and store is None:
         with _run_lock(store_dir):
             return apply_split(store_dir, scheme, locked=True)
-    st = ChipStore.open(store_dir, create=True)
+    st = store if store is not None else ChipStore.open(store_dir, create=True)
     before = st.split_scheme()
     if scheme is None:
         return SplitChange(str(before), str(before), counts(st))

@@ -10,6 +10,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
+from ..planner import shard_sizes
 from ..runner import ProgressFn, fan_out
 from ..shards import store_exists
-from ..state import RunLock, StateDB
+from ..state import ErrorKind, RunLock, RunOutcome, RunRecord, StateDB, UnitStatus
 from ..store import ChipStore, CollectionSpec
 from .inputs import RasterInput, expand_inputs, first_line, is_url, probe_input
 from .kinds import infer_kind
@@ -181,10 +183,12 @@ def plan_tile(inputs: Sequence[str | Path] | str | Path, store_dir: str | Path, 
     if progress:  # the inputs left out, now that some are usable (when none is, the error above says it all)
         for line in failures:
             progress({"event": "input_failed", "error": line})
+    existing = _existing_store(store_dir)
+    if existing is not None and collection in existing.collections():  # another --shard-chips: refused, as extract
+        shard_sizes({collection: existing.shard_chips(collection)}, [collection], shard_chips, where=store_dir)
     if spec is not None:
         spec, version = given_spec(spec, resolution)
     else:
-        existing = _existing_store(store_dir)
         guess = infer_kind(probed[0]) if kind is None and is_new_collection(collection, existing) else None
         spec, version = collection_spec(collection, probed[0], existing, resolution, guess.kind if guess else kind,
                                         nodata)
@@ -263,7 +267,12 @@ class _Ledger:
                                     for tk in tasks)
             self.unit_ids = {u.shard: u.id for u in self.state.units(collection=plan.collection,
                                                                      period=plan.period)}
-            self.run_id = self.state.start_run("tile")
+
+    def recording(self) -> Any:
+        """The run in the runs table, under the one interruption policy (state.StateDB.recording)."""
+        if self.state is None:
+            return nullcontext(RunRecord())
+        return self.state.recording("tile", self.report.as_dict)
 
     def fail_input(self, line: str) -> None:
         self.report.failures.append(line)
@@ -272,8 +281,11 @@ class _Ledger:
 
     def done(self, task: TileTask, res: UnitResult | None, exc: BaseException | None) -> None:
         if exc is not None:
-            if not isinstance(exc, (M3leoError, OSError)):
-                raise exc  # a bug, not a bad input: stop loudly
+            if not isinstance(exc, (M3leoError, OSError)):  # a bug, not a bad input: recorded, then stop loudly
+                if self.state is not None and task.shard in self.unit_ids:
+                    self.state.mark(self.unit_ids[task.shard], UnitStatus.FAILED, attempt=True,
+                                    error_kind=ErrorKind.BUG, error=f"internal error: {type(exc).__name__}: {exc}")
+                raise exc
             res = UnitResult(task.shard, failed=list(task.chip_ids),
                              errors=[("", f"unit {task.shard} failed: {first_line(exc)}")])
         assert res is not None
@@ -292,7 +304,7 @@ class _Ledger:
         rep.units_failed += bool(res.failed)
         if self.state is not None and task.shard in self.unit_ids:
             if res.failed:
-                self.state.mark(self.unit_ids[task.shard], "failed", attempt=True, error_kind="permanent",
+                self.state.mark(self.unit_ids[task.shard], "failed", attempt=True, error_kind=ErrorKind.PERMANENT,
                                 error="; ".join(f"{p}: {m}" if p else m for p, m in res.errors)[:2000])
             else:
                 self.state.mark(self.unit_ids[task.shard], "done", attempt=True)
@@ -301,9 +313,8 @@ class _Ledger:
                            "written": len(res.written), "dropped": len(res.dropped), "failed": len(res.failed),
                            "ok": not res.failed})
 
-    def finish(self) -> None:
+    def close(self) -> None:
         if self.state is not None:
-            self.state.finish_run(self.run_id, "ok" if self.report.ok else "failed", self.report.as_dict())
             self.state.close()
 
 
@@ -352,16 +363,20 @@ def _run(plan: TilePlan, workers: int | None, dask: Any, progress: ProgressFn | 
         progress({"event": "plan", "chips": len(plan.chips), "units": len(tasks), "inputs": len(plan.inputs),
                   "collection": plan.collection, "period": plan.period})
     try:
-        with warnings.catch_warnings():
+        # Interrupted (Ctrl-C) or crashed runs are recorded as such, never as "ok" (the same policy as extract).
+        with ledger.recording() as rec, warnings.catch_warnings():
             # Warping from in-memory arrays now and then makes GDAL datasets without a geotransform on the worker
             # threads: rasterio warns, harmlessly. Filtered once around the whole fan-out: the filters are
             # process-wide, so a catch_warnings per warp on several threads would race (and leak filters).
             warnings.filterwarnings("ignore", message="Dataset has no geotransform", module="rasterio")
-            _fan_out(tasks, workers, dask, ledger.done)
+            try:
+                _fan_out(tasks, workers, dask, ledger.done)
+            finally:
+                report.seconds = time.monotonic() - plan.started
+                report.inputs_ok = len(plan.inputs) - len(ledger.failed_inputs)
+            rec.outcome = RunOutcome.OK if report.ok else RunOutcome.FAILED
     finally:
-        report.seconds = time.monotonic() - plan.started
-        report.inputs_ok = len(plan.inputs) - len(ledger.failed_inputs)
-        ledger.finish()
+        ledger.close()
     if report.chips_written == 0 and len(ledger.failed_inputs) >= len(plan.inputs):
         raise RasterError(f"every input failed while reading ({'; '.join(report.failures[:3])}); check or "
                           "re-download the files and rerun")

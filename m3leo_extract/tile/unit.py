@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio._err import CPLE_BaseError
+from rasterio.errors import RasterioError
 
+from ..errors import M3leoError
 from ..grid import Chip
 from ..nodata import nodata_mask
 from ..store import ChipStore
@@ -20,6 +23,10 @@ from .inputs import GDAL_ENV, RasterInput, first_line
 from .resample import aligned, runs
 from .terrain import add_slope_aspect
 from .warp import read_aligned, warp_run
+
+# What reading a raster may raise for a bad file or a dropped connection (GDAL's errors, the OS's, ours): those
+# fail the chips they touch and the run goes on. Anything else is a bug, and stops the run (exit 70).
+READ_ERRORS = (RasterioError, CPLE_BaseError, OSError, M3leoError)
 
 COMBINES = ("first", "mean")
 
@@ -109,7 +116,7 @@ def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int]
     for run in runs(chips, idxs):
         try:
             block, nread = _read_run(src, inp, [chips[i] for i in run], task, px)
-        except Exception as exc:  # a corrupt block, a dropped connection: these chips fail, the rest go on
+        except READ_ERRORS as exc:  # a corrupt block, a dropped connection: these chips fail, the rest go on
             msg = f"read failed ({first_line(exc)}); check or re-download the file"
             if (inp.path, msg) not in result.errors:
                 result.errors.append((inp.path, msg))
@@ -157,7 +164,7 @@ def _combine_inputs(task: TileTask, chips: list[Chip], px: int, result: UnitResu
                 continue
             try:
                 src = _dataset(inp.path, task.token)
-            except Exception as exc:
+            except READ_ERRORS as exc:
                 result.errors.append((inp.path, f"cannot be opened ({first_line(exc)})"))
                 failed[idxs] = True
                 continue

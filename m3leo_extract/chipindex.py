@@ -42,7 +42,7 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, _to_lonlat, chip_id, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, chip_id, lonlat_transformer, outlines_4326
 from .majortom import cell_names
 from .state import StateDB
 from .store import ChipStore
@@ -259,7 +259,7 @@ def _majortom(arr: ChipArrays) -> list[str]:
     for code in np.unique(epsg):
         i = np.nonzero(epsg == code)[0]
         x, y = (arr.col[i] + 0.5) * float(CHIP_SIZE_M), (arr.row[i] + 0.5) * float(CHIP_SIZE_M)
-        lon[i], lat[i] = _to_lonlat(int(code)).transform(x, y)
+        lon[i], lat[i] = lonlat_transformer(int(code)).transform(x, y)
     return cell_names(lon, lat)
 
 

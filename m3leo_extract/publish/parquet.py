@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grid import CHIP_SIZE_M, Chip, ChipArrays, _to_lonlat, outlines_4326
+from ..grid import CHIP_SIZE_M, Chip, ChipArrays, lonlat_transformer, outlines_4326
 from ..majortom import cell_names
 from ..shards import ChunkReader, Modality, array_path, chunk_file, shard_file
 from .meta import CollectionInfo, StoreInfo, file_stamp, fingerprint
@@ -90,7 +90,7 @@ def _georef(ids: list[str], res: float) -> dict[str, Any]:
         i = [k for k, c in enumerate(chips) if c.epsg == code]
         x = np.array([chips[k].x_min for k in i]) + CHIP_SIZE_M / 2
         y = np.array([chips[k].y_min for k in i]) + CHIP_SIZE_M / 2
-        lon[i], lat[i] = _to_lonlat(code).transform(x, y)
+        lon[i], lat[i] = lonlat_transformer(code).transform(x, y)
     return {"epsg": [ch.epsg for ch in chips], "crs": [ch.crs for ch in chips], "x_min": [ch.x_min for ch in chips],
             "y_min": [ch.y_min for ch in chips], "resolution": [res] * len(chips),
             "transform": [[res, 0.0, ch.x_min, 0.0, -res, ch.y_max] for ch in chips], "bbox": bbox,

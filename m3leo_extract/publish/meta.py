@@ -20,8 +20,9 @@ import numpy as np
 from ..catalog.period import parse_label
 from ..defaults import STATE_FILE
 from ..errors import NotInStoreError, UsageError
-from ..grid import SPLIT_NAMES, Chip
+from ..grid import Chip
 from ..shards import array_path, shard_file
+from ..splits import SPLIT_NAMES
 from ..state import StateDB
 from ..store import ChipStore
 

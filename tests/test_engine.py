@@ -119,7 +119,7 @@ def test_a_store_holding_no_chip_takes_another_endpoint_and_says_so(emulator, tm
     finally:
         emulator.knobs.error_rate = 0.0
     _clean(res, 75)  # every request failed: the store holds no chip
-    st = ChipStore.open(store)
+    st = ChipStore.open(store, mode="r+")  # the test forges what main wrote
     assert "synthetic" not in {k for k, v in st.attrs("esa_worldcover").items() if v is not None}
     st.update_attrs("esa_worldcover", synthetic=False)  # as main marked it: "real Earth Engine", with no chip
     cfg = DatasetConfig.load(store)
@@ -307,7 +307,7 @@ def test_the_pixels_worker_is_picklable_and_never_touches_the_state(emulator, tm
     db.mark(unit.id, "planned")
     before = db.units()[0]
     db.close()
-    store = ChipStore.open(tmp_path)
+    store = ChipStore.open(tmp_path, mode="r+")
     worker = PixelsWorker(store, {"esa_worldcover": cat["esa_worldcover"]}, EEPixelsGetter(), ExtractOptions(),
                           {("esa_worldcover", "2020"): 0})
     copy = pickle.loads(pickle.dumps(worker))

@@ -303,7 +303,7 @@ def test_show_labels_gssic_coherence_with_its_own_units_not_db() -> None:
     v = gssic.validate("winter", "COH12", "vv")
     spec = source_spec("gssic_vv_coh12", gssic.INFO, [v], 10.0, band_names=["vv_COH12"], season="winter",
                        pol="vv", variable=v.name)
-    attrs = {**spec.attrs, "bands": list(spec.bands), "kind": spec.kind}
+    attrs = {**spec.attrs.to_zarr(), "bands": list(spec.bands), "kind": spec.kind}
     data = np.random.default_rng(0).uniform(0.1, 0.9, (1, 40, 40)).astype("float32")
     fig = Figure()
     ax = fig.subplots()

@@ -175,7 +175,7 @@ def test_bad_inputs_are_one_line_exit_2_and_write_nothing(store: Path, tmp_path:
     (other / "notes.txt").write_text("mine")
     bare = tmp_path / "bare"
     shutil.copytree(store, bare)
-    ChipStore.open(bare).update_attrs("s2", periods={})
+    ChipStore.open(bare, mode="r+").update_attrs("s2", periods={})
     cases = {"missing store": (tmp_path / "nope", tmp_path / "o1", "does not exist"),
              "out holds something else": (store, other, "holds something else"),
              "no provenance": (bare, tmp_path / "o3", "no recorded provenance"),

@@ -56,7 +56,7 @@ def store(emulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_index_streams_row_groups_with_split_cells_windows_and_images(store: Path, tmp_path: Path) -> None:
     import geopandas as gpd
 
-    st = ChipStore.open(store)
+    st = ChipStore.open(store, mode="r+")
     ids = st.chip_ids("s2")
     images = {ids[0]: ["S2A_20200601_T31TFL", "S2B_20200611_T31TFL"], ids[1]: ["S2A_20200601_T31TFL"]}
     st.record_period("s2", "2020", chip_images=images)
@@ -92,7 +92,7 @@ def test_index_of_a_store_with_unsorted_chips_and_missing_period(store: Path, tm
 
     d = tmp_path / "unsorted"
     shutil.copytree(store, d)
-    st = ChipStore.open(d)
+    st = ChipStore.open(d, mode="r+")
     st.ensure_collection(st.spec("s2").__class__(**{**st.spec("s2").__dict__, "name": "late"}))
     chips = sorted(Chip.from_id(c) for c in st.chip_ids("s2"))
     st.add_chips("late", chips[3:] + chips[:3][::-1])

@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -207,3 +207,16 @@ class Throttle:
 
 def total_threads(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
+
+
+# Per worker process of a cluster run: one Earth Engine session, one limiter and one open store per run.
+_worker_lock = threading.Lock()
+_worker_cache: dict[tuple[str, str], Any] = {}
+
+
+def worker_cached(kind: str, key: str, make: Callable[[], Any]) -> Any:
+    """`make()` once per worker process and (kind, key): what a unit worker unpickled on a cluster shares."""
+    with _worker_lock:
+        if (kind, key) not in _worker_cache:
+            _worker_cache[(kind, key)] = make()
+        return _worker_cache[(kind, key)]

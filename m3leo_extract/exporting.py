@@ -1,17 +1,25 @@
 """Export mode: one Earth Engine export task per block of a unit, never more queued than allowed.
 
-Task names are recorded in the state as soon as they exist, so a restarted run reattaches to running tasks
-instead of submitting them again. Finished GeoTIFFs are already on the block's chip grid: they are cut into
-chips by window, with no reprojection, and written as the unit's shard.
+The coordinator (this process) submits the tasks and polls them: both are cheap calls to Earth Engine's task
+API. Task names are recorded in the state as soon as they exist, so a restarted run reattaches to running
+tasks instead of submitting them again. A unit whose tasks all succeeded becomes an `ExportJob` for
+runner.run_units: an `ExportWorker` (on this process's threads, or with `options.dask` on a dask.distributed
+cluster's workers) reads its GeoTIFFs, already on the blocks' chip grids, cuts them into chips by window, with
+no reprojection, and writes the unit's shard; the coordinator alone records its `UnitOutcome` in the state.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from . import units  # cutting blocks into chips: the same code pixels mode uses
 from .catalog import Recipe, parse_label
@@ -19,7 +27,7 @@ from .defaults import DEFAULT_EXPORT_POLL_S, DEFAULT_MAX_TASK_ATTEMPTS, MAX_QUEU
 from .ee.export import TERMINAL, ExportBackend, ExportRequest, TaskState, read_export
 from .ee.sizing import Block, plan_blocks
 from .errors import EarthEngineError, M3leoError
-from .runner import CallStats, Limiter, call_with_retries
+from .runner import CallStats, Idle, Limiter, UnitOutcome, call_with_retries, run_units
 from .state import ErrorKind, StateDB, Unit, UnitStatus
 from .store import ChipStore
 from .units import (
@@ -27,6 +35,7 @@ from .units import (
     ExtractReport,
     ProgressFn,
     chips_lonlat_bounds,
+    record_outcome,
     record_unit,
     unit_chips,
 )
@@ -50,6 +59,67 @@ class ExportOptions:
 def _blocks(recipe: Recipe, unit: Unit) -> list[Block]:
     return plan_blocks({(c.epsg, c.row, c.col) for c in unit_chips(unit)}, recipe.chip_px, len(recipe.bands),
                        recipe.dtype, EXPORT_BLOCK_BYTES)
+
+
+def file_prefix(u: Unit, i: int) -> str:
+    """Where block `i` of unit `u` is exported, inside the bucket (without .tif)."""
+    return f"m3leo/{u.collection}/{u.period}/shard{u.shard:06d}_{i}"
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """A unit whose export tasks all succeeded, and its files' URLs, one per block (plain values: a worker's
+    unit of work, on a thread or a cluster's worker)."""
+
+    unit: Unit
+    urls: tuple[str, ...]
+
+
+class ExportWorker:
+    """Export mode's worker: one `ExportJob` -> its `UnitOutcome` (read the unit's GeoTIFFs, cut the chips,
+    write the shard). It never touches the state database nor Earth Engine. Picklable: the store handle stays
+    behind and is opened again where it is unpickled (once per worker process and run, from the store's root).
+    """
+
+    def __init__(self, store: ChipStore, recipes: Mapping[str, Recipe], time_index: Mapping[tuple[str, str], int],
+                 run_key: str | None = None) -> None:
+        self.root, self.recipes, self.time_index = str(store.root), dict(recipes), dict(time_index)
+        self.run_key = run_key  # set for a cluster run: the store is opened once per worker process
+        self.store = store
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"root": self.root, "recipes": self.recipes, "time_index": self.time_index, "run_key": self.run_key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        from .cluster import worker_cached
+
+        self.__dict__.update(state)
+        self.store = worker_cached("store", f"{self.run_key}|{self.root}", lambda: ChipStore.open(self.root,
+                                                                                                 mode="r+"))
+
+    def __call__(self, job: ExportJob) -> UnitOutcome:
+        u = job.unit
+        recipe = self.recipes[u.collection]
+        chips = unit_chips(u)
+        try:
+            out, valid = self.read(recipe, u, job.urls)
+        except M3leoError as exc:  # a missing or unreadable file: the unit is tried again by a rerun
+            return UnitOutcome(UnitStatus.FAILED, len(chips), ErrorKind.TRANSIENT, str(exc))
+        t = self.time_index[(u.collection, u.period)]
+        self.store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out, valid)
+        return UnitOutcome(UnitStatus.DONE, len(chips), requests=len(job.urls),
+                           valid=tuple(float(v) for v in np.ravel(valid)))
+
+    @staticmethod
+    def read(recipe: Recipe, u: Unit, urls: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        chips = unit_chips(u)
+        where = units.chip_slots(chips)
+        px = recipe.chip_px
+        out = units.empty_chips(recipe, len(chips))
+        for b, url in zip(_blocks(recipe, u), urls, strict=True):
+            arr = read_export(url, b.shape(px), len(recipe.bands), recipe.dtype)
+            units.cut_block(out, where, b, arr, px)
+        return units.finish_chips(out, recipe)
 
 
 @dataclass
@@ -77,6 +147,7 @@ class _ExportRun:
     todo: list[Unit] = field(default_factory=list)
     active: dict[int, _Active] = field(default_factory=dict)
     attempts: dict[int, int] = field(default_factory=dict)
+    ready: list[ExportJob] = field(default_factory=list)  # units whose tasks all succeeded, for the workers
 
     def __post_init__(self) -> None:
         # Task submissions go through the same limiter and retry policy as computePixels requests.
@@ -84,15 +155,47 @@ class _ExportRun:
         self.rng = random.Random(self.options.seed)
 
     def run(self, units: Sequence[Unit]) -> None:
+        """Submit and poll here; each unit whose tasks succeeded goes to an `ExportWorker` (threads or a
+        cluster), whose outcome this thread alone records."""
+        time_index = {(u.collection, u.period): self.store.ensure_period(u.collection, u.period) for u in units}
         self.todo = [u for u in units if not u.task_id]
         for u in units:  # reattach to tasks a previous run submitted
             if u.task_id:
                 self.active[u.id] = _Active(u, json.loads(u.task_id), _blocks(self.recipes[u.collection], u))
-        while self.todo or self.active:
+
+        def record(job: ExportJob, outcome: UnitOutcome) -> None:
+            record_outcome(self.state, self.report, job.unit, self.progress, outcome)
+
+        def chips_of(job: ExportJob) -> int:
+            return len(job.unit.chips)
+
+        if self.options.dask is None:
+            workers = max(1, min(self.options.max_concurrency, os.cpu_count() or 1))
+            run_units(self.jobs(), ExportWorker(self.store, self.recipes, time_index), workers, record, chips_of)
+            return
+        from .cluster import cluster_client, total_threads
+
+        # Workers open the store by its nodes' own zarr.json (never the consolidated copy): they see the periods.
+        with cluster_client(self.options.dask) as client:
+            worker = ExportWorker(self.store, self.recipes, time_index, run_key=uuid.uuid4().hex[:12])
+            run_units(self.jobs(), worker, total_threads(client), record, chips_of,
+                      executor=client.get_executor(pure=False))
+
+    def jobs(self) -> Iterator[ExportJob | Idle]:
+        """The finished units as their tasks end: submit while the queue has room, poll every `poll_s` (an
+        `Idle` in between, so the runner records downloads meanwhile), until no unit is left in Earth Engine."""
+        last_poll = time.monotonic()
+        while self.todo or self.active or self.ready:
+            while self.ready:
+                yield self.ready.pop(0)
             self.submit_ready()
             if not self.active:
                 continue
-            self.sleep(self.export.poll_s)
+            left = self.export.poll_s - (time.monotonic() - last_poll)
+            if left > 0:
+                yield Idle(left)
+                continue
+            last_poll = time.monotonic()
             try:
                 states = self.backend.poll([n for a in self.active.values() for n in a.names])
             except EarthEngineError as exc:
@@ -110,8 +213,7 @@ class _ExportRun:
         recipe = self.recipes[u.collection]
         img = expressions.build(recipe, parse_label(u.period), chips_lonlat_bounds(unit_chips(u)))
         return ExportRequest(img, f"m3leo_{u.collection}_{u.period}_{u.shard}_{i}", f"EPSG:{block.epsg}",
-                             block.transform(recipe.resolution), block.shape(recipe.chip_px),
-                             f"m3leo/{u.collection}/{u.period}/shard{u.shard:06d}_{i}")
+                             block.transform(recipe.resolution), block.shape(recipe.chip_px), file_prefix(u, i))
 
     def submit(self, u: Unit, block: Block, i: int) -> str:
         """Submit one task, backing off on 429 / 5xx / dropped connections under the run's one retry policy."""
@@ -154,11 +256,9 @@ class _ExportRun:
         del self.active[uid]
         u = act.unit
         bad = [s for s in sts if s and s.state != "SUCCEEDED"]
-        if not bad:
-            try:
-                self.finish(act)
-            except M3leoError as exc:
-                self.fail(u, str(exc), ErrorKind.TRANSIENT)
+        if not bad:  # read, cut and written by a worker (ExportWorker), recorded by this thread
+            self.ready.append(ExportJob(u, tuple(self.backend.file_url(file_prefix(u, i))
+                                                 for i in range(len(act.blocks)))))
             return
         if any(s.state == "CANCELLED" for s in bad):
             self.fail(u, "export task cancelled", ErrorKind.PERMANENT)
@@ -180,23 +280,6 @@ class _ExportRun:
             return
         self.state.mark(u.id, "running", task_id=json.dumps(new), attempt=True)
         self.active[uid] = _Active(u, new, act.blocks)
-
-    def finish(self, act: _Active) -> None:
-        """Read a unit's finished GeoTIFFs (already on the blocks' grids), cut them into chips, write the shard."""
-        u = act.unit
-        recipe = self.recipes[u.collection]
-        chips = unit_chips(u)
-        where = units.chip_slots(chips)
-        px = recipe.chip_px
-        out = units.empty_chips(recipe, len(chips))
-        for i, b in enumerate(act.blocks):
-            arr = read_export(self.backend.file_url(self.request_for(u, b, i).file_prefix), b.shape(px),
-                              len(recipe.bands), recipe.dtype)
-            units.cut_block(out, where, b, arr, px)
-        out, valid = units.finish_chips(out, recipe)
-        t = self.store.ensure_period(u.collection, u.period)
-        self.store.write_shard(u.collection, u.shard, t, [c.chip_id for c in chips], out, valid)
-        record_unit(self.state, self.report, u, self.progress, chips=len(chips), requests=len(act.blocks))
 
 
 def run_export_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],

@@ -148,15 +148,15 @@ class PixelsWorker:
             self.store = store if store is not None else ChipStore.open(self.root, mode="r+")
             self.limiter: Limiter | ClusterLimiter = Limiter(self.options.max_concurrency, self.options.max_rps)
         else:  # on a cluster's worker: one session, limiter and store handle per process and run
-            from .cluster import ClusterLimiter
+            from .cluster import ClusterLimiter, worker_cached
 
             if any(r.remote for r in self.recipes.values()):
                 from .ee.session import initialize
 
-                _cached("session", repr(self.endpoint), lambda: initialize(*self.endpoint))
+                worker_cached("session", repr(self.endpoint), lambda: initialize(*self.endpoint))
             q = self.quota
-            self.limiter = _cached("limiter", q.key, lambda: ClusterLimiter(q))
-            self.store = _cached("store", f"{q.key}|{self.root}", lambda: ChipStore.open(self.root, mode="r+"))
+            self.limiter = worker_cached("limiter", q.key, lambda: ClusterLimiter(q))
+            self.store = worker_cached("store", f"{q.key}|{self.root}", lambda: ChipStore.open(self.root, mode="r+"))
         self.fetch = UnitFetcher(self.recipes, self.getter, self.limiter, self.options,
                                  store_name=Path(self.root).name)
         # Up to 40 threads wait on Earth Engine, but encoding and writing shards is CPU work: letting all of them
@@ -180,18 +180,6 @@ class PixelsWorker:
         return UnitOutcome(UnitStatus.DONE, len(ids), ErrorKind.EMPTY if empty else None, requests=stats.requests,
                            retries=stats.retries, seconds=stats.seconds, bytes=int(data.nbytes),
                            valid=tuple(float(v) for v in np.ravel(valid)))
-
-
-# Per worker process of a cluster run: one Earth Engine session, one limiter and one open store per run.
-_worker_lock = threading.Lock()
-_worker_cache: dict[tuple[str, str], Any] = {}
-
-
-def _cached(kind: str, key: str, make: Any) -> Any:
-    with _worker_lock:
-        if (kind, key) not in _worker_cache:
-            _worker_cache[(kind, key)] = make()
-        return _worker_cache[(kind, key)]
 
 
 def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], recipes: Mapping[str, Recipe],

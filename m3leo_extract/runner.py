@@ -114,14 +114,24 @@ def call_with_retries(fn: Callable[[], R], limiter: Limiter, policy: RetryPolicy
     raise AssertionError("unreachable")
 
 
-def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
+@dataclass(frozen=True)
+class Idle:
+    """What a work iterable yields when it has no item ready yet (export mode, between two polls of its
+    tasks): fan_out records what finished meanwhile, waiting at most `seconds` for it, then asks again."""
+
+    seconds: float
+
+
+def fan_out(work: Iterable[T | Idle], fn: Callable[[T], R], workers: int,
             on_done: Callable[[T, R | None, BaseException | None], None], *,
             executor: Executor | None = None) -> None:
     """Run fn over work items on a thread pool, at most `2 * workers` queued, calling on_done in this thread.
 
     Keeping on_done in the calling thread lets it own non-thread-safe things (the SQLite state, progress).
     Ctrl-C (or any error) cancels what has not started and returns at once, without waiting for the requests
-    in flight: their items are not reported, so the caller's state still has them in flight.
+    in flight: their items are not reported, so the caller's state still has them in flight. The work
+    iterable also runs in this thread; where it yields an `Idle`, it is asked again once an item finished
+    or `Idle.seconds` passed, whichever comes first.
 
     executor: run on it instead of a thread pool of `workers` (e.g. a dask.distributed Client's
     `get_executor()`, `workers` then being the cluster's threads); the caller owns it, so it is not shut down
@@ -130,18 +140,27 @@ def fan_out(work: Iterable[T], fn: Callable[[T], R], workers: int,
     it = iter(work)
     pending: dict[Future[R], T] = {}
     pool = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="m3leo")
-    clean = False
+    clean = exhausted = False
     try:
         while True:
-            while len(pending) < 2 * workers:
+            idle: float | None = None
+            while len(pending) < 2 * workers and not exhausted:
                 try:
                     item = next(it)
                 except StopIteration:
+                    exhausted = True
+                    break
+                if isinstance(item, Idle):
+                    idle = max(0.0, item.seconds)
                     break
                 pending[pool.submit(fn, item)] = item
             if not pending:
-                break
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                if exhausted:
+                    break
+                if idle:
+                    time.sleep(idle)
+                continue
+            done, _ = wait(pending, timeout=idle, return_when=FIRST_COMPLETED)
             for fut in done:
                 item = pending.pop(fut)
                 exc = fut.exception()
@@ -169,6 +188,7 @@ class UnitOutcome:
     seconds: float = 0.0  # the requests' summed round trips
     bytes: int = 0  # raw pixel bytes
     valid: tuple[float, ...] = ()  # each chip's valid fraction, in the unit's chip order
+    detail: Any = None  # a mode's own plain-value account of the unit (tile: its chips written, dropped, failed)
 
     @classmethod
     def failed(cls, chips: int, exc: BaseException) -> UnitOutcome:
@@ -181,12 +201,13 @@ class UnitOutcome:
 UnitWorker = Callable[[T], UnitOutcome]  # picklable where the run is to go on a cluster
 
 
-def run_units(units: Iterable[T], worker: UnitWorker[T], workers: int, record: Callable[[T, UnitOutcome], None],
+def run_units(units: Iterable[T | Idle], worker: UnitWorker[T], workers: int, record: Callable[[T, UnitOutcome], None],
               chips_of: Callable[[T], int], *, executor: Executor | None = None) -> None:
     """The one unit runner: fan the units out to `worker`, and `record` each outcome in this thread as it arrives.
 
     A worker that raises gives its unit a FAILED outcome of `ErrorKind.of(exc)`; a BUG (an exception this package
     does not know) is recorded, then re-raised: the run stops (exit 70). Ctrl-C stops at once (see fan_out).
+    `units` may be a generator that yields `Idle` while it waits for more (export mode's task polling).
     """
     def done(unit: T, outcome: UnitOutcome | None, exc: BaseException | None) -> None:
         if exc is not None:

@@ -278,6 +278,31 @@ def test_a_bug_in_a_tile_worker_fails_its_unit_as_a_bug_and_stops_the_run(tmp_pa
     assert bugs and all(u.error_kind == "bug" and "a bug in the warp" in u.error for u in bugs)
 
 
+def test_a_known_error_in_a_tile_worker_fails_its_unit_and_the_run_goes_on(tmp_path: Path, shared_data: Path,
+                                                                         monkeypatch) -> None:
+    """The other side of the policy: an OSError (a dropped connection, a full disk) is the unit's failure,
+    recorded `failed` (not crashed), and the other units are written."""
+    import m3leo_extract.tile.run as tile_run
+    from m3leo_extract.tile import tile
+
+    real = tile_run.tile_unit
+
+    def flaky(task):
+        if task.shard == 0:
+            raise OSError("connection reset by peer")
+        return real(task)
+
+    monkeypatch.setattr(tile_run, "tile_unit", flaky)
+    rep = tile(shared_data / "RGB.byte.tif", tmp_path, "rgb", resolution=200, shard_chips=1, workers=1)
+    assert rep.units_failed == 1 and rep.chips_written > 0 and not rep.ok
+    assert any("connection reset" in f for f in rep.failures)
+    run = _last_run(tmp_path)
+    assert run["status"] == "failed"
+    failed = [u for u in run["units"] if u.status == "failed"]
+    assert len(failed) == 1 and failed[0].shard == 0 and failed[0].error_kind == "permanent"
+    assert "connection reset" in failed[0].error
+
+
 def test_a_single_map_asked_for_many_periods_is_said_once_per_asset() -> None:
     from m3leo_extract.extract import repeated_maps
 

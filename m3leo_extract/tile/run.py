@@ -1,7 +1,8 @@
 """Running `tile`: `plan_tile` (validate, probe, derive the spec, plan the chips: reads, never writes) gives a
-frozen `TilePlan`; `run_tile(plan)` registers chips, period and units in the store and the state, then fans
-the shard units out through `runner.fan_out` (threads, or a dask.distributed cluster's executor) and
-collects a `TileReport` (under the store's run lock). `tile(...)` is the two in one call."""
+frozen `TilePlan`; `run_tile(plan)` registers chips, period and units in the store and the state, then runs
+the shard units through the one unit runner, `runner.run_units` (threads, or a dask.distributed cluster's
+executor: `cluster.cluster_client`, as extract), recording each `UnitOutcome` in this thread, and collects a
+`TileReport` (under the store's run lock). `tile(...)` is the two in one call."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..defaults import DEFAULT_SHARD_CHIPS, STATE_FILE
 from ..errors import CollectionError, M3leoError, RasterError, StoreError, UsageError
 from ..grid import Chip
 from ..planner import shard_sizes
-from ..runner import ProgressFn, fan_out
+from ..runner import ProgressFn, UnitOutcome, run_units
 from ..shards import store_exists
 from ..state import ErrorKind, RunLock, RunOutcome, RunRecord, StateDB, UnitStatus
 from ..store import ChipStore, CollectionSpec
@@ -252,9 +253,27 @@ def _register(plan: TilePlan, store: ChipStore, token: str) -> list[TileTask]:
     return tasks
 
 
+def tile_outcome(task: TileTask) -> UnitOutcome:
+    """Tile's unit worker (on a thread or a dask worker): `tile_unit`, its `UnitResult` as the outcome's detail.
+
+    A bad file or a dropped connection (ours, GDAL's through OSError) fails the unit's chips and the run goes on;
+    any other exception is a bug: runner.run_units records it, then stops the run (exit 70), as in extract."""
+    n = len(task.chip_ids)
+    try:
+        res = tile_unit(task)
+    except (M3leoError, OSError) as exc:
+        msg = f"unit {task.shard} failed: {first_line(exc)}"
+        return UnitOutcome(UnitStatus.FAILED, n, ErrorKind.PERMANENT, msg,
+                           detail=UnitResult(task.shard, failed=list(task.chip_ids), errors=[("", msg)]))
+    if res.failed:
+        return UnitOutcome(UnitStatus.FAILED, n, ErrorKind.PERMANENT, "; ".join(
+            f"{p}: {m}" if p else m for p, m in res.errors)[:2000], bytes=res.bytes_written, detail=res)
+    return UnitOutcome(UnitStatus.DONE, n, bytes=res.bytes_written, valid=tuple(res.valid), detail=res)
+
+
 class _Ledger:
     """The calling process's side of a run: units in the state database (local stores), the report, the
-    progress events. `done` is runner.fan_out's on_done: it runs in this thread, so it may own SQLite."""
+    progress events. `record` is runner.run_units's: it runs in this thread, so it may own SQLite."""
 
     def __init__(self, plan: TilePlan, report: TileReport, tasks: Sequence[TileTask],
                  progress: ProgressFn | None) -> None:
@@ -279,16 +298,15 @@ class _Ledger:
         if self.progress:
             self.progress({"event": "input_failed", "error": line})
 
-    def done(self, task: TileTask, res: UnitResult | None, exc: BaseException | None) -> None:
-        if exc is not None:
-            if not isinstance(exc, (M3leoError, OSError)):  # a bug, not a bad input: recorded, then stop loudly
-                if self.state is not None and task.shard in self.unit_ids:
-                    self.state.mark(self.unit_ids[task.shard], UnitStatus.FAILED, attempt=True,
-                                    error_kind=ErrorKind.BUG, error=f"internal error: {type(exc).__name__}: {exc}")
-                raise exc
-            res = UnitResult(task.shard, failed=list(task.chip_ids),
-                             errors=[("", f"unit {task.shard} failed: {first_line(exc)}")])
-        assert res is not None
+    def record(self, task: TileTask, outcome: UnitOutcome) -> None:
+        """One unit's outcome into the state, the report and progress (a bug's: into the state only)."""
+        uid = self.unit_ids.get(task.shard) if self.state is not None else None
+        res = outcome.detail
+        if res is None:  # a bug (runner.run_units re-raises it next): recorded on its unit, the run stops
+            if self.state is not None and uid is not None:
+                self.state.mark(uid, UnitStatus.FAILED, attempt=True, error_kind=outcome.error_kind,
+                                error=outcome.message)
+            return
         for path, msg in res.errors:
             if path and path not in self.failed_inputs:
                 self.failed_inputs.add(path)
@@ -302,12 +320,12 @@ class _Ledger:
         rep.bytes_read += res.bytes_read
         rep.bytes_written += res.bytes_written
         rep.units_failed += bool(res.failed)
-        if self.state is not None and task.shard in self.unit_ids:
-            if res.failed:
-                self.state.mark(self.unit_ids[task.shard], "failed", attempt=True, error_kind=ErrorKind.PERMANENT,
-                                error="; ".join(f"{p}: {m}" if p else m for p, m in res.errors)[:2000])
+        if self.state is not None and uid is not None:
+            if outcome.status is UnitStatus.FAILED:
+                self.state.mark(uid, UnitStatus.FAILED, attempt=True, error_kind=outcome.error_kind,
+                                error=outcome.message)
             else:
-                self.state.mark(self.unit_ids[task.shard], "done", attempt=True)
+                self.state.mark(uid, UnitStatus.DONE, attempt=True)
         if self.progress:
             self.progress({"event": "unit", "shard": task.shard, "chips": len(task.chip_ids),
                            "written": len(res.written), "dropped": len(res.dropped), "failed": len(res.failed),
@@ -318,18 +336,22 @@ class _Ledger:
             self.state.close()
 
 
-def _fan_out(tasks: Sequence[TileTask], workers: int | None, dask: Any,
-             on_done: Callable[[TileTask, UnitResult | None, BaseException | None], None]) -> None:
-    """The units through runner.fan_out: on this process's threads, or on a dask.distributed cluster (a
-    scheduler address or a Client) through its executor, results coming back to this thread."""
+def _run_units(tasks: Sequence[TileTask], workers: int | None, dask: Any,
+               record: Callable[[TileTask, UnitOutcome], None]) -> None:
+    """The units through runner.run_units: on this process's threads, or on a dask.distributed cluster (a
+    scheduler address, `local:N` or a Client: cluster.cluster_client) through its executor, the outcomes
+    coming back to this thread."""
+    def chips_of(task: TileTask) -> int:
+        return len(task.chip_ids)
+
     if dask is None:
-        fan_out(tasks, tile_unit, workers or os.cpu_count() or 1, on_done)
+        run_units(tasks, tile_outcome, workers or os.cpu_count() or 1, record, chips_of)
         return
     from ..cluster import cluster_client, total_threads
 
     with cluster_client(dask) as client:
-        fan_out(tasks, tile_unit, total_threads(client), on_done,
-                executor=client.get_executor(pure=False))
+        run_units(tasks, tile_outcome, total_threads(client), record, chips_of,
+                  executor=client.get_executor(pure=False))
 
 
 def run_tile(plan: TilePlan, *, workers: int | None = None, dask: Any = None, progress: ProgressFn | None = None,
@@ -370,7 +392,7 @@ def _run(plan: TilePlan, workers: int | None, dask: Any, progress: ProgressFn | 
             # process-wide, so a catch_warnings per warp on several threads would race (and leak filters).
             warnings.filterwarnings("ignore", message="Dataset has no geotransform", module="rasterio")
             try:
-                _fan_out(tasks, workers, dask, ledger.done)
+                _run_units(tasks, workers, dask, ledger.record)
             finally:
                 report.seconds = time.monotonic() - plan.started
                 report.inputs_ok = len(plan.inputs) - len(ledger.failed_inputs)

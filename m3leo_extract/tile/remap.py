@@ -163,10 +163,30 @@ def remap_chip(arr: np.ndarray, origin: tuple[int, int], raster: tuple[int, int]
     sx -= origin[0]
     sy -= origin[1]
     h, w = arr.shape[1:]
-    edges = (origin[0] == 0, origin[1] == 0, origin[0] + w == raster[0], origin[1] + h == raster[1])
     if not _well_inside(sx, sy, w, h):
         _exact_near_edges(fn, sx, sy, origin, w, h)
+    arr, origin = _crop(arr, origin, sx, sy)
+    h, w = arr.shape[1:]
+    edges = (origin[0] == 0, origin[1] == 0, origin[0] + w == raster[0], origin[1] + h == raster[1])
     return sample(arr, sx, sy, resampling, dtype, nodata if check_nodata else _NO_CHECK, edges, fill)
+
+
+def _crop(arr: np.ndarray, origin: tuple[int, int], sx: np.ndarray, sy: np.ndarray) -> tuple[
+        np.ndarray, tuple[int, int]]:
+    """The part of `arr` the chip's samples use (their bounding box, 2 pixels wider, within `arr`) as a compact
+    copy, and its origin; (sx, sy) shifted onto it in place. Gathers from a run's window thousands of pixels
+    wide stride over a new memory page every source row: from the chip's own ~0.4 MB they are 3-4x cheaper."""
+    h, w = arr.shape[1:]
+    lo_x, hi_x, lo_y, hi_y = sx.min(), sx.max(), sy.min(), sy.max()
+    if not np.isfinite([lo_x, hi_x, lo_y, hi_y]).all():
+        return arr, origin
+    x0, y0 = max(int(np.floor(lo_x)) - 2, 0), max(int(np.floor(lo_y)) - 2, 0)
+    x1, y1 = min(int(np.ceil(hi_x)) + 3, w), min(int(np.ceil(hi_y)) + 3, h)
+    if x1 <= x0 or y1 <= y0 or (x1 - x0) * (y1 - y0) > 0.7 * w * h:
+        return arr, origin
+    sx -= x0
+    sy -= y0
+    return np.ascontiguousarray(arr[:, y0:y1, x0:x1]), (origin[0] + x0, origin[1] + y0)
 
 
 _NO_CHECK = object()  # `nodata` that skips the per-sample nodata test

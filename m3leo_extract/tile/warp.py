@@ -108,9 +108,11 @@ def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resa
     """(n, band, px, px): one padded source window for the run, warped onto each chip's grid (chips whose
     resampling kernel is inside and valid take `read_resampled` instead)."""
     keep_freed_memory()  # per-chip temporaries: no page faults for every new one (memory.py)
-    out = np.full((len(chips), len(inp.bands), px, px), nodata, dtype=dtype)
+    # Every path below writes every chip whole (reproject's init_dest_nodata included): no fill needed first.
+    out = np.empty((len(chips), len(inp.bands), px, px), dtype=dtype)
     found = _source_window(inp, chips, px)
     if found is None:
+        out.fill(nodata)
         return out, 0
     window, scale = found
     rs = Resampling[resampling]

@@ -104,12 +104,13 @@ def _masked_source(src: Any, inp: RasterInput, window: Window, scale: float, res
 
 
 def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resampling: str, dtype: str,
-             nodata: float | int, px: int) -> tuple[np.ndarray, int]:
+             nodata: float | int, px: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """(n, band, px, px): one padded source window for the run, warped onto each chip's grid (chips whose
-    resampling kernel is inside and valid take `read_resampled` instead)."""
+    resampling kernel is inside and valid take `read_resampled` instead); into `out` (and returned) if given."""
     keep_freed_memory()  # per-chip temporaries: no page faults for every new one (memory.py)
     # Every path below writes every chip whole (reproject's init_dest_nodata included): no fill needed first.
-    out = np.empty((len(chips), len(inp.bands), px, px), dtype=dtype)
+    if out is None:
+        out = np.empty((len(chips), len(inp.bands), px, px), dtype=dtype)
     found = _source_window(inp, chips, px)
     if found is None:
         out.fill(nodata)

@@ -10,9 +10,9 @@ row of a chip at once (one pyproj transform of 3 points a row, the split only fo
 `sample` the same sampling with numpy gathers (from a compact copy of the chip's own source pixels, a pixel
 and its right neighbour in one gather, integers of up to 16 bits in float32), so a chip costs ~3 ms of numpy
 instead of a ~20-30 ms warp, and equals it within 1 unit of rounding (bilinear: float32 round-off moves
-~0.02% of pixels by 1) or exactly (nearest: classes). At the raster's own edges it does what the warper does: pixels whose centre maps outside
-are left to the fill, a pixel just past the edge is transformed again exactly, and bilinear drops the weights
-of the samples outside and renormalises the rest.
+~0.02% of pixels by 1) or exactly (nearest: classes). At the raster's own edges it does what the warper
+does: pixels whose centre maps outside are left to the fill, a pixel just past the edge is transformed again
+exactly, and bilinear drops the weights of the samples outside and renormalises the rest.
 
 Only where that holds: no sample the chip uses is nodata (the warper renormalises around those, pixel by
 pixel), every sample lies inside the source window except past the raster's own edges, bilinear only where

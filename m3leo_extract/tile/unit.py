@@ -101,13 +101,24 @@ def _dataset(path: str, token: str) -> Any:
 
 
 # -- mosaicking ---------------------------------------------------------------------------------------------
-def _read_run(src: Any, inp: RasterInput, chips: list[Chip], task: TileTask, px: int) -> tuple[np.ndarray, int]:
+def _read_run(src: Any, inp: RasterInput, chips: list[Chip], task: TileTask, px: int,
+              out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """(n, band, px, px) of one run of neighbouring chips from one input: a window copy when the input is on
-    the chips' pixel grid (same dtype, no mask), else the warp (with its resampled-read shortcut)."""
+    the chips' pixel grid (same dtype, no mask), else the warp (with its resampled-read shortcut), which
+    writes straight into `out` where given."""
     if (inp.dtype == task.dtype and not inp.use_mask
             and all(aligned(inp.affine, inp.epsg, c, task.resolution) for c in chips)):
         return read_aligned(src, inp, chips, task.resolution, px, task.dtype, task.nodata)
-    return warp_run(src, inp, chips, task.resolution, task.resampling, task.dtype, task.nodata, px)
+    return warp_run(src, inp, chips, task.resolution, task.resampling, task.dtype, task.nodata, px, out)
+
+
+def _direct_target(run: list[int], dst: np.ndarray, filled: np.ndarray) -> np.ndarray | None:
+    """`dst`'s chips of `run` as one view where the run is a slice of them and none has a pixel yet: the
+    warp may write there itself (what the first input writes is what the copy would have put there)."""
+    k0, k1 = run[0], run[-1] + 1
+    if run != list(range(k0, k1)) or filled[k0:k1].any():
+        return None
+    return dst[k0:k1]
 
 
 def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int], task: TileTask, px: int,
@@ -115,7 +126,8 @@ def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int]
     """Add one input to the unit's chips `idxs`: pixels still empty take its valid pixels (first valid wins)."""
     for run in runs(chips, idxs):
         try:
-            block, nread = _read_run(src, inp, [chips[i] for i in run], task, px)
+            direct = _direct_target(run, dst, filled)
+            block, nread = _read_run(src, inp, [chips[i] for i in run], task, px, direct)
         except READ_ERRORS as exc:  # a corrupt block, a dropped connection: these chips fail, the rest go on
             msg = f"read failed ({first_line(exc)}); check or re-download the file"
             if (inp.path, msg) not in result.errors:
@@ -126,7 +138,9 @@ def _mosaic_input(src: Any, inp: RasterInput, chips: list[Chip], idxs: list[int]
         for j, i in enumerate(run):
             ok = ~nodata_mask(block[j], task.nodata).all(axis=0)  # a pixel is valid if any band is
             new = ok & ~filled[i]
-            if new.all():
+            if block is direct:  # written in place
+                pass
+            elif new.all():
                 dst[i] = block[j]
             elif new.any():
                 dst[i][:, new] = block[j][:, new]

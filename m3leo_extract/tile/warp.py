@@ -104,13 +104,16 @@ def _masked_source(src: Any, inp: RasterInput, window: Window, scale: float, res
 
 
 def warp_run(src: Any, inp: RasterInput, chips: Sequence[Chip], res: float, resampling: str, dtype: str,
-             nodata: float | int, px: int) -> tuple[np.ndarray, int]:
+             nodata: float | int, px: int, out: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """(n, band, px, px): one padded source window for the run, warped onto each chip's grid (chips whose
-    resampling kernel is inside and valid take `read_resampled` instead)."""
+    resampling kernel is inside and valid take `read_resampled` instead); into `out` (and returned) if given."""
     keep_freed_memory()  # per-chip temporaries: no page faults for every new one (memory.py)
-    out = np.full((len(chips), len(inp.bands), px, px), nodata, dtype=dtype)
+    # Every path below writes every chip whole (reproject's init_dest_nodata included): no fill needed first.
+    if out is None:
+        out = np.empty((len(chips), len(inp.bands), px, px), dtype=dtype)
     found = _source_window(inp, chips, px)
     if found is None:
+        out.fill(nodata)
         return out, 0
     window, scale = found
     rs = Resampling[resampling]

@@ -68,7 +68,7 @@ class Evaluator:
     def __init__(self, trace: Trace | None = None) -> None:
         self.trace = trace or Trace()
         self._loaded: dict[tuple[str, str], Any] = {}
-        self.fns: dict[str, Callable[..., Any]] = self._table()
+        self.fns: dict[str, Callable[..., Any]] = {**self._table(), **self._vector_table()}
 
     # -- graph walking --------------------------------------------------------------------------------------
     def run(self, expression: dict[str, Any]) -> Any:
@@ -270,7 +270,6 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
-        t.update(self._vector_table())
         return t
 
     def _vector_table(self) -> dict[str, Callable[..., Any]]:

@@ -25,6 +25,9 @@ def _collection(features: list[Any]) -> Coll:
     """ee.FeatureCollection([...]): features (geometries become features); ids "0", "1", ... as on Google."""
     out = []
     for i, f in enumerate(features):
+        if isinstance(f, Coll):  # a collection of collections (flatten() then joins them)
+            out.append(f if "system:index" in f.props else Coll(f.images, f.asset, {**f.props, "system:index": str(i)}))
+            continue
         f = f if isinstance(f, Feature) else Feature(f, {})
         if "system:index" not in f.properties:
             f = Feature(f.geometry, {**f.properties, "system:index": str(i)})

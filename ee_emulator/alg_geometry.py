@@ -257,12 +257,55 @@ def covering_grid(geometry: Any, proj: Any, scale: Any = None) -> Any:
     return Coll(out)
 
 
+def cut_lines(geometry: Any, distances: list[Any], maxError: Any = None, proj: Any = None) -> Geom:  # noqa: N803
+    """Geometry.cutLines: each line cut at `distances` metres along it, as one MultiLineString."""
+    from shapely.geometry import MultiLineString
+    from shapely.ops import substring
+
+    shp = shape(geometry)
+    fwd, inv = _local(shp)
+    pieces = []
+    for line in (p for p in _parts(_apply(shp, fwd)) if p.geom_type in ("LineString", "LinearRing")):
+        cuts = sorted({0.0, line.length, *(float(d) for d in distances if 0 < float(d) < line.length)})
+        pieces += [substring(line, a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+    return to_geom(_apply(MultiLineString([list(p.coords) for p in pieces]), inv))
+
+
+def _nearest(left: Any, right: Any) -> tuple[Any, Any]:
+    """The points of left and right closest to each other (found in metres around them)."""
+    from shapely.ops import nearest_points
+
+    a, b = shape(left), shape(right)
+    pa, pb = nearest_points(a, b)
+    from shapely.geometry import MultiPoint
+
+    fwd, inv = _local(MultiPoint([pa, pb]))
+    qa, qb = nearest_points(_apply(a, fwd), _apply(b, fwd))
+    return _apply(qa, inv), _apply(qb, inv)
+
+
+def closest_point(left: Any, right: Any, maxError: Any = None, proj: Any = None) -> Geom | None:  # noqa: N803
+    """Geometry.closestPoint: the point of `right` nearest to `left` (null when either is empty)."""
+    if shape(left).is_empty or shape(right).is_empty:
+        return None
+    return to_geom(_nearest(left, right)[1])
+
+
+def closest_points(left: Any, right: Any, maxError: Any = None, proj: Any = None) -> dict[str, Geom]:  # noqa: N803
+    """Geometry.closestPoints: {"left": the point of left nearest to right, "right": the point of right}."""
+    if shape(left).is_empty or shape(right).is_empty:
+        return {}
+    pa, pb = _nearest(left, right)
+    return {"left": to_geom(pa), "right": to_geom(pb)}
+
+
 def _geometry_table() -> Table:
     t: Table = {
         "Geometry.buffer": buffer, "Geometry.centroid": centroid, "Geometry.area": area,
         "Geometry.length": length, "Geometry.perimeter": perimeter, "Geometry.distance": distance,
         "Geometry.simplify": simplify, "Geometry.transform": transform, "Geometry.geometries": geometries,
-        "Geometry.dissolve": _dissolve, "Geometry.coveringGrid": covering_grid,
+        "Geometry.dissolve": _dissolve, "Geometry.coveringGrid": covering_grid, "Geometry.cutLines": cut_lines,
+        "Geometry.closestPoint": closest_point, "Geometry.closestPoints": closest_points,
         "Geometry.convexHull": lambda geometry, maxError=None, proj=None: to_geom(shape(geometry).convex_hull),  # noqa: N803
         "Geometry.withinDistance": lambda left, right, distance, maxError=None, proj=None: (  # noqa: N803
             globals()["distance"](left, right) <= float(distance)),
@@ -311,11 +354,11 @@ def _feature_table(geo: Table) -> Table:
 
     t: Table = {}
     for name in ("area", "buffer", "centroid", "convexHull", "dissolve", "length", "perimeter", "simplify",
-                 "transform"):
+                 "transform", "cutLines"):
         t[f"Feature.{name}"] = unary(geo[f"Geometry.{name}"])
     t["Feature.bounds"] = unary(lambda geometry, maxError=None, proj=None: to_geom(shape(geometry).envelope))  # noqa: N803
     for name in ("containedIn", "contains", "difference", "disjoint", "distance", "intersection", "intersects",
-                 "symmetricDifference", "union", "withinDistance"):
+                 "symmetricDifference", "union", "withinDistance", "closestPoint", "closestPoints"):
         t[f"Feature.{name}"] = binary(geo[f"Geometry.{name}"])
     return t
 

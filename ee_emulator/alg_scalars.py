@@ -111,10 +111,19 @@ def _rename(dictionary: dict[str, Any], from_: list[str], to: list[str], overwri
     return out
 
 
+def _dict_image(dictionary: dict[str, Any], names: list[str] | None = None) -> Any:
+    """Dictionary.toImage: one constant band per key (in `names` order, else sorted), as Earth Engine's."""
+    from .graph import Img, constant_band
+
+    keys = names if names is not None else sorted(dictionary)
+    return Img([constant_band(float(dictionary[k]), str(k)) for k in keys])
+
+
 def dictionary_extras_table() -> Table:
     return {
         "Dictionary.getArray": _dict_get, "Dictionary.getGeometry": _dict_get, "Dictionary.getNumber": _dict_get,
         "Dictionary.getString": _dict_get,
+        "Dictionary.toImage": _dict_image,
         "Dictionary.rename": lambda dictionary, to, overwrite=False, **kw: _rename(dictionary, kw["from"], to,
                                                                                    overwrite),
     }
@@ -234,7 +243,7 @@ def number_extras_table() -> Table:
         "digamma": lambda x: float(special.digamma(x)), "trigamma": lambda x: float(special.polygamma(1, x)),
         "erf": math.erf, "erfc": math.erfc, "erfInv": lambda x: float(special.erfinv(x)),
         "erfcInv": lambda x: float(special.erfcinv(x)), "bitwiseNot": lambda x: ~_int(x),
-        "bitCount": lambda x: bin(_int(x) & 0xFFFFFFFFFFFFFFFF).count("1"),
+        "lanczos": lanczos, "bitCount": lambda x: bin(_int(x) & 0xFFFFFFFFFFFFFFFF).count("1"),
     }
     unary["bitwise_not"] = unary["bitwiseNot"]
     binary: dict[str, Callable[[Any, Any], Any]] = {
@@ -257,6 +266,19 @@ def number_extras_table() -> Table:
     t["Number.expression"] = _number_expression
     t["String.rindex"] = lambda target, pattern: target.rfind(pattern)
     return t
+
+
+# Godfrey's Lanczos coefficients (g = 607/128), as Apache Commons Math's Gamma.lanczos uses them.
+_LANCZOS = (0.99999999999999709182, 57.156235665862923517, -59.597960355475491248, 14.136097974741747174,
+            -0.49191381609762019978, 0.33994649984811888699e-4, 0.46523628927048575665e-4,
+            -0.98374475304879564677e-4, 0.15808870322491248884e-3, -0.21026444172410488319e-3,
+            0.21743961811521264320e-3, -0.16431810653676389022e-3, 0.84418223983852743293e-4,
+            -0.26190838401581408670e-4, 0.36899182659531622704e-5)
+
+
+def lanczos(x: float) -> float:
+    """Number.lanczos: the Lanczos sum, Gamma(x) = sqrt(2 pi) / x * t^(x + 1/2) * exp(-t) * lanczos(x)."""
+    return _LANCZOS[0] + sum(_LANCZOS[i] / (float(x) + i) for i in range(len(_LANCZOS) - 1, 0, -1))
 
 
 def _number_expression(expression: str, vars: dict[str, Any] | None = None) -> float:  # noqa: A002

@@ -363,6 +363,30 @@ def _feature_table(geo: Table) -> Table:
     return t
 
 
+def image_geometry(feature: Any, maxError: Any = None, proj: Any = None, geodesics: Any = None) -> Geom:  # noqa: N803
+    """Image.geometry: a scene's footprint as a Polygon (Earth Engine's), else the image's cut / the world."""
+    from .images import geometry_of
+
+    props = getattr(feature, "props", {})
+    fp = props.get("system:footprint")
+    if not props.get("_grid") and isinstance(fp, dict) and fp.get("type") == "LinearRing":
+        return Geom(type="Polygon", coordinates=[[list(p) for p in fp["coordinates"]]])
+    return geometry_of(feature, maxError, proj, geodesics)
+
+
+def collection_geometry(collection: Any, maxError: Any = None) -> Geom:  # noqa: N803
+    """Collection.geometry: the union of its features' geometries, or of its images' footprints."""
+    from shapely.ops import unary_union
+
+    from .graph import Img
+
+    shapes = [shape(image_geometry(i) if isinstance(i, Img) else i) for i in collection.images
+              if isinstance(i, Img) or (isinstance(i, Feature) and i.geometry is not None)]
+    if not shapes:
+        return Geom(type="MultiPolygon", coordinates=[])
+    return to_geom(unary_union(shapes))
+
+
 def geometry_table() -> Table:
     geo = _geometry_table()
-    return {**geo, **_feature_table(geo)}
+    return {**geo, **_feature_table(geo), "Image.geometry": image_geometry, "Collection.geometry": collection_geometry}

@@ -453,3 +453,17 @@ def test_numbers_and_strings_match_math():
         assert gamma == pytest.approx(math.gamma(x), rel=1e-12)
     assert ee.Number.expression("a * 2 + b ** 2", {"a": 3, "b": 4}).getInfo() == 22
     assert ee.String("abcabc").rindex("bc").getInfo() == "abcabc".rindex("bc")
+
+
+def test_image_and_collection_geometry_are_scene_footprints():
+    region = ee.Geometry.Point([4.85, 45.75])
+    s2 = ee.ImageCollection("COPERNICUS/S2_SR_HARMONIZED").filterBounds(region).filterDate("2023-06-01", "2023-06-20")
+    first = s2.first()
+    ring = first.get("system:footprint").getInfo()["coordinates"]
+    geom = first.geometry().getInfo()
+    assert geom["type"] == "Polygon" and geom["coordinates"][0] == ring
+    assert first.geometry().area().getInfo() == pytest.approx(_geod_area(ring), rel=1e-9)
+    rings = [Polygon(f["properties"]["system:footprint"]["coordinates"]) for f in s2.getInfo()["features"]]
+    from shapely.ops import unary_union
+
+    assert shape(s2.geometry().getInfo()).symmetric_difference(unary_union(rings)).area < 1e-9

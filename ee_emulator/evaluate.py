@@ -11,6 +11,10 @@ from typing import Any
 import numpy as np
 
 from . import catalogue, geometry, projections
+from .alg_collections import collection_extras_table
+from .alg_filters import filter_table
+from .alg_geometry import geometry_table
+from .alg_scalars import date_extras_table, dictionary_extras_table, list_extras_table, number_extras_table
 from .colls import collection_table
 from .errors import EEError, unknown_algorithm
 from .graph import (
@@ -64,7 +68,7 @@ class Evaluator:
     def __init__(self, trace: Trace | None = None) -> None:
         self.trace = trace or Trace()
         self._loaded: dict[tuple[str, str], Any] = {}
-        self.fns: dict[str, Callable[..., Any]] = self._table()
+        self.fns: dict[str, Callable[..., Any]] = {**self._table(), **self._vector_table()}
 
     # -- graph walking --------------------------------------------------------------------------------------
     def run(self, expression: dict[str, Any]) -> Any:
@@ -266,6 +270,16 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
+        return t
+
+    def _vector_table(self) -> dict[str, Callable[..., Any]]:
+        """Geometry, Feature, FeatureCollection, Filter, Join and the scalar extras (the alg_*.py modules);
+        they replace the simpler entries above of the same name."""
+        from .values import EEDateRange
+
+        t = {**geometry_table(), **filter_table(self), **collection_extras_table(), **list_extras_table(),
+             **dictionary_extras_table(), **date_extras_table(), **number_extras_table()}
+        t["DateRange"] = lambda start, end=None, timeZone=None: EEDateRange(self._date_range(start, end))  # noqa: N803
         return t
 
 

@@ -30,6 +30,8 @@ def geojson(g: Any) -> dict[str, Any]:
     if not isinstance(g, dict):
         raise EEError(f"Expected a Geometry, got {type(g).__name__}.")
     kind, coords = g.get("type"), g.get("coordinates")
+    if kind == "GeometryCollection":
+        return {"type": kind, "geometries": [geojson(p) for p in g.get("geometries", [])]}
     if kind == "Rectangle":
         flat = np.asarray(coords, dtype=float).ravel()
         if flat.size != 4:
@@ -46,6 +48,8 @@ def geojson(g: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"type": kind, "coordinates": coords}
     if kind in ("Polygon", "MultiPolygon", "LineString") and "geodesic" in g:
         out["geodesic"] = bool(g["geodesic"])
+    if isinstance(g.get("crs"), dict) and "properties" in g["crs"]:  # transformed: GeoJSON's named CRS
+        out["crs"] = g["crs"]
     return out
 
 

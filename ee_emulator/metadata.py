@@ -17,7 +17,7 @@ import numpy as np
 from .errors import EEError
 from .geometry import geojson
 from .graph import Coll, Func, Img
-from .values import DEFAULT_TRANSFORM, EEDate, Feature, Geom, Proj
+from .values import DEFAULT_TRANSFORM, EEDate, EEDateRange, Feature, Geom, Proj
 
 _INT_RANGE = {"uint8": (0, 255), "int8": (-128, 127), "uint16": (0, 65535), "int16": (-32768, 32767),
               "uint32": (0, 2**32 - 1), "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1),
@@ -149,9 +149,14 @@ def to_info(x: Any) -> Any:
                 "transform": list(x.get("transform", DEFAULT_TRANSFORM))}
     if isinstance(x, Geom):
         return geojson(x)
+    if isinstance(x, EEDateRange):
+        return {"type": "DateRange", "dates": [_time(v) for v in x]}
     if isinstance(x, Feature):
-        return {"type": "Feature", "geometry": geojson(x.geometry) if x.geometry is not None else None,
-                "properties": properties(x.properties)}
+        out = {"type": "Feature", "geometry": geojson(x.geometry) if x.geometry is not None else None}
+        if "system:index" in x.properties:  # a feature's id, as Earth Engine reports it
+            out["id"] = str(x.properties["system:index"])
+        out["properties"] = properties({k: v for k, v in x.properties.items() if k != "system:index"})
+        return out
     if isinstance(x, (bool, str)) or x is None:
         return x
     if isinstance(x, np.generic):

@@ -17,6 +17,10 @@ class EEDate(float):
     """ee.Date: milliseconds since the epoch (UTC)."""
 
 
+class EEDateRange(tuple):
+    """ee.DateRange: (start, end) in milliseconds, end exclusive."""
+
+
 class Proj(dict):
     """ee.Projection: {"crs": code, "transform": [a, b, c, d, e, f]}."""
 

@@ -42,7 +42,7 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, chip_id, lonlat_transformer, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, chip_id, chip_keys, lonlat_transformer, outlines_4326
 from .majortom import cell_names
 from .state import StateDB
 from .store import ChipStore
@@ -66,23 +66,9 @@ def column(kind: str, collection: str, period: str) -> str:
     return f"{kind}_{collection}_{period}"
 
 
-# -- chip keys: an int64 per chip id that sorts as the ids do (zone, hemisphere, row, column) ----------------
-def chip_keys(ids: Any) -> np.ndarray:
-    """int64 keys of chip ids (`31N_1350_120`), vectorised for the fixed-width ids the grid writes."""
-    b = np.asarray(ids).astype("S12")
-    if b.size and (np.char.str_len(b) != 12).any():
-        raise StoreError("chip ids are not of the grid's form (31N_1350_120); is this a m3leo store?")
-    d = b.view(np.uint8).reshape(-1, 12).astype("int64") - 48
-    zone, south = d[:, 0] * 10 + d[:, 1], b.view(np.uint8).reshape(-1, 12)[:, 2] == ord("S")
-    row = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
-    col = d[:, 9] * 100 + d[:, 10] * 10 + d[:, 11]
-    return ((zone * 2 + south) << 32) | (row << 16) | col
-
-
+# -- chip keys: an int64 per chip id that sorts as the ids do (grid.chip_keys) -----------------------------------
 def key_arrays(keys: np.ndarray) -> ChipArrays:
-    zh = keys >> 32
-    return ChipArrays((zh // 2).astype("int16"), (zh % 2).astype(bool), ((keys >> 16) & 0xFFFF).astype("int32"),
-                      (keys & 0xFFFF).astype("int32"))
+    return ChipArrays.from_keys(keys)
 
 
 @dataclass

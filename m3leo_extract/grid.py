@@ -236,6 +236,12 @@ class ChipArrays:
         return scheme.codes(self.zone, self.south, self.row, self.col)
 
     @classmethod
+    def of(cls, chips: Sequence[Chip]) -> ChipArrays:
+        """Chips as arrays, in the order given."""
+        return cls(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
+                   np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
+
+    @classmethod
     def concat(cls, parts: Sequence[ChipArrays]) -> ChipArrays:
         """One ChipArrays of several, in the order given (none: empty)."""
         if not parts:

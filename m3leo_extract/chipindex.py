@@ -42,7 +42,7 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, chip_id, chip_keys, lonlat_transformer, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, chip_id, chip_keys, lonlat_transformer, outlines_4326, outlines_wkb
 from .majortom import cell_names
 from .shards import STORE_NAME
 from .state import StateDB
@@ -54,7 +54,7 @@ STATUSES = ("done", "empty", "failed", "pending", "running", "absent")
 STATUS_COLOURS = {"done": "#2ca02c", "empty": "#b0b0b0", "failed": "#d62728", "pending": "#ffbf00",
                   "running": "#1f77b4", "absent": "#ffffff"}
 MAP_MAX_CHIPS = 200_000  # chips drawn at most by write_status_png
-INDEX_BATCH_CHIPS = 65_536  # rows per batch and Parquet row group of the chip index
+INDEX_BATCH_CHIPS = 16_384  # rows per batch and Parquet row group of the chip index (peak RSS grows with it)
 INDEX_READ_CHIPS = 1 << 18  # chips of a per-chip store column read at a time
 ML_AOI_SPLIT = {"train": "train", "val": "validate", "test": "test"}  # STAC ml-aoi:split names
 _UNIT_STATUS = {"planned": "pending", "running": "running", "failed": "failed", "done": "done"}
@@ -318,13 +318,13 @@ def _arrow_type(name: str) -> Any:
 
 def _arrow_batch(keys: np.ndarray, cols: dict[str, Any]) -> Any:
     import pyarrow as pa
-    import shapely
 
-    geoms = outlines_4326(key_arrays(keys)) if len(keys) else np.zeros(0, object)
-    bounds = shapely.bounds(geoms) if len(keys) else np.zeros((0, 4))
+    # WKB written straight from the outline coordinates: no shapely object per chip (grid.outlines_wkb)
+    wkb, offsets, bounds = outlines_wkb(key_arrays(keys))
     data = {k: pa.array(list(v) if isinstance(v, np.ndarray) and v.dtype == object else v, type=_arrow_type(k),
                         from_pandas=True) for k, v in cols.items()}
-    data["geometry"] = pa.array(shapely.to_wkb(geoms), type=pa.binary()) if len(keys) else pa.array([], pa.binary())
+    data["geometry"] = pa.Array.from_buffers(pa.binary(), len(keys), [None, pa.py_buffer(offsets),
+                                                                      pa.py_buffer(wkb.ravel())])
     data["bbox"] = pa.StructArray.from_arrays([pa.array(bounds[:, i]) for i in range(4)],
                                               ["xmin", "ymin", "xmax", "ymax"])
     return pa.table(data)

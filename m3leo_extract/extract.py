@@ -245,7 +245,7 @@ class _Run:
         self.by_name = recipes_by_name(request.recipes)
         self.labels = request.labels
 
-    def plan(self, chips: ChipArrays) -> tuple[ExtractReport, list[Unit]]:
+    def plan(self, chips: ChipArrays) -> tuple[ExtractReport, Sequence[Unit]]:
         export = self.mode is Mode.EXPORT
         self.state.reset_running(keep_tasks=export)
         self.state.retry_failed(only_retryable=not self.options.retry_failed,  # transient failures always back
@@ -253,10 +253,10 @@ class _Run:
         summary = plan(self.store, self.state, chips, self.request.recipes, self.request.periods, self.sizes,
                        self.mode)
         statuses = [UnitStatus.PLANNED, UnitStatus.RUNNING] if export else [UnitStatus.PLANNED]
-        units = [u for u in self.state.units(status=statuses) if (u.collection, u.period) in self.labels]
+        units, chips_pending = self.state.pending(statuses, self.labels)  # ids only: rows read a page at a time
         if self.progress:
             self.progress({"event": "plan", "chips": summary.chips, "units": summary.units,
-                           "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units),
+                           "units_pending": len(units), "chips_pending": chips_pending,
                            "periods": len({lab for _, lab in self.labels})})
         return ExtractReport(plan=summary), units
 

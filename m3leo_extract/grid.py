@@ -395,20 +395,43 @@ def chip_outline_4326(chip: Chip, points_per_side: int = 4) -> shapely.Polygon:
     return chip.box.footprint(4326, points_per_side)
 
 
-def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
-    """Lon/lat outlines of many chips (array of shapely Polygons), vectorised per zone."""
-    n = len(chips)
-    out = np.empty(n, dtype=object)
+def outline_coords_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
+    """(n, 4 * points_per_side, 2) lon/lat of the chips' outline rings (counter-clockwise from the south-west
+    corner, not closed), vectorised per zone."""
     t = np.linspace(0.0, 1.0, points_per_side, endpoint=False)
     # Counter-clockwise ring in unit coordinates: bottom, right, top, left edges.
     ux = np.concatenate([t, np.ones_like(t), 1 - t, np.zeros_like(t)])
     uy = np.concatenate([np.zeros_like(t), t, np.ones_like(t), 1 - t])
+    out = np.empty((len(chips), ux.size, 2))
     epsg = chips.epsg
     for code in np.unique(epsg):
         idx = np.nonzero(epsg == code)[0]
         x = (chips.col[idx, None] + ux[None]) * float(CHIP_SIZE_M)
         y = (chips.row[idx, None] + uy[None]) * float(CHIP_SIZE_M)
         lon, lat = lonlat_transformer(int(code)).transform(x.ravel(), y.ravel())
-        coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
-        out[idx] = shapely.polygons(coords)
+        out[idx] = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
     return out
+
+
+def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
+    """Lon/lat outlines of many chips (array of shapely Polygons), vectorised per zone."""
+    out = np.empty(len(chips), dtype=object)
+    if len(chips):
+        out[:] = shapely.polygons(outline_coords_4326(chips, points_per_side))
+    return out
+
+
+def outlines_wkb(chips: ChipArrays, points_per_side: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chips' lon/lat outlines as WKB polygons without shapely objects: (bytes (n, size) uint8, the offsets
+    of an Arrow binary array (n + 1) int32, bounds (n, 4) xmin, ymin, xmax, ymax). The bytes are those of
+    `shapely.to_wkb(outlines_4326(chips))` on a little-endian machine (the ring closed by its first point)."""
+    coords = outline_coords_4326(chips, points_per_side)
+    n, k = coords.shape[0], coords.shape[1] + 1
+    size = 13 + 16 * k  # byte order, type 3 (polygon), 1 ring, k points, then k x/y doubles
+    buf = np.empty((n, size), np.uint8)
+    buf[:, 0] = 1
+    buf[:, 1:13] = np.frombuffer(np.array([3, 1, k], "<u4").tobytes(), np.uint8)
+    ring = np.concatenate([coords, coords[:, :1]], axis=1).astype("<f8")
+    buf[:, 13:] = ring.reshape(n, -1).view(np.uint8)
+    bounds = np.concatenate([coords.min(axis=1), coords.max(axis=1)], axis=1) if n else np.zeros((0, 4))
+    return buf, np.arange(n + 1, dtype="int32") * size, bounds

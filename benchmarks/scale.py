@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,5 +136,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    t_start = time.monotonic()
     main()

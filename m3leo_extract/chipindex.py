@@ -420,7 +420,7 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
     panels, n = builder.panels, len(builder)
     if not panels or not n:
         raise StoreError(f"{store_dir} has no chips yet; nothing to map")
-    step = max(1, n // MAP_MAX_CHIPS)  # a continent: draw a sample, the map reads the same
+    step = -(-n // MAP_MAX_CHIPS)  # a continent: draw a sample (MAP_MAX_CHIPS at most), the map reads the same
     verts, drawn, counts = _map_sample(builder, step)
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)

@@ -38,6 +38,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
+    print(json.dumps(cluster_figures(args.quick)))
+
+
+def cluster_figures(quick: bool = False) -> dict:
+    """The figures above as a dict (benchmarks/scale.py reports them too)."""
     import distributed
 
     from ee_emulator import start_emulator
@@ -45,7 +50,7 @@ def main() -> None:
     from m3leo_extract.extract import extract
     from m3leo_extract.units import ExtractOptions
 
-    box = shapely.box(4.80, 45.70, 5.00, 45.84) if args.quick else shapely.box(4.70, 45.60, 5.10, 45.90)
+    box = shapely.box(4.80, 45.70, 5.00, 45.84) if quick else shapely.box(4.70, 45.60, 5.10, 45.90)
     recipes = [load_catalog()["esa_worldcover"]]
     cap = 4
     with tempfile.TemporaryDirectory() as tmp, start_emulator(latency_ms=(80.0, 120.0)) as emu:
@@ -84,7 +89,7 @@ def main() -> None:
                "units_lost": int(lost), "killed_run_ok": bool(killed.ok), "one_process_s": round(t_one, 2),
                "cluster_s": round(t_many, 2), "ratio_cluster": round(t_one / t_many, 3),
                "load_avg": round(os.getloadavg()[0], 1)}
-    print(json.dumps(out))
+    return out
 
 
 if __name__ == "__main__":

@@ -42,8 +42,9 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, chip_id, lonlat_transformer, outlines_4326
+from .grid import CHIP_SIZE_M, ChipArrays, chip_id, chip_keys, lonlat_transformer, outlines_4326, outlines_wkb
 from .majortom import cell_names
+from .shards import STORE_NAME
 from .state import StateDB
 from .store import ChipStore
 
@@ -53,7 +54,8 @@ STATUSES = ("done", "empty", "failed", "pending", "running", "absent")
 STATUS_COLOURS = {"done": "#2ca02c", "empty": "#b0b0b0", "failed": "#d62728", "pending": "#ffbf00",
                   "running": "#1f77b4", "absent": "#ffffff"}
 MAP_MAX_CHIPS = 200_000  # chips drawn at most by write_status_png
-INDEX_BATCH_CHIPS = 65_536  # rows per batch and Parquet row group of the chip index
+INDEX_BATCH_CHIPS = 16_384  # rows per batch and Parquet row group of the chip index (peak RSS grows with it)
+INDEX_READ_CHIPS = 1 << 18  # chips of a per-chip store column read at a time
 ML_AOI_SPLIT = {"train": "train", "val": "validate", "test": "test"}  # STAC ml-aoi:split names
 _UNIT_STATUS = {"planned": "pending", "running": "running", "failed": "failed", "done": "done"}
 _CODE = {s: i for i, s in enumerate(STATUSES)}
@@ -66,23 +68,9 @@ def column(kind: str, collection: str, period: str) -> str:
     return f"{kind}_{collection}_{period}"
 
 
-# -- chip keys: an int64 per chip id that sorts as the ids do (zone, hemisphere, row, column) ----------------
-def chip_keys(ids: Any) -> np.ndarray:
-    """int64 keys of chip ids (`31N_1350_120`), vectorised for the fixed-width ids the grid writes."""
-    b = np.asarray(ids).astype("S12")
-    if b.size and (np.char.str_len(b) != 12).any():
-        raise StoreError("chip ids are not of the grid's form (31N_1350_120); is this a m3leo store?")
-    d = b.view(np.uint8).reshape(-1, 12).astype("int64") - 48
-    zone, south = d[:, 0] * 10 + d[:, 1], b.view(np.uint8).reshape(-1, 12)[:, 2] == ord("S")
-    row = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
-    col = d[:, 9] * 100 + d[:, 10] * 10 + d[:, 11]
-    return ((zone * 2 + south) << 32) | (row << 16) | col
-
-
+# -- chip keys: an int64 per chip id that sorts as the ids do (grid.chip_keys) -----------------------------------
 def key_arrays(keys: np.ndarray) -> ChipArrays:
-    zh = keys >> 32
-    return ChipArrays((zh // 2).astype("int16"), (zh % 2).astype(bool), ((keys >> 16) & 0xFFFF).astype("int32"),
-                      (keys & 0xFFFF).astype("int32"))
+    return ChipArrays.from_keys(keys)
 
 
 @dataclass
@@ -93,7 +81,10 @@ class _Coll:
     periods: list[str]
     keys: np.ndarray  # sorted
     rows: np.ndarray | None  # store row of each sorted key (None: the store's order is already sorted)
-    split: np.ndarray  # split names by store row
+    split: np.ndarray  # split code by store row (into split_names)
+    split_names: np.ndarray  # object array of the split names the codes index
+    written: np.ndarray | None = None  # (valid chunk, time): its file exists (None: not known, read them all)
+    chunk: int = 1  # chips per chunk of the valid array
     units: dict[str, np.ndarray] = field(default_factory=dict)  # period -> status code per store row (-1: none)
     windows: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     images: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -116,13 +107,14 @@ def _window(label: str) -> tuple[str, str] | None:
 def _collections(st: ChipStore, store_dir: Path) -> list[_Coll]:
     out = []
     for name in st.collections():
-        table = st.chip_table(name)
-        keys = chip_keys(table["chip"])
+        keys = st.chip_keys(name)  # int64, read a batch at a time: never the ids of the whole collection
         order = np.argsort(keys, kind="stable")
         is_sorted = bool(np.all(order == np.arange(len(order))))
         attrs = st.attrs(name).get("periods", {})
-        c = _Coll(name, st.periods(name), keys[order], None if is_sorted else order,
-                  np.asarray(table["split"]).astype(object))
+        codes, names = _split_codes(st, name)
+        c = _Coll(name, st.periods(name), keys[order], None if is_sorted else order, codes, names)
+        del keys, order
+        c.written, c.chunk = _written_chunks(store_dir, st, name, len(c.periods))
         for p in c.periods:
             c.windows[p] = _window(p)
             rec = attrs.get(p, {})
@@ -132,6 +124,41 @@ def _collections(st: ChipStore, store_dir: Path) -> list[_Coll]:
         out.append(c)
     _unit_statuses(st, store_dir, out)
     return out
+
+
+def _split_codes(st: ChipStore, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 code per store row, the names they index) of a collection's split column, read in batches."""
+    arr = st.group[name]["split"]
+    n = int(arr.shape[0])
+    names: list[str] = []
+    codes = np.empty(n, dtype="int8")
+    for lo in range(0, n, INDEX_READ_CHIPS):
+        uniq, inv = np.unique(np.asarray(arr[lo:lo + INDEX_READ_CHIPS]).astype(object), return_inverse=True)
+        for u in uniq.tolist():
+            if u not in names:
+                names.append(u)
+        codes[lo:lo + len(inv)] = np.array([names.index(u) for u in uniq.tolist()], "int8")[inv.ravel()]
+    return codes, np.array(names, dtype=object)
+
+
+def _written_chunks(store_dir: Path, st: ChipStore, name: str, periods: int) -> tuple[np.ndarray | None, int]:
+    """Which chunks of the valid array have a file, from one listing of its folder (a store just planned has
+    none: nothing is read for it). None where the store is not a local folder."""
+    arr = st.group[name]["valid"]
+    chunk = int(arr.chunks[0])
+    folder = store_dir / STORE_NAME / name / "valid"
+    enc = getattr(getattr(arr, "metadata", None), "chunk_key_encoding", None)
+    if not (folder / "zarr.json").is_file() or getattr(enc, "name", "") != "default" or \
+            getattr(enc, "separator", "") != "/":
+        return None, chunk  # not the c/<row>/<time> files of a local zarr 3 folder: read every chunk
+    written = np.zeros((-(-int(arr.shape[0]) // chunk), periods), dtype=bool)
+    top = folder / "c"
+    for row in os.scandir(top) if top.is_dir() else ():
+        if row.is_dir() and row.name.isdigit() and int(row.name) < len(written):
+            for t in os.scandir(row.path):
+                if t.name.isdigit() and int(t.name) < periods:
+                    written[int(row.name), int(t.name)] = True
+    return written, chunk
 
 
 def _unit_statuses(st: ChipStore, store_dir: Path, colls: list[_Coll]) -> None:
@@ -167,12 +194,15 @@ def _status(unit: np.ndarray, valid: np.ndarray, present: np.ndarray) -> np.ndar
     return out
 
 
-def _read_valid(st: ChipStore, name: str, rows: np.ndarray) -> np.ndarray:
-    """valid fractions (len(rows), time) of some store rows: one slice of the rows' span (usually one batch)."""
+def _read_valid(st: ChipStore, c: _Coll, rows: np.ndarray) -> np.ndarray:
+    """valid fractions (len(rows), time) of some store rows: one slice of the rows' span (usually one batch);
+    NaN without a read where none of the span's chunks was ever written."""
     if not len(rows):
-        return np.zeros((0, len(st.periods(name))), dtype="float32")
+        return np.zeros((0, len(c.periods)), dtype="float32")
     lo, hi = int(rows.min()), int(rows.max()) + 1
-    block = np.asarray(st.group[name]["valid"][lo:hi])
+    if c.written is not None and not c.written[lo // c.chunk:(hi - 1) // c.chunk + 1].any():
+        return np.full((len(rows), len(c.periods)), np.nan, dtype="float32")
+    block = np.asarray(st.group[c.name]["valid"][lo:hi])
     return block[rows - lo]
 
 
@@ -180,7 +210,7 @@ def _per_period(st: ChipStore, c: _Coll, keys: np.ndarray, ids: list[str], full:
     present, rows = c.lookup(keys)
     valid = np.full((len(keys), len(c.periods)), np.nan, dtype="float32")
     if present.any():
-        valid[present] = _read_valid(st, c.name, rows[present])
+        valid[present] = _read_valid(st, c, rows[present])
     frame: dict[str, Any] = {}
     for t, p in enumerate(c.periods):
         v = valid[:, t]
@@ -224,7 +254,7 @@ class IndexBuilder:
         for c in self.colls:
             present, rows = c.lookup(keys)
             take = present & todo
-            out[take] = c.split[rows[take]]
+            out[take] = c.split_names[c.split[rows[take]]]
             todo &= ~present
         return out
 
@@ -247,9 +277,12 @@ class IndexBuilder:
                 "split": split, "ml-aoi:split": [ML_AOI_SPLIT.get(s) for s in split],
                 "majortom_cell": _majortom(arr), "valid_fraction": lowest.astype("float32"), **per}
 
-    def batches(self, batch_chips: int = INDEX_BATCH_CHIPS) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+    def key_batches(self, batch_chips: int = INDEX_BATCH_CHIPS) -> Iterator[np.ndarray]:
         for lo in range(0, len(self.keys), batch_chips):
-            keys = self.keys[lo:lo + batch_chips]
+            yield self.keys[lo:lo + batch_chips]
+
+    def batches(self, batch_chips: int = INDEX_BATCH_CHIPS) -> Iterator[tuple[np.ndarray, dict[str, Any]]]:
+        for keys in self.key_batches(batch_chips):
             yield keys, self.columns(keys)
 
 
@@ -285,13 +318,13 @@ def _arrow_type(name: str) -> Any:
 
 def _arrow_batch(keys: np.ndarray, cols: dict[str, Any]) -> Any:
     import pyarrow as pa
-    import shapely
 
-    geoms = outlines_4326(key_arrays(keys)) if len(keys) else np.zeros(0, object)
-    bounds = shapely.bounds(geoms) if len(keys) else np.zeros((0, 4))
+    # WKB written straight from the outline coordinates: no shapely object per chip (grid.outlines_wkb)
+    wkb, offsets, bounds = outlines_wkb(key_arrays(keys))
     data = {k: pa.array(list(v) if isinstance(v, np.ndarray) and v.dtype == object else v, type=_arrow_type(k),
                         from_pandas=True) for k, v in cols.items()}
-    data["geometry"] = pa.array(shapely.to_wkb(geoms), type=pa.binary()) if len(keys) else pa.array([], pa.binary())
+    data["geometry"] = pa.Array.from_buffers(pa.binary(), len(keys), [None, pa.py_buffer(offsets),
+                                                                      pa.py_buffer(wkb.ravel())])
     data["bbox"] = pa.StructArray.from_arrays([pa.array(bounds[:, i]) for i in range(4)],
                                               ["xmin", "ymin", "xmax", "ymax"])
     return pa.table(data)
@@ -383,28 +416,25 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    gdf = chip_index(store_dir)
-    panels = gdf.attrs["panels"]
-    if not panels or not len(gdf):
+    builder = IndexBuilder(store_dir)
+    panels, n = builder.panels, len(builder)
+    if not panels or not n:
         raise StoreError(f"{store_dir} has no chips yet; nothing to map")
+    step = -(-n // MAP_MAX_CHIPS)  # a continent: draw a sample (MAP_MAX_CHIPS at most), the map reads the same
+    verts, drawn, counts = _map_sample(builder, step)
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
     fig = Figure(figsize=(3.0 * cols + 1.4, 3.0 * rows + 0.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    n = len(gdf)
-    step = max(1, n // MAP_MAX_CHIPS)  # a continent: draw a sample, the map reads the same
-    drawn = gdf.iloc[::step]
-    verts = [np.asarray(g.exterior.coords) for g in drawn.geometry]
     lat = float(np.mean([v[:, 1].mean() for v in verts]))
     for ax, (name, period) in zip(axes, panels, strict=False):
-        key = column("status", name, period)
-        status = gdf[key].to_numpy()  # counts of all chips, colours of the drawn ones
+        key = column("status", name, period)  # counts of all chips, colours of the drawn ones
         ax.add_collection(PolyCollection(verts, facecolors=[STATUS_COLOURS[s] for s in drawn[key]],
                                          edgecolors="0.4" if len(verts) < 3000 else "none", linewidths=0.3))
         ax.autoscale_view()
         ax.set_aspect(1 / max(0.05, math.cos(math.radians(lat))))
-        counts = {s: int((status == s).sum()) for s in STATUSES if (status == s).any()}
-        ax.set_title(f"{name} [{period}]\n" + ", ".join(f"{s} {k}" for s, k in counts.items()), fontsize=8)
+        found = {s: k for s, k in counts[key].items() if k}
+        ax.set_title(f"{name} [{period}]\n" + ", ".join(f"{s} {k}" for s, k in found.items()), fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
@@ -416,3 +446,25 @@ def write_status_png(store_dir: str | Path, path: str | Path, *, dpi: int = 100)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     return path
+
+
+def _map_sample(builder: IndexBuilder, step: int) -> tuple[list[np.ndarray], dict[str, list[str]],
+                                                             dict[str, dict[str, int]]]:
+    """(outlines of every `step`-th chip, their status per panel column, status counts of all chips per panel
+    column), a batch at a time: the map holds its drawn sample (MAP_MAX_CHIPS at most), never the index."""
+    verts: list[np.ndarray] = []
+    drawn: dict[str, list[str]] = {column("status", c, p): [] for c, p in builder.panels}
+    counts: dict[str, dict[str, int]] = {k: dict.fromkeys(STATUSES, 0) for k in drawn}
+    lo = 0
+    for keys in builder.key_batches():
+        cols = builder.columns(keys, full=False)
+        pick = np.arange((-lo) % step, len(keys), step)
+        verts += [np.asarray(g.exterior.coords) for g in outlines_4326(key_arrays(keys[pick]))]
+        for key in drawn:
+            status = np.asarray(cols[key])
+            drawn[key] += status[pick].tolist()
+            names, k = np.unique(status.astype(str), return_counts=True)
+            for name, m in zip(names.tolist(), k.tolist(), strict=True):
+                counts[key][name] += m
+        lo += len(keys)
+    return verts, drawn, counts

@@ -28,9 +28,9 @@ from .ee.session import LOCAL, Endpoint, endpoint_for, initialize, local_endpoin
 from .errors import UsageError
 from .exporting import ExportOptions, run_export_units
 from .fetching import no_getter, run_pixel_units
-from .grid import Chip, chip_arrays
+from .grid import Chip, ChipArrays, chip_arrays
 from .plan import estimate
-from .planner import composites, plan_units
+from .planner import composites, plan_chip_units
 from .planner import shard_sizes as resolve_shard_sizes
 from .request import ExportSettings, ExtractRequest, parse_mode
 from .shards import store_exists
@@ -51,31 +51,35 @@ def shard_sizes(store: ChipStore, recipes: Sequence[Recipe], asked: int | None) 
     return resolve_shard_sizes(existing, recipes, asked, where=store.root)
 
 
-def plan(store: ChipStore, state: StateDB, chips: Sequence[Chip], recipes: Sequence[Recipe],
+def plan(store: ChipStore, state: StateDB, chips: ChipArrays | Sequence[Chip], recipes: Sequence[Recipe],
          periods: Sequence[Period], sizes: Mapping[str, int], mode: Mode | str = Mode.PIXELS) -> PlanSummary:
     """Register chips and periods in the store and upsert the planner's units into the state.
 
-    Metadata changes to the store happen here only, in the planning process, never in workers.
+    Metadata changes to the store happen here only, in the planning process, never in workers. Streams: the
+    chips stay arrays (a few int64 each), the units are generated and upserted a batch at a time, and the
+    summary is counted in SQL, so a continent plans in bounded memory.
     """
+    if not isinstance(chips, ChipArrays):
+        chips = ChipArrays.of(chips)
     summary = PlanSummary(chips=len(chips))
     index = {}
     for recipe in recipes:
         store.ensure_collection(recipe.store_spec(), shard_chips=sizes[recipe.name])
-        index[recipe.name] = store.add_chips(recipe.name, chips)
-    ids = [c.chip_id for c in chips]
-    units = list(plan_units(ids, recipes, periods, sizes, mode=str(mode), index=index))
-    for u in units:
-        store.ensure_period(u.collection, u.period)
+        index[recipe.name] = store.add_chip_arrays(recipe.name, chips)
     for recipe in recipes:
-        summary.by_collection[recipe.name] = {"periods": [c.label for c in composites(recipe, periods)],
-                                              "shards": len({u.shard for u in units if u.collection == recipe.name})}
-    state.upsert_units(u.row() for u in units)
-    wanted = {(u.collection, u.period, u.shard) for u in units}
-    have = [u for u in state.units() if (u.collection, u.period, u.shard) in wanted]
-    summary.units = len(have)
-    pending = [u for u in have if u.status != UnitStatus.DONE]
-    summary.units_pending = len(pending)
-    summary.chips_pending = sum(len(u.chips) for u in pending)
+        comps = [c.label for c in composites(recipe, periods)]
+        for label in comps if len(chips) else ():
+            store.ensure_period(recipe.name, label)
+        shards = np.unique(index[recipe.name] // sizes[recipe.name])
+        summary.by_collection[recipe.name] = {"periods": comps, "shards": len(shards) if comps else 0}
+    state.upsert_units(u.row() for u in plan_chip_units(chips, recipes, periods, sizes, mode=str(mode), index=index))
+    for recipe in recipes:
+        shards = np.unique(index[recipe.name] // sizes[recipe.name])
+        for comp in composites(recipe, periods) if len(chips) else ():
+            units, pending, chips_pending = state.shard_totals(recipe.name, comp.label, shards)
+            summary.units += units
+            summary.units_pending += pending
+            summary.chips_pending += chips_pending
     return summary
 
 
@@ -145,7 +149,7 @@ def run(request: ExtractRequest, store_dir: str | Path, *, getter: PixelsGetter 
         state = StateDB(store_dir / STATE_FILE)
         stack.callback(state.close)
         return _Run(store, state, request, sizes, endpoint, progress, started)(
-            grid.chips(), getter, backend, export_options or ExportOptions.build(max_queued=request.export.max_queued))
+            grid, getter, backend, export_options or ExportOptions.build(max_queued=request.export.max_queued))
 
 
 def extract(store_dir: str | Path, geometry: Any, recipes: Sequence[Recipe], periods: Sequence[Period], *,
@@ -241,7 +245,7 @@ class _Run:
         self.by_name = recipes_by_name(request.recipes)
         self.labels = request.labels
 
-    def plan(self, chips: Sequence[Chip]) -> tuple[ExtractReport, list[Unit]]:
+    def plan(self, chips: ChipArrays) -> tuple[ExtractReport, Sequence[Unit]]:
         export = self.mode is Mode.EXPORT
         self.state.reset_running(keep_tasks=export)
         self.state.retry_failed(only_retryable=not self.options.retry_failed,  # transient failures always back
@@ -249,10 +253,10 @@ class _Run:
         summary = plan(self.store, self.state, chips, self.request.recipes, self.request.periods, self.sizes,
                        self.mode)
         statuses = [UnitStatus.PLANNED, UnitStatus.RUNNING] if export else [UnitStatus.PLANNED]
-        units = [u for u in self.state.units(status=statuses) if (u.collection, u.period) in self.labels]
+        units, chips_pending = self.state.pending(statuses, self.labels)  # ids only: rows read a page at a time
         if self.progress:
             self.progress({"event": "plan", "chips": summary.chips, "units": summary.units,
-                           "units_pending": len(units), "chips_pending": sum(len(u.chips) for u in units),
+                           "units_pending": len(units), "chips_pending": chips_pending,
                            "periods": len({lab for _, lab in self.labels})})
         return ExtractReport(plan=summary), units
 
@@ -266,7 +270,7 @@ class _Run:
                 getter = EEPixelsGetter()
         return getter
 
-    def __call__(self, chips: Sequence[Chip], getter: PixelsGetter | None, backend: ExportBackend | None,
+    def __call__(self, chips: ChipArrays, getter: PixelsGetter | None, backend: ExportBackend | None,
                  export_options: ExportOptions) -> ExtractReport:
         report, units = self.plan(chips)
         getter = self.connect(units, getter) if units else getter

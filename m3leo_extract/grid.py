@@ -12,7 +12,7 @@ is decided by the raster alone. So a continent costs a few rasterisations, not a
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ MAX_LAT = 84.0  # UTM's northern limit
 MIN_LAT = -80.0  # UTM's southern limit
 # Zone margin (degrees) when clipping an AOI to one zone's strip: wider than a chip anywhere below 84N.
 _ZONE_MARGIN_DEG = 0.5
+EDGE_WINDOW = 32  # chips along a side of the windows the AOI's outline is clipped to (_edge_overlaps)
 
 
 def utm_epsg(zone: int, south: bool) -> int:
@@ -183,6 +184,20 @@ def chip_id(zone: int, south: bool, row: int, col: int) -> str:
     return f"{zone_name(zone, south)}_{row:04d}_{col:03d}"
 
 
+def chip_keys(ids: Any) -> np.ndarray:
+    """int64 keys of chip ids (`31N_1350_120`), vectorised: (zone * 2 + south) << 32 | row << 16 | col, which
+    sort as the ids do. The ids must be of the grid's fixed width (12 characters)."""
+    b = np.asarray(ids).astype("S12")
+    if b.size and (np.char.str_len(b) != 12).any():
+        raise GridError("chip ids are not of the grid's form (31N_1350_120); is this a m3leo store?")
+    u = b.view(np.uint8).reshape(-1, 12)
+    d = u.astype("int64") - 48
+    zone, south = d[:, 0] * 10 + d[:, 1], u[:, 2] == ord("S")
+    row = d[:, 4] * 1000 + d[:, 5] * 100 + d[:, 6] * 10 + d[:, 7]
+    col = d[:, 9] * 100 + d[:, 10] * 10 + d[:, 11]
+    return ((zone * 2 + south) << 32) | (row << 16) | col
+
+
 @functools.lru_cache(maxsize=256)
 def transformer(src: int | str, dst: int | str) -> Transformer:
     """`src` -> `dst` (EPSG codes or CRS text), x/y order: the one transformer cache of the package."""
@@ -220,9 +235,45 @@ class ChipArrays:
         """Codes into splits.SPLIT_NAMES under `scheme` (a splits.SplitScheme), one per chip."""
         return scheme.codes(self.zone, self.south, self.row, self.col)
 
+    @classmethod
+    def of(cls, chips: Sequence[Chip]) -> ChipArrays:
+        """Chips as arrays, in the order given."""
+        return cls(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
+                   np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
+
+    @classmethod
+    def concat(cls, parts: Sequence[ChipArrays]) -> ChipArrays:
+        """One ChipArrays of several, in the order given (none: empty)."""
+        if not parts:
+            return cls(np.zeros(0, "int16"), np.zeros(0, bool), np.zeros(0, "int32"), np.zeros(0, "int32"))
+        return cls(*(np.concatenate([getattr(p, k) for p in parts]) for k in ("zone", "south", "row", "col")))
+
+    def __getitem__(self, index: slice | np.ndarray) -> ChipArrays:
+        return ChipArrays(self.zone[index], self.south[index], self.row[index], self.col[index])
+
+    def keys(self) -> np.ndarray:
+        """int64 keys that sort as the chip ids do (`chip_key`)."""
+        zh = self.zone.astype("int64") * 2 + self.south
+        return (zh << 32) | (self.row.astype("int64") << 16) | self.col.astype("int64")
+
+    @classmethod
+    def from_keys(cls, keys: np.ndarray) -> ChipArrays:
+        zh = keys >> 32
+        return cls((zh // 2).astype("int16"), (zh % 2).astype(bool), ((keys >> 16) & 0xFFFF).astype("int32"),
+                   (keys & 0xFFFF).astype("int32"))
+
     def ids(self) -> list[str]:
-        return [chip_id(int(z), bool(s), int(r), int(c))
-                for z, s, r, c in zip(self.zone, self.south, self.row, self.col, strict=True)]
+        """The chip ids (`chip_id`), vectorised: digits written into a (n, 12) byte array."""
+        n = len(self)
+        out = np.empty((n, 12), np.uint8)
+        for i, (values, width) in enumerate(((self.zone, 2), (self.row, 4), (self.col, 3))):
+            lo = (0, 4, 9)[i]
+            v = values.astype("int64")
+            for k in range(width):
+                out[:, lo + width - 1 - k] = 48 + (v // 10 ** k) % 10
+        out[:, 2] = np.where(self.south, ord("S"), ord("N"))
+        out[:, 3] = out[:, 8] = ord("_")
+        return out.view("S12").ravel().astype("U12").tolist()
 
     def chips(self) -> list[Chip]:
         return [Chip(int(z), bool(s), int(r), int(c))
@@ -261,6 +312,30 @@ def _project(geom_4326: BaseGeometry, epsg: int) -> BaseGeometry:
     return shapely.transform(dense, lambda xy: np.column_stack(utm_transformer(epsg).transform(xy[:, 0], xy[:, 1])))
 
 
+def _edge_overlaps(g: BaseGeometry, cols: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Which chips (cols, rows) on the AOI's outline overlap `g` (zone CRS) with a positive area.
+
+    Each chip is intersected with the AOI clipped to its window of EDGE_WINDOW x EDGE_WINDOW chips, not with
+    the whole AOI: one intersection costs the vertices it is given, and a zone's outline has vertices along
+    its whole height, so intersecting every outline chip with all of them grew with the square of the zone's
+    size. The window's clip holds every part of `g` inside the chip, so the areas are the same.
+    """
+    boxes = shapely.box(cols * float(CHIP_SIZE_M), rows * float(CHIP_SIZE_M), (cols + 1) * float(CHIP_SIZE_M),
+                        (rows + 1) * float(CHIP_SIZE_M))
+    shapely.prepare(g)
+    cand = shapely.intersects(g, boxes)
+    area = np.zeros(cols.size)
+    win = (cols // EDGE_WINDOW) * (1 << 20) + rows // EDGE_WINDOW
+    for w in np.unique(win[cand]):
+        sel = np.nonzero(cand & (win == w))[0]
+        wc, wr = int(cols[sel[0]] // EDGE_WINDOW), int(rows[sel[0]] // EDGE_WINDOW)
+        x0, y0 = wc * EDGE_WINDOW * float(CHIP_SIZE_M), wr * EDGE_WINDOW * float(CHIP_SIZE_M)
+        span = EDGE_WINDOW * float(CHIP_SIZE_M)
+        piece = shapely.clip_by_rect(g, x0, y0, x0 + span, y0 + span)
+        area[sel] = shapely.area(shapely.intersection(boxes[sel], piece))
+    return area > 1e-6
+
+
 def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Rows and cols of the chips of one zone whose centre is in the zone and that overlap the AOI."""
     from rasterio import features  # rasterio is a hard dependency; imported here to keep import time low
@@ -278,14 +353,8 @@ def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.nda
     inside = (touched == 1) & (edge == 0)  # touched by the AOI but not by its outline: wholly inside
     ei, ej = np.nonzero((touched == 1) & (edge == 1))
     if ei.size:
-        x = (c0 + ej) * float(CHIP_SIZE_M)
-        y = (r1 - 1 - ei) * float(CHIP_SIZE_M)
-        boxes = shapely.box(x, y, x + CHIP_SIZE_M, y + CHIP_SIZE_M)
-        shapely.prepare(g)
-        cand = shapely.intersects(g, boxes)
-        area = np.zeros(ei.size)
-        area[cand] = shapely.area(shapely.intersection(boxes[cand], g))
-        inside[ei[area > 1e-6], ej[area > 1e-6]] = True
+        keep = _edge_overlaps(g, (c0 + ej).astype("int64"), (r1 - 1 - ei).astype("int64"))
+        inside[ei[keep], ej[keep]] = True
     ii, jj = np.nonzero(inside)
     rows = (r1 - 1 - ii).astype("int64")
     cols = (c0 + jj).astype("int64")
@@ -295,22 +364,25 @@ def _zone_chips(zone: int, south: bool, part_4326: BaseGeometry) -> tuple[np.nda
     return rows[keep], cols[keep]
 
 
+def iter_chip_arrays(geom_4326: BaseGeometry) -> Iterator[ChipArrays]:
+    """The chips of `geom_4326` (lon/lat) as one ChipArrays per UTM zone and hemisphere, in id order.
+
+    Concatenated, they are `chip_arrays`: a consumer that takes them one at a time holds one zone's chips
+    (at most ~400k, a zone strip from the equator to 84N), whatever the AOI's size.
+    """
+    check_latitudes(geom_4326)
+    for zone, south, part in _zone_parts(geom_4326):  # zones ascending, N before S: the ids' order
+        rows, cols = _zone_chips(zone, south, part)
+        if not rows.size:
+            continue
+        order = np.lexsort((cols, rows))
+        yield ChipArrays(np.full(rows.size, zone, "int16"), np.full(rows.size, south, bool),
+                         rows[order].astype("int32"), cols[order].astype("int32"))
+
+
 def chip_arrays(geom_4326: BaseGeometry) -> ChipArrays:
     """All chips overlapping `geom_4326` (lon/lat) with positive area, as arrays sorted by id."""
-    check_latitudes(geom_4326)
-    zs, ss, rs, cs = [], [], [], []
-    for zone, south, part in _zone_parts(geom_4326):
-        rows, cols = _zone_chips(zone, south, part)
-        zs.append(np.full(rows.size, zone, "int16"))
-        ss.append(np.full(rows.size, south, bool))
-        rs.append(rows.astype("int32"))
-        cs.append(cols.astype("int32"))
-    if not zs:
-        return ChipArrays(np.zeros(0, "int16"), np.zeros(0, bool), np.zeros(0, "int32"), np.zeros(0, "int32"))
-    z, s, r, c = (np.concatenate(a) for a in (zs, ss, rs, cs))
-    # Id order: zone, then 'N' before 'S', then row, then col. Duplicates cannot occur (one zone per centre).
-    order = np.lexsort((c, r, s, z))
-    return ChipArrays(z[order], s[order], r[order], c[order])
+    return ChipArrays.concat(list(iter_chip_arrays(geom_4326)))
 
 
 def chips_for_geometry(geom_4326: BaseGeometry) -> list[Chip]:
@@ -323,20 +395,43 @@ def chip_outline_4326(chip: Chip, points_per_side: int = 4) -> shapely.Polygon:
     return chip.box.footprint(4326, points_per_side)
 
 
-def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
-    """Lon/lat outlines of many chips (array of shapely Polygons), vectorised per zone."""
-    n = len(chips)
-    out = np.empty(n, dtype=object)
+def outline_coords_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
+    """(n, 4 * points_per_side, 2) lon/lat of the chips' outline rings (counter-clockwise from the south-west
+    corner, not closed), vectorised per zone."""
     t = np.linspace(0.0, 1.0, points_per_side, endpoint=False)
     # Counter-clockwise ring in unit coordinates: bottom, right, top, left edges.
     ux = np.concatenate([t, np.ones_like(t), 1 - t, np.zeros_like(t)])
     uy = np.concatenate([np.zeros_like(t), t, np.ones_like(t), 1 - t])
+    out = np.empty((len(chips), ux.size, 2))
     epsg = chips.epsg
     for code in np.unique(epsg):
         idx = np.nonzero(epsg == code)[0]
         x = (chips.col[idx, None] + ux[None]) * float(CHIP_SIZE_M)
         y = (chips.row[idx, None] + uy[None]) * float(CHIP_SIZE_M)
         lon, lat = lonlat_transformer(int(code)).transform(x.ravel(), y.ravel())
-        coords = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
-        out[idx] = shapely.polygons(coords)
+        out[idx] = np.stack([np.asarray(lon), np.asarray(lat)], axis=-1).reshape(idx.size, ux.size, 2)
     return out
+
+
+def outlines_4326(chips: ChipArrays, points_per_side: int = 4) -> np.ndarray:
+    """Lon/lat outlines of many chips (array of shapely Polygons), vectorised per zone."""
+    out = np.empty(len(chips), dtype=object)
+    if len(chips):
+        out[:] = shapely.polygons(outline_coords_4326(chips, points_per_side))
+    return out
+
+
+def outlines_wkb(chips: ChipArrays, points_per_side: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The chips' lon/lat outlines as WKB polygons without shapely objects: (bytes (n, size) uint8, the offsets
+    of an Arrow binary array (n + 1) int32, bounds (n, 4) xmin, ymin, xmax, ymax). The bytes are those of
+    `shapely.to_wkb(outlines_4326(chips))` on a little-endian machine (the ring closed by its first point)."""
+    coords = outline_coords_4326(chips, points_per_side)
+    n, k = coords.shape[0], coords.shape[1] + 1
+    size = 13 + 16 * k  # byte order, type 3 (polygon), 1 ring, k points, then k x/y doubles
+    buf = np.empty((n, size), np.uint8)
+    buf[:, 0] = 1
+    buf[:, 1:13] = np.frombuffer(np.array([3, 1, k], "<u4").tobytes(), np.uint8)
+    ring = np.concatenate([coords, coords[:, :1]], axis=1).astype("<f8")
+    buf[:, 13:] = ring.reshape(n, -1).view(np.uint8)
+    bounds = np.concatenate([coords.min(axis=1), coords.max(axis=1)], axis=1) if n else np.zeros((0, 4))
+    return buf, np.arange(n + 1, dtype="int32") * size, bounds

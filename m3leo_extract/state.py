@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from .errors import LockedError, M3leoError, StoreError
 
 SCHEMA_VERSION = 1
+UNIT_PAGE = 500  # units read at a time by UnitList (SQLite's default limit is 999 parameters)
 
 
 class UnitStatus(enum.StrEnum):
@@ -132,6 +134,33 @@ def _row_to_unit(r: sqlite3.Row) -> Unit:
     return Unit(r["id"], r["collection"], r["period"], r["shard"], tuple(json.loads(r["chips"])),
                 UnitStatus(r["status"]), r["attempts"], r["retries"], r["error"], ErrorKind(kind) if kind else None,
                 r["task_id"], r["recipe_version"], r["mode"])
+
+
+class UnitList(Sequence["Unit"]):
+    """Units of a state by id, read UNIT_PAGE at a time on each pass: a run's pending units as a sequence that
+    holds one int64 per unit (its id), not every unit with its chips. The rows are read when iterated, so a
+    pass sees the units' current status and task."""
+
+    def __init__(self, db: StateDB, ids: Sequence[int]) -> None:
+        self.db, self.ids = db, array("q", ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return list(self._read(self.ids[i]))
+        return next(iter(self._read(self.ids[i:i + 1] if i >= 0 else self.ids[i:len(self.ids) + i + 1])))
+
+    def __iter__(self) -> Iterator[Unit]:
+        for lo in range(0, len(self.ids), UNIT_PAGE):
+            yield from self._read(self.ids[lo:lo + UNIT_PAGE])
+
+    def _read(self, ids: Sequence[int]) -> list[Unit]:
+        ids = list(ids)
+        rows = {r["id"]: r for r in self.db.conn.execute(
+            f"SELECT * FROM units WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        return [_row_to_unit(rows[i]) for i in ids if i in rows]
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -277,6 +306,31 @@ class StateDB:
                               "WHERE id=?", (json.dumps(merged), len(merged), version, mode, now, old["id"]))
                     changed += 1
         return changed
+
+    def shard_totals(self, collection: str, period: str, shards: Sequence[int]) -> tuple[int, int, int]:
+        """(units, units not done, their chips) among the units of `shards` of a collection and period: counted
+        in SQL against a temporary table of the shards, never by loading the units."""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_shards (shard INTEGER PRIMARY KEY)")
+        with self.tx() as c:
+            c.execute("DELETE FROM plan_shards")
+            values = [int(s) for s in shards]
+            for lo in range(0, len(values), 50_000):
+                c.executemany("INSERT OR IGNORE INTO plan_shards VALUES (?)", ((v,) for v in values[lo:lo + 50_000]))
+            row = c.execute("SELECT COUNT(*), COALESCE(SUM(status != 'done'), 0), COALESCE(SUM(CASE WHEN status != "
+                            "'done' THEN n_chips ELSE 0 END), 0) FROM units JOIN plan_shards USING (shard) WHERE "
+                            "collection=? AND period=?", (collection, period)).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def pending(self, status: Sequence[str], labels: Iterable[tuple[str, str]]) -> tuple[UnitList, int]:
+        """(the units of `status` and (collection, period) `labels` as a UnitList, their chips), streamed."""
+        wanted, ids, chips = set(labels), array("q"), 0
+        cur = self.conn.execute(f"SELECT id, collection, period, n_chips FROM units WHERE status IN "
+                                f"({','.join('?' * len(status))}) ORDER BY id", [str(s) for s in status])
+        for uid, coll, period, n in cur:
+            if (coll, period) in wanted:
+                ids.append(uid)
+                chips += n
+        return UnitList(self, ids), chips
 
     def units(self, *, status: str | Sequence[str] | None = None, collection: str | None = None,
               period: str | None = None) -> list[Unit]:

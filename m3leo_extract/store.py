@@ -34,7 +34,7 @@ from .catalog.period import latest_period, period_order
 from .collection_attrs import CollectionAttrs
 from .defaults import DEFAULT_SHARD_CHIPS, check_shard_chips
 from .errors import MixedSourcesError, NotInStoreError, StoreError
-from .grid import CHIP_SIZE_M, Chip, ChipArrays
+from .grid import CHIP_SIZE_M, Chip, ChipArrays, chip_keys
 from .shards import (
     DIMS,
     STORE_NAME,
@@ -54,6 +54,7 @@ from .splits.table import resolve
 
 FORMAT_VERSION = 1
 _META_CHUNK = 4096  # chips per chunk of the small per-chip arrays (ids, epsg, corners, split)
+_META_BATCH = 64 * _META_CHUNK  # chips read or written at a time by chip_keys / add_chip_arrays
 # Per-chip arrays that xarray shows as coordinates of `data` and `valid` (CF "coordinates" attribute).
 CHIP_COORDS = ("split", "epsg", "x_min", "y_min")
 # The data array's codecs come from the format's home (shards.py); the name stays a module global of the
@@ -227,6 +228,53 @@ class ChipStore:
                     index[c.chip_id] = n0 + i
                 self.consolidate()
             return np.array([index[c.chip_id] for c in chips], dtype="int64")
+
+    def chip_keys(self, name: str) -> np.ndarray:
+        """int64 keys (`grid.chip_keys`) of the collection's chips in store order, read a batch at a time."""
+        arr = self._arr(name, "chip")
+        n = int(arr.shape[0])
+        out = np.empty(n, dtype="int64")
+        for lo in range(0, n, _META_BATCH):
+            out[lo:lo + _META_BATCH] = chip_keys(np.asarray(arr[lo:lo + _META_BATCH]))
+        return out
+
+    def add_chip_arrays(self, name: str, chips: ChipArrays) -> np.ndarray:
+        """`add_chips` of chips as arrays: their indices in the collection, appending the new ones in the order
+        given. Memory is a few int64 per chip (keys, not ids: no dict of the collection's ids), and the new
+        chips' columns are written _META_BATCH at a time."""
+        with self._lock:
+            keys = chips.keys()
+            have = self.chip_keys(name)
+            order = np.argsort(have, kind="stable")
+            pos = np.clip(np.searchsorted(have[order], keys), 0, max(len(have) - 1, 0))
+            known = have[order][pos] == keys if len(have) else np.zeros(len(keys), bool)
+            _, first = np.unique(keys[~known], return_index=True)
+            new = chips[np.nonzero(~known)[0][np.sort(first)]]
+            del order, pos, known
+            if len(new):
+                self._append_chips(name, new, len(have))
+            have = np.concatenate([have, new.keys()])
+            order = np.argsort(have, kind="stable")
+            return order[np.searchsorted(have[order], keys)].astype("int64")
+
+    def _append_chips(self, name: str, new: ChipArrays, n0: int) -> None:
+        self._need_write("add chips")
+        n1 = n0 + len(new)
+        data, valid = self._arr(name, "data"), self._arr(name, "valid")
+        data.resize((n1, *data.shape[1:]))
+        valid.resize((n1, valid.shape[1]))
+        for key in ("chip", "split", "epsg", "x_min", "y_min"):
+            self._arr(name, key).resize((n1,))
+        split_names, scheme = np.array(SPLIT_NAMES, dtype=object), self.split_scheme()
+        for lo in range(0, len(new), _META_BATCH):
+            part = new[lo:lo + _META_BATCH]
+            cols = {"chip": np.array(part.ids(), dtype=object), "split": split_names[part.split_codes(scheme)],
+                    "epsg": part.epsg.astype("int32"), "x_min": part.col.astype("float64") * CHIP_SIZE_M,
+                    "y_min": part.row.astype("float64") * CHIP_SIZE_M}
+            for key, values in cols.items():
+                self._arr(name, key)[n0 + lo:n0 + lo + len(part)] = values
+        self._index.pop(name, None)  # the id -> index dict, rebuilt from the arrays where a writer needs it
+        self.consolidate()
 
     def ensure_period(self, name: str, label: str) -> int:
         """The time index of period `label`, appending it if new."""

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import catalogue, geometry, projections
+from .alg_matrix import array_table
+from .alg_misc import misc_table
 from .colls import collection_table
 from .errors import EEError, unknown_algorithm
 from .graph import (
@@ -266,7 +268,15 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
-        return t
+        return _with_new(t, array_table(), misc_table())  # arrays, pixel types, kernels, more numbers
+
+
+def _with_new(table: dict[str, Callable[..., Any]], *extras: dict[str, Callable[..., Any]]) -> dict[str, Any]:
+    """`table` with the extras' algorithms it does not have yet (an extra never replaces one it has)."""
+    for extra in extras:
+        for name, impl in extra.items():
+            table.setdefault(name, impl)
+    return table
 
 
 _LAZY_IF = ("Algorithms.If", "If")

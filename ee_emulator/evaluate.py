@@ -14,6 +14,8 @@ from . import catalogue, geometry, projections
 from .alg_collections import collection_extras_table
 from .alg_filters import filter_table
 from .alg_geometry import geometry_table
+from .alg_matrix import array_table
+from .alg_misc import misc_table
 from .alg_scalars import date_extras_table, dictionary_extras_table, list_extras_table, number_extras_table
 from .colls import collection_table
 from .errors import EEError, unknown_algorithm
@@ -270,7 +272,7 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
-        return t
+        return _with_new(t, array_table(), misc_table())  # arrays, pixel types, kernels, more numbers
 
     def _vector_table(self) -> dict[str, Callable[..., Any]]:
         """Geometry, Feature, FeatureCollection, Filter, Join and the scalar extras (the alg_*.py modules);
@@ -281,6 +283,14 @@ class Evaluator:
              **dictionary_extras_table(), **date_extras_table(), **number_extras_table()}
         t["DateRange"] = lambda start, end=None, timeZone=None: EEDateRange(self._date_range(start, end))  # noqa: N803
         return t
+
+
+def _with_new(table: dict[str, Callable[..., Any]], *extras: dict[str, Callable[..., Any]]) -> dict[str, Any]:
+    """`table` with the extras' algorithms it does not have yet (an extra never replaces one it has)."""
+    for extra in extras:
+        for name, impl in extra.items():
+            table.setdefault(name, impl)
+    return table
 
 
 _LAZY_IF = ("Algorithms.If", "If")

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from . import limits, routes
+from .calls import algorithm_calls
 from .errors import EEError
 from .evaluate import Evaluator, Trace
 from .graph import as_image
@@ -177,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
             rec["method"] = _LOG_NAME.get(route.method, route.method.removeprefix("projects."))
             if body.get("workloadTag"):
                 rec["workload_tag"] = body["workloadTag"]
+            if isinstance(body.get("expression"), dict):  # the algorithms the client's graph calls
+                rec["algorithms"] = algorithm_calls(body["expression"])
             query = parse_qs(url.query)
             reply = (self._compute(route, groups, body, query, rec) if route.compute
                      else route.handler(state, groups, body, query))

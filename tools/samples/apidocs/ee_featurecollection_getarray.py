@@ -1,0 +1,22 @@
+# Copyright 2023 The Google Earth Engine Community Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+# [START earthengine__apidocs__ee_featurecollection_getarray]
+# A FeatureCollection with an array property value.
+fc = ee.FeatureCollection([]).set('array_property', ee.Array([1, 2, 3, 4]))
+
+# Fetch the array property value as an ee.Array object.
+display('Array property value as ee.Array:',
+      fc.getArray('array_property'))
+# [END earthengine__apidocs__ee_featurecollection_getarray]

@@ -1,0 +1,46 @@
+# Copyright 2023 The Google Earth Engine Community Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+# [START earthengine__apidocs__ee_geometry_multilinestring_intersection]
+# Define a MultiLineString object.
+multilinestring = ee.Geometry.MultiLineString([
+    [[-122.088, 37.418], [-122.086, 37.422], [-122.082, 37.418]],
+    [[-122.087, 37.416], [-122.083, 37.416], [-122.082, 37.419]],
+])
+
+# Define other inputs.
+input_geom = ee.Geometry.BBox(-122.085, 37.415, -122.075, 37.425)
+
+# Apply the intersection method to the MultiLineString object.
+multilinestring_intersection = multilinestring.intersection(
+    right=input_geom, maxError=1
+)
+
+# Print the result.
+display('multilinestring.intersection(...) =', multilinestring_intersection)
+
+# Display relevant geometries on the map.
+m = geemap.Map()
+m.set_center(-122.085, 37.422, 15)
+m.add_layer(
+    multilinestring, {'color': 'black'}, 'Geometry [black]: multilinestring'
+)
+m.add_layer(input_geom, {'color': 'blue'}, 'Parameter [blue]: input_geom')
+m.add_layer(
+    multilinestring_intersection,
+    {'color': 'red'},
+    'Result [red]: multilinestring.intersection',
+)
+m
+# [END earthengine__apidocs__ee_geometry_multilinestring_intersection]

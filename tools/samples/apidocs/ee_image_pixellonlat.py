@@ -1,0 +1,22 @@
+# Copyright 2023 The Google Earth Engine Community Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#    https://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+# [START earthengine__apidocs__ee_image_pixellonlat]
+# https://en.wikipedia.org/wiki/Universal_Transverse_Mercator_coordinate_system
+longitude = ee.Image.pixelLonLat().select('longitude')
+utm_zones = longitude.add(180).divide(6).int()
+m = geemap.Map()
+m.add_layer(utm_zones, {'min': 0, 'max': 60}, 'UTM zones')
+m
+# [END earthengine__apidocs__ee_image_pixellonlat]

@@ -11,6 +11,10 @@ from typing import Any
 import numpy as np
 
 from . import catalogue, geometry, projections
+from .alg_expression import expression_table
+from .alg_image import alg_image_table
+from .alg_kernel import alg_kernel_table
+from .alg_reduce import alg_reduce_table
 from .colls import collection_table
 from .errors import EEError, unknown_algorithm
 from .graph import (
@@ -104,6 +108,8 @@ class Evaluator:
             args = {k: self.node(v, values, env, memo) for k, v in fi.get("arguments", {}).items()}
             if "functionReference" in fi:
                 fn = self.node(values[fi["functionReference"]], values, env, memo)
+                if isinstance(fn, Func) and set(args) == set(fn.arg_names):  # named: bind by name
+                    return self.call_func(fn, [args[n] for n in fn.arg_names])
                 return self.call_func(fn, list(args.values()))
             return self.call(fi["functionName"], args)
         if "bytesValue" in n:
@@ -266,6 +272,10 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
+        t.update(alg_image_table())  # the everyday image idioms (issue 27): these override older entries
+        t.update(alg_kernel_table())
+        t.update(alg_reduce_table())
+        t.update(expression_table())
         return t
 
 

@@ -69,6 +69,8 @@ class Evaluator:
         self.trace = trace or Trace()
         self._loaded: dict[tuple[str, str], Any] = {}
         self.fns: dict[str, Callable[..., Any]] = self._table()
+        # the everyday image idioms (issue 27), overriding older entries of the same name
+        self.fns.update({**alg_image_table(), **alg_kernel_table(), **alg_reduce_table(), **expression_table()})
 
     # -- graph walking --------------------------------------------------------------------------------------
     def run(self, expression: dict[str, Any]) -> Any:
@@ -272,10 +274,6 @@ class Evaluator:
         t.update(dictionary_table(self))
         t.update(date_table())
         t.update(algorithms_table())
-        t.update(alg_image_table())  # the everyday image idioms (issue 27): these override older entries
-        t.update(alg_kernel_table())
-        t.update(alg_reduce_table())
-        t.update(expression_table())
         return t
 
 

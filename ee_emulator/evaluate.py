@@ -12,10 +12,14 @@ import numpy as np
 
 from . import catalogue, geometry, projections
 from .alg_collections import collection_extras_table
+from .alg_expression import expression_table
 from .alg_filters import filter_table
 from .alg_geometry import geometry_table
+from .alg_image import alg_image_table
+from .alg_kernel import alg_kernel_table
 from .alg_matrix import array_table
 from .alg_misc import misc_table
+from .alg_reduce import alg_reduce_table
 from .alg_scalars import date_extras_table, dictionary_extras_table, list_extras_table, number_extras_table
 from .colls import collection_table
 from .errors import EEError, unknown_algorithm
@@ -70,7 +74,10 @@ class Evaluator:
     def __init__(self, trace: Trace | None = None) -> None:
         self.trace = trace or Trace()
         self._loaded: dict[tuple[str, str], Any] = {}
-        self.fns: dict[str, Callable[..., Any]] = {**self._table(), **self._vector_table()}
+        # the everyday image idioms and the vector/scalar extras (issue 27) override older entries of the same name
+        self.fns: dict[str, Callable[..., Any]] = {
+            **self._table(), **alg_image_table(), **alg_kernel_table(), **alg_reduce_table(), **expression_table(),
+            **self._vector_table()}
 
     # -- graph walking --------------------------------------------------------------------------------------
     def run(self, expression: dict[str, Any]) -> Any:
@@ -110,6 +117,8 @@ class Evaluator:
             args = {k: self.node(v, values, env, memo) for k, v in fi.get("arguments", {}).items()}
             if "functionReference" in fi:
                 fn = self.node(values[fi["functionReference"]], values, env, memo)
+                if isinstance(fn, Func) and set(args) == set(fn.arg_names):  # named: bind by name
+                    return self.call_func(fn, [args[n] for n in fn.arg_names])
                 return self.call_func(fn, list(args.values()))
             return self.call(fi["functionName"], args)
         if "bytesValue" in n:

@@ -1,0 +1,273 @@
+"""ee.Kernel values and the kernel neighbourhood algorithms: focal_mean / median / mode / min / max (with a
+kernel or a radius), convolve, reduceNeighborhood and entropy.
+
+A kernel is a weight matrix (rows from the top, the centre at (x, y)); one given in metres becomes pixels
+on the neighbourhood's working grid (`neighbourhood.neighbourhood`). Masked pixels take no part: convolve
+sums weight x value over the unmasked pixels of the footprint (a normalised kernel renormalised over them,
+as Earth Engine's), a focal reducer reduces the unmasked pixels under the kernel's non-zero weights. A pixel
+with no unmasked neighbour is masked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import EEError
+from .graph import Arr, Img, as_image
+from .neighbourhood import _disk, neighbourhood
+from .reducers import Reducer, as_reducer
+
+Table = dict[str, Callable[..., Any]]
+CHUNK = 128  # rows of a sliding-window reduction at a time (bounds its memory)
+
+
+@dataclass(frozen=True)
+class Kern:
+    shape: str  # square circle rectangle plus cross diamond octagon gaussian fixed euclidean manhattan chebyshev
+    radius: float = 1.0
+    units: str = "pixels"
+    normalize: bool = True
+    magnitude: float = 1.0
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def weights(self, px: float) -> tuple[Arr, bool]:
+        """(weights, normalised) in pixels of `px` metres."""
+        per = (lambda v: float(v) / px) if str(self.units).lower() == "meters" else float
+        if self.shape == "fixed":
+            w = np.asarray(self.args["weights"], np.float64)
+            return w * self.magnitude, bool(self.normalize)
+        if self.shape == "rectangle":
+            rx, ry = int(math.floor(per(self.args["xRadius"]))), int(math.floor(per(self.args["yRadius"])))
+            return np.ones((2 * ry + 1, 2 * rx + 1)) * self.magnitude, self.normalize
+        r = per(self.radius)
+        n = int(math.floor(r))
+        yy, xx = np.mgrid[-n:n + 1, -n:n + 1].astype(np.float64)
+        if self.shape == "square":
+            w = np.ones(xx.shape)
+        elif self.shape == "circle":
+            w = _disk(r).astype(np.float64)
+        elif self.shape == "plus":
+            w = ((xx == 0) | (yy == 0)).astype(np.float64)
+        elif self.shape == "cross":
+            w = (np.abs(xx) == np.abs(yy)).astype(np.float64)
+        elif self.shape == "diamond":
+            w = (np.abs(xx) + np.abs(yy) <= r).astype(np.float64)
+        elif self.shape == "octagon":
+            w = ((np.abs(xx) + np.abs(yy)) <= r * 1.5).astype(np.float64)
+        elif self.shape == "gaussian":
+            sigma = per(self.args.get("sigma", 1.0))
+            w = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma))
+        elif self.shape in ("euclidean", "manhattan", "chebyshev"):
+            d = {"euclidean": np.hypot(xx, yy), "manhattan": np.abs(xx) + np.abs(yy),
+                 "chebyshev": np.maximum(np.abs(xx), np.abs(yy))}[self.shape]
+            w = np.where(d <= r, d, 0.0)
+        else:
+            raise EEError(f"Kernel.{self.shape} is not implemented by the m3leo emulator.")
+        return w * self.magnitude, self.normalize
+
+    def reach(self, px: float) -> float:
+        w, _ = self.weights(px)
+        return float(max(w.shape)) / 2 + 1
+
+
+_FIXED = {"laplacian4": [[0, 1, 0], [1, -4, 1], [0, 1, 0]], "laplacian8": [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
+          "sobel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "prewitt": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+          "roberts": [[1, 0], [0, -1]]}
+
+
+def _ctor(shape: str) -> Callable[..., Kern]:
+    def make(radius: float = 1.0, units: str = "pixels", normalize: bool = True, magnitude: float = 1.0,
+             **kw: Any) -> Kern:
+        return Kern(shape, float(radius), units or "pixels", bool(normalize), float(magnitude),
+                    {k: v for k, v in kw.items() if v is not None})
+    return make
+
+
+def _fixed(width: Any = None, height: Any = None, weights: Any = None, x: Any = None, y: Any = None,
+           normalize: bool = False) -> Kern:
+    return Kern("fixed", normalize=bool(normalize), args={"weights": weights})
+
+
+def _named(name: str) -> Callable[..., Kern]:
+    def make(normalize: bool = False, magnitude: float = 1.0) -> Kern:
+        return Kern("fixed", normalize=bool(normalize), magnitude=float(magnitude), args={"weights": _FIXED[name]})
+    return make
+
+
+def _rectangle(xRadius: float, yRadius: float, units: str = "pixels", normalize: bool = True,  # noqa: N803
+               magnitude: float = 1.0) -> Kern:
+    return Kern("rectangle", units=units, normalize=bool(normalize), magnitude=float(magnitude),
+                args={"xRadius": xRadius, "yRadius": yRadius})
+
+
+def _windows(v: Arr, ok: Arr, fp: Arr) -> Callable[[int, int], tuple[Arr, Arr]]:
+    """(values, valid) of the footprint's cells around each pixel of rows [r0, r1): shape (rows, w, k)."""
+    kh, kw = fp.shape
+    py, px = kh // 2, kw // 2
+    pv = np.pad(v, ((py, kh - 1 - py), (px, kw - 1 - px)))
+    pm = np.pad(ok, ((py, kh - 1 - py), (px, kw - 1 - px)))
+    sel = fp.reshape(-1)
+
+    def rows(r0: int, r1: int) -> tuple[Arr, Arr]:
+        sv = np.lib.stride_tricks.sliding_window_view(pv[r0:r1 + kh - 1], (kh, kw))
+        sm = np.lib.stride_tricks.sliding_window_view(pm[r0:r1 + kh - 1], (kh, kw))
+        shp = sv.shape[:2] + (kh * kw,)
+        return sv.reshape(shp)[..., sel], sm.reshape(shp)[..., sel]
+    return rows
+
+
+def _pixel_reduce(kind: str, vals: Arr, ok: Arr, weights: Arr | None = None) -> tuple[Arr, Arr]:
+    """Reduce the last axis of vals over the valid cells: (values, any valid)."""
+    x = np.where(ok, vals, np.nan)
+    has = ok.any(axis=-1)
+    with np.errstate(all="ignore"), _quiet():
+        if kind == "mean":
+            r = np.nanmean(x, axis=-1)
+        elif kind == "median":
+            r = np.nanmedian(x, axis=-1)
+        elif kind == "min":
+            r = np.nanmin(x, axis=-1)
+        elif kind == "max":
+            r = np.nanmax(x, axis=-1)
+        elif kind == "sum":
+            r = np.nansum(x, axis=-1)
+        elif kind == "count":
+            r = ok.sum(axis=-1).astype(np.float64)
+            has = np.ones(has.shape, bool)
+        elif kind in ("stdDev", "variance"):
+            r = np.nanstd(x, axis=-1) if kind == "stdDev" else np.nanvar(x, axis=-1)
+        elif kind == "mode":
+            r = _mode(x)
+        elif kind == "entropy":
+            r = _entropy(x)
+        else:
+            raise EEError(f"reduceNeighborhood: reducer '{kind}' is not implemented by the m3leo emulator.")
+    return np.where(has, np.nan_to_num(r), 0.0), has
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *a: Any) -> None:
+        self._w.__exit__(*a)
+
+
+def _mode(x: Arr) -> Arr:
+    """The most frequent value along the last axis (the smallest among ties), NaN ignored."""
+    s = np.sort(x, axis=-1)  # NaN sorts last
+    k = s.shape[-1]
+    best = np.full(s.shape[:-1], np.nan)
+    best_n = np.zeros(s.shape[:-1])
+    for i in range(k):
+        n = (s == s[..., i:i + 1]).sum(axis=-1)
+        better = (n > best_n) & ~np.isnan(s[..., i])
+        best = np.where(better, s[..., i], best)
+        best_n = np.where(better, n, best_n)
+    return best
+
+
+def _entropy(x: Arr) -> Arr:
+    """Shannon entropy (bits) of the values' histogram along the last axis."""
+    s = np.sort(x, axis=-1)
+    n = (~np.isnan(s)).sum(axis=-1)
+    out = np.zeros(s.shape[:-1])
+    for i in range(s.shape[-1]):
+        first = ~np.isnan(s[..., i]) & ((s[..., i] != s[..., i - 1]) if i else True)
+        c = (s == s[..., i:i + 1]).sum(axis=-1)
+        p = np.where(first & (n > 0), c / np.maximum(n, 1), 1.0)
+        out -= p * np.log2(p)
+    return out
+
+
+def _focal_kernel(kind: str, kern: Kern) -> Callable[[Arr, Arr, float], tuple[Arr, Arr]]:
+    def k(v: Arr, m: Arr, px: float) -> tuple[Arr, Arr]:
+        w, _ = kern.weights(px)
+        rows = _windows(v, m, w != 0)
+        out_v, out_m = np.zeros(v.shape), np.zeros(v.shape, bool)
+        for r0 in range(0, v.shape[0], CHUNK):
+            r1 = min(v.shape[0], r0 + CHUNK)
+            out_v[r0:r1], out_m[r0:r1] = _pixel_reduce(kind, *rows(r0, r1))
+        return out_v, out_m
+    return k
+
+
+def _kernel_of(radius: Any, kernelType: str, units: str, kernel: Any) -> Kern:  # noqa: N803
+    if isinstance(kernel, Kern):
+        return kernel
+    shape = {"circle": "circle", "square": "square", "cross": "cross", "plus": "plus", "diamond": "diamond",
+             "octagon": "octagon", "gaussian": "gaussian"}.get(str(kernelType or "circle"), "circle")
+    return Kern(shape, float(radius if radius is not None else 1.5), units or "pixels")
+
+
+def focal(kind: str) -> Callable[..., Img]:
+    def f(image: Any, radius: float = 1.5, kernelType: str = "circle", units: str = "pixels",  # noqa: N803
+          iterations: int = 1, kernel: Any = None) -> Img:
+        kern = _kernel_of(radius, kernelType, units, kernel)
+        out = as_image(image)
+        for _ in range(int(iterations or 1)):
+            out = neighbourhood(out, _focal_kernel(kind, kern), kern.reach)
+        return out
+    return f
+
+
+def convolve(image: Any, kernel: Kern) -> Img:
+    if not isinstance(kernel, Kern):
+        raise EEError("Image.convolve: expected a Kernel.")
+
+    def k(v: Arr, m: Arr, px: float) -> tuple[Arr, Arr]:
+        w, norm = kernel.weights(px)
+        rows = _windows(np.where(m, v, 0.0), m, np.ones(w.shape, bool))
+        flat = w.reshape(-1)
+        out_v, out_m = np.zeros(v.shape), np.zeros(v.shape, bool)
+        for r0 in range(0, v.shape[0], CHUNK):
+            r1 = min(v.shape[0], r0 + CHUNK)
+            vals, ok = rows(r0, r1)
+            wsum = (ok * flat).sum(axis=-1)
+            s = (vals * ok * flat).sum(axis=-1)
+            if norm:  # normalised, then renormalised over the unmasked cells, times the magnitude
+                with np.errstate(all="ignore"):
+                    s = np.where(wsum != 0, s / wsum * kernel.magnitude, 0.0)
+            out_v[r0:r1], out_m[r0:r1] = s, ok.any(axis=-1)
+        return out_v, out_m
+    return neighbourhood(as_image(image), k, kernel.reach)
+
+
+def reduce_neighborhood(image: Any, reducer: Any, kernel: Kern, inputWeight: str = "kernel",  # noqa: N803
+                        skipMasked: bool = True, optimization: Any = None) -> Img:  # noqa: N803
+    """Image.reduceNeighborhood: the reducer over each pixel's kernel footprint; outputs named
+    `<band>_<output>` (Earth Engine's naming)."""
+    red: Reducer = as_reducer(reducer)
+    img = as_image(image)
+    kinds = [red.kind] if red.kind != "combine" else [p.kind for p in red.parts]
+    outs = list(red.outputs)
+    bands = []
+    for kind, out in zip(kinds, outs, strict=True):
+        res = neighbourhood(img, _focal_kernel(kind, kernel), kernel.reach)
+        bands += [b.renamed(f"{b.name}_{out}") for b in res.bands]
+    return Img(bands, res.props)
+
+
+def entropy(image: Any, kernel: Kern) -> Img:
+    return neighbourhood(as_image(image), _focal_kernel("entropy", kernel), kernel.reach)
+
+
+def alg_kernel_table() -> Table:
+    t: Table = {f"Kernel.{s}": _ctor(s) for s in ("square", "circle", "plus", "cross", "diamond", "octagon",
+                                                  "gaussian", "euclidean", "manhattan", "chebyshev")}
+    t.update({f"Kernel.{n}": _named(n) for n in _FIXED})
+    t.update({"Kernel.fixed": _fixed, "Kernel.rectangle": _rectangle})
+    for kind in ("mean", "median", "mode", "min", "max"):
+        t[f"Image.focal_{kind}"] = focal(kind)
+    t.update({"Image.focalMin": focal("min"), "Image.focalMax": focal("max"), "Image.convolve": convolve,
+              "Image.reduceNeighborhood": reduce_neighborhood, "Image.entropy": entropy})
+    return t

@@ -17,8 +17,8 @@ import run_samples  # noqa: E402 - tools/ is not a package
 
 # Measured on this branch (docs/emulator.md, "Judged by Earth Engine's samples"), less a small margin. Raise
 # them as algorithms land; the targets are 0.9 of the samples running and 0.95 of the calls answered.
-MIN_SAMPLES_RUN = 0.49
-MIN_CALLS_ANSWERED = 0.81
+MIN_SAMPLES_RUN = 0.87
+MIN_CALLS_ANSWERED = 0.94
 
 
 def test_the_vendored_samples_carry_their_licence_and_list() -> None:

@@ -35,6 +35,15 @@ class Kern:
     magnitude: float = 1.0
     args: dict[str, Any] = field(default_factory=dict)
 
+    def ee_info(self) -> dict[str, Any]:
+        """getInfo()'s shape: the weights matrix in pixels (a kernel in meters at 1 m a pixel), normalised."""
+        w, norm = self.weights(1.0)
+        if norm and float(w.sum()) != 0.0:
+            w = w / float(w.sum())
+        h, wd = w.shape
+        return {"type": "Kernel", "width": wd, "height": h, "x": wd // 2, "y": h // 2, "weights": w.tolist(),
+                "units": "pixels", "radius": None}
+
     def weights(self, px: float) -> tuple[Arr, bool]:
         """(weights, normalised) in pixels of `px` metres."""
         per = (lambda v: float(v) / px) if str(self.units).lower() == "meters" else float
@@ -201,9 +210,18 @@ def _focal_kernel(kind: str, kern: Kern) -> Callable[[Arr, Arr, float], tuple[Ar
     return k
 
 
-def _kernel_of(radius: Any, kernelType: str, units: str, kernel: Any) -> Kern:  # noqa: N803
+def as_kern(kernel: Any) -> Kern | None:
+    """A Kern, or the weights-matrix form that Kernel.add / rotate / inverse give, as a fixed Kern."""
     if isinstance(kernel, Kern):
         return kernel
+    if isinstance(kernel, dict) and kernel.get("type") == "Kernel":
+        return Kern("fixed", normalize=False, args={"weights": kernel["weights"]})
+    return None
+
+
+def _kernel_of(radius: Any, kernelType: str, units: str, kernel: Any) -> Kern:  # noqa: N803
+    if as_kern(kernel) is not None:
+        return as_kern(kernel)  # type: ignore[return-value]
     shape = {"circle": "circle", "square": "square", "cross": "cross", "plus": "plus", "diamond": "diamond",
              "octagon": "octagon", "gaussian": "gaussian"}.get(str(kernelType or "circle"), "circle")
     return Kern(shape, float(radius if radius is not None else 1.5), units or "pixels")
@@ -221,7 +239,8 @@ def focal(kind: str) -> Callable[..., Img]:
 
 
 def convolve(image: Any, kernel: Kern) -> Img:
-    if not isinstance(kernel, Kern):
+    kernel = as_kern(kernel)  # type: ignore[assignment]
+    if kernel is None:
         raise EEError("Image.convolve: expected a Kernel.")
 
     def k(v: Arr, m: Arr, px: float) -> tuple[Arr, Arr]:
@@ -247,7 +266,7 @@ def reduce_neighborhood(image: Any, reducer: Any, kernel: Kern, inputWeight: str
     """Image.reduceNeighborhood: the reducer over each pixel's kernel footprint; outputs named
     `<band>_<output>` (Earth Engine's naming)."""
     red: Reducer = as_reducer(reducer)
-    img = as_image(image)
+    img, kernel = as_image(image), _kernel_of(None, "square", "pixels", kernel)
     kinds = [red.kind] if red.kind != "combine" else [p.kind for p in red.parts]
     outs = list(red.outputs)
     bands = []
@@ -258,6 +277,7 @@ def reduce_neighborhood(image: Any, reducer: Any, kernel: Kern, inputWeight: str
 
 
 def entropy(image: Any, kernel: Kern) -> Img:
+    kernel = _kernel_of(None, "square", "pixels", kernel)
     return neighbourhood(as_image(image), _focal_kernel("entropy", kernel), kernel.reach)
 
 

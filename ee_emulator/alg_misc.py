@@ -225,7 +225,13 @@ def _fixed(width: Any = -1, height: Any = -1, weights: Any = None, x: Any = -1, 
     return _kernel(_finish(w, normalize, 1), cx, cy)
 
 
+def _as_dict(kernel: Any) -> dict[str, Any]:
+    """The weights-matrix form of a kernel (alg_kernel's Kern says its own)."""
+    return kernel.ee_info() if callable(getattr(kernel, "ee_info", None)) else kernel
+
+
 def _add(kernel1: dict, kernel2: dict, normalize: Any = False) -> dict[str, Any]:
+    kernel1, kernel2 = _as_dict(kernel1), _as_dict(kernel2)
     a, b = np.asarray(kernel1["weights"]), np.asarray(kernel2["weights"])
     left = max(kernel1["x"], kernel2["x"])
     top = max(kernel1["y"], kernel2["y"])
@@ -247,11 +253,16 @@ def kernel_table() -> Table:
     t["Kernel.rectangle"] = _rectangle
     t["Kernel.fixed"] = _fixed
     t["Kernel.add"] = _add
-    t["Kernel.rotate"] = lambda kernel, rotations: _kernel(np.rot90(np.asarray(kernel["weights"]), -int(rotations)))
-    t["Kernel.inverse"] = lambda kernel: _kernel(np.divide(
+    t["Kernel.rotate"] = lambda kernel, rotations: _kernel(np.rot90(np.asarray(_as_dict(kernel)["weights"]),
+                                                                     -int(rotations)))
+    t["Kernel.inverse"] = lambda kernel: _inverse(_as_dict(kernel))
+    return t
+
+
+def _inverse(kernel: dict[str, Any]) -> dict[str, Any]:
+    return _kernel(np.divide(
         1.0, np.asarray(kernel["weights"]), out=np.zeros(np.shape(kernel["weights"])),
         where=np.asarray(kernel["weights"]) != 0), kernel["x"], kernel["y"], kernel["units"], kernel["radius"])
-    return t
 
 
 # -- ConfusionMatrix -----------------------------------------------------------------------------------------

@@ -251,3 +251,17 @@ def test_hillshade_and_terrain_products_follow_the_slope_and_aspect_served(emula
     assert _px(ee.Terrain.hillshade(dem).toDouble())["hillshade"].tolist() == px["hillshade"].tolist()
     names = t.bandNames().getInfo()
     assert names[-3:] == ["slope", "aspect", "hillshade"]
+
+
+def test_kernel_get_info_is_the_weights_matrix_and_add_takes_any_kernel(emulator):
+    r = 3
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    disk = (xx**2 + yy**2 <= r * r).astype(float)
+    k = ee.Kernel.circle(radius=r).getInfo()
+    assert (k["width"], k["height"], k["x"], k["y"]) == (7, 7, 3, 3)
+    np.testing.assert_allclose(k["weights"], disk / disk.sum())
+    both = ee.Kernel.square(1, "pixels", False).add(ee.Kernel.plus(2, "pixels", False)).getInfo()
+    plus = ((xx[1:-1, 1:-1] == 0) | (yy[1:-1, 1:-1] == 0)).astype(float)
+    expect = plus.copy()
+    expect[1:4, 1:4] += 1
+    np.testing.assert_allclose(both["weights"], expect)

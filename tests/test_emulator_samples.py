@@ -17,7 +17,7 @@ import run_samples  # noqa: E402 - tools/ is not a package
 
 # Measured on this branch (docs/emulator.md, "Judged by Earth Engine's samples"), less a small margin. Raise
 # them as algorithms land; the targets are 0.9 of the samples running and 0.95 of the calls answered.
-MIN_SAMPLES_RUN = 0.87
+MIN_SAMPLES_RUN = 0.90
 MIN_CALLS_ANSWERED = 0.94
 
 

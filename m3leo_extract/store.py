@@ -318,11 +318,11 @@ class ChipStore:
             self._scheme = scheme
             self.group.attrs["split_scheme"] = str(scheme)
 
-    def write_split_labels(self, name: str, labels: np.ndarray) -> None:
-        """Replace collection `name`'s split labels (one per chip, store order): `splits.relabel` only."""
+    def write_split_labels(self, name: str, labels: np.ndarray, lo: int = 0) -> None:
+        """Replace collection `name`'s split labels of chips lo.. (store order): `splits.relabel` only."""
         self._need_write("re-label its chips")
         with self._lock:
-            self._arr(name, "split")[:] = labels
+            self._arr(name, "split")[lo:lo + len(labels)] = labels
 
     def drop_attr(self, name: str, key: str) -> None:
         """Remove one attribute of collection `name` (no-op when absent); the caller consolidates."""
@@ -442,6 +442,15 @@ class ChipStore:
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
+
+    def n_chips(self, name: str) -> int:
+        """How many chips collection `name` has (its arrays' length; reads no chip id)."""
+        return int(self._arr(name, "chip").shape[0])
+
+    def column(self, name: str, key: str, lo: int, hi: int) -> np.ndarray:
+        """Rows lo..hi-1 of one per-chip array ("chip", "split", "epsg", "x_min", "y_min", "valid"): readers that
+        stream a collection in blocks (chipblocks.py) instead of holding its chip ids."""
+        return np.asarray(self._arr(name, key)[lo:hi])
 
     # -- writing (workers) ------------------------------------------------------------------------------------
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,

@@ -19,7 +19,7 @@ from .splits.schemes import NO_SPLIT, SPLIT_NAMES
 if TYPE_CHECKING:
     from .store import ChipStore
 
-BLOCK_CHIPS = 65_536  # chips per block read: ~4 MB of ids as Python strings, a few hundred kB as numpy
+BLOCK_CHIPS = 16_384  # chips per block read: ~1 MB of ids as Python strings; zarr reads a block's chunks at once
 
 
 def blocks(store: ChipStore, name: str, block: int = BLOCK_CHIPS) -> Iterator[tuple[int, int]]:
@@ -33,7 +33,7 @@ def blocks(store: ChipStore, name: str, block: int = BLOCK_CHIPS) -> Iterator[tu
 
 def split_code_of(labels: np.ndarray) -> np.ndarray:
     """int8 codes into SPLIT_NAMES of an array of split names (an unknown name is "none")."""
-    labels = np.asarray(labels).astype(str)
+    labels = np.asarray(labels).astype(object)
     codes = np.full(labels.shape, SPLIT_NAMES.index(NO_SPLIT), dtype="int8")
     for i, s in enumerate(SPLIT_NAMES):
         codes[labels == s] = i

@@ -431,10 +431,12 @@ class ChipStore:
             what = f"{name} {self.periods(name)[time_index]}, chip {self.chip_ids(name)[bad]}"
             raise corrupt_error(self.root, path, what, detail) from None
 
-    def read_valid(self, name: str) -> np.ndarray:
-        """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
+    def read_valid(self, name: str, lo: int = 0, hi: int | None = None, t: int | None = None) -> np.ndarray:
+        """(chip, time) valid-pixel fractions of chips lo..hi-1 (default all; with `t`, that period's column);
+        NaN where a chip/period was never written."""
         try:
-            return np.asarray(self._arr(name, "valid")[:])
+            arr = self._arr(name, "valid")
+            return np.asarray(arr[lo:hi] if t is None else arr[lo:hi, t])
         except (ValueError, RuntimeError) as exc:  # a damaged valid chunk: crc32c mismatch or decode failure
             detail = "chunk checksum mismatch" if "checksum" in str(exc) else str(exc)
             where = array_path(self.root, name, "valid")

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from flat_fixtures import COLLECTION, build_store, m3leo_rss
 
 SIZES = (150_000, 300_000)

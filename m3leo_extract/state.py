@@ -460,6 +460,26 @@ class StateDB:
                                 ).fetchone()
         return dict(row) if row else None
 
+    # -- streaming reads (readers that stay flat to 17M chips: verify, ...) ------------------------------------
+    def iter_units(self, collection: str, period: str, *, batch: int = 4096) -> Iterator[Unit]:
+        """The units of one collection and period in shard order, read in keyset batches (the unique
+        (collection, period, shard) index), so only `batch` units are held at a time."""
+        last = -1
+        while True:
+            rows = self.conn.execute("SELECT * FROM units WHERE collection=? AND period=? AND shard>? ORDER BY "
+                                     "shard LIMIT ?", (collection, period, last, batch)).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield _row_to_unit(r)
+            last = int(rows[-1]["shard"])
+
+    def unit_at(self, collection: str, period: str, shard: int) -> Unit | None:
+        """The unit of one shard, or None."""
+        row = self.conn.execute("SELECT * FROM units WHERE collection=? AND period=? AND shard=?",
+                                (collection, period, shard)).fetchone()
+        return _row_to_unit(row) if row else None
+
 
 class RunLock:
     """An exclusive, non-blocking lock on a dataset directory (flock: released by the OS if we die)."""

@@ -27,9 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from .chipblocks import blocks, split_codes, split_rows
 from .errors import StoreError
 from .nodata import is_nan, nodata_mask
 from .shards import ChunkReader, Modality
+from .splits.schemes import SPLIT_NAMES
 from .store import ChipStore
 
 STATS_VERSION = 2  # 2: the fingerprint covers the train chips' valid table
@@ -45,17 +47,23 @@ def fingerprint(store: ChipStore, name: str, split: str = STATS_SPLIT) -> str:
     """What the stats depend on: which chips are `split`, the periods, the valid fractions of those chips
     (a rewritten or newly written cell changes them) and the periods' provenance (extract/tile stamp it on
     every run that writes, so a re-extraction with the same valid fractions also makes them stale)."""
-    table = store.chip_table(name)
-    valid = store.read_valid(name)
-    rows = np.flatnonzero(table["split"].astype(object) == split)
+    codes = split_codes(store, name)  # one byte a chip; rows and valid are hashed a block at a time
+    code = SPLIT_NAMES.index(split) if split in SPLIT_NAMES else -1
     provenance = json.dumps(store.attrs(name).get("periods", {}), sort_keys=True, default=str)
     h = hashlib.sha1(provenance.encode())
-    h.update(rows.astype("<i8").tobytes())  # which chips are train: a new split scheme makes the stats stale
+    spans = list(blocks(store, name))
+    n_rows = 0
+    for lo, hi in spans:  # which chips are train: a new split scheme makes the stats stale
+        rows = np.flatnonzero(codes[lo:hi] == code)
+        n_rows += rows.size
+        h.update((rows + lo).astype("<i8").tobytes())
     h.update("\n".join(store.periods(name)).encode())
-    if valid.size:
-        h.update(np.ascontiguousarray(valid[rows], dtype="<f4").tobytes())
-    periods = valid.shape[1] if valid.ndim == 2 else 0
-    return f"v{STATS_VERSION}:{split}:{rows.size}:{periods}:{h.hexdigest()[:16]}"
+    periods = len(store.periods(name))
+    for lo, hi in spans if codes.size and periods else ():
+        rows = np.flatnonzero(codes[lo:hi] == code)
+        if rows.size:
+            h.update(np.ascontiguousarray(store.read_valid(name, lo, hi)[rows], dtype="<f4").tobytes())
+    return f"v{STATS_VERSION}:{split}:{n_rows}:{periods}:{h.hexdigest()[:16]}"
 
 
 @dataclass
@@ -151,9 +159,7 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     """Stats of collection `name` over the `split` chips (all periods written). Does not save them."""
     st = _open(store)
     spec = st.spec(name)
-    table = st.chip_table(name)
-    valid = st.read_valid(name)
-    rows = np.flatnonzero(table["split"].astype(object) == split)
+    rows = split_rows(st, name, split) if split in SPLIT_NAMES else np.zeros(0, dtype="int64")
     if rows.size == 0:
         raise StoreError(f"collection {name!r} has no {split} chips to compute statistics from under the split "
                          f"scheme {st.split_scheme()}; a small AOI needs narrower bands: `m3leo split --store "
@@ -166,8 +172,11 @@ def compute_stats(store: ChipStore | str | Path, name: str, *, split: str = STAT
     moments = Moments.empty(len(spec.bands))
     counts: np.ndarray | None = None
     cells = 0
-    for t in range(valid.shape[1] if valid.ndim == 2 else 0):
-        written = rows[~np.isnan(valid[rows, t])]
+    for t, lo, hi in ((t, lo, hi) for t in range(len(st.periods(name))) for lo, hi in blocks(st, name)):
+        here = rows[np.searchsorted(rows, lo):np.searchsorted(rows, hi)]  # the block's rows: one valid read
+        if not here.size:
+            continue
+        written = here[~np.isnan(st.read_valid(name, lo, hi, t)[here - lo])]
         for shard in np.unique(written // s):
             sel = written[written // s == shard]
             lo, hi = int(sel.min()), int(sel.max()) + 1
@@ -238,8 +247,7 @@ def update_stats(store: ChipStore, collections: Sequence[str] | None = None, *, 
     for name in collections or store.collections():
         saved = None if recompute else load_stats(store, name)
         if saved is None:
-            table = store.chip_table(name)
-            if not recompute and not np.any(table["split"].astype(object) == STATS_SPLIT):
+            if not recompute and not np.any(split_codes(store, name) == SPLIT_NAMES.index(STATS_SPLIT)):
                 continue
             saved = compute_stats(store, name, max_chips=max_chips)
             save_stats(store, name, saved)
@@ -345,16 +353,15 @@ def derived_stats(st: ChipStore, spec: Any, stack: Sequence[Modality], max_chips
                   seed: int = 0) -> dict[str, Any]:
     """{"bands": {expr: {mean, std, count}}} of an input's derived bands (`spec`: an inputs.InputSpec) over (a
     seeded sample of) its train chips, pooled over the stacked periods: the shape `band_mean_std` reads."""
-    table = st.chip_table(spec.key)
-    valid = st.read_valid(spec.key)
-    rows = np.flatnonzero(table["split"].astype(object) == "train")
+    rows = split_rows(st, spec.key, "train")
     if rows.size > max_chips:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_chips, replace=False))
     moments = Moments.empty(len(spec.derived))
     for m in stack:
         reader = ChunkReader(str(st.root), m)
+        valid = st.read_valid(spec.key, t=m.time_index)  # one float32 a chip
         for r in rows:
-            if not valid[r, m.time_index] > 0:
+            if not valid[r] > 0:
                 continue
             raw = reader.read(int(r), reuse=True)  # evaluate() copies what it needs
             values = [d.evaluate(m.bands, raw, m.nodata) for d in spec.derived]

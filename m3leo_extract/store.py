@@ -366,11 +366,11 @@ class ChipStore:
             self._scheme = scheme
             self.group.attrs["split_scheme"] = str(scheme)
 
-    def write_split_labels(self, name: str, labels: np.ndarray) -> None:
-        """Replace collection `name`'s split labels (one per chip, store order): `splits.relabel` only."""
+    def write_split_labels(self, name: str, labels: np.ndarray, lo: int = 0) -> None:
+        """Replace collection `name`'s split labels of chips lo.. (store order): `splits.relabel` only."""
         self._need_write("re-label its chips")
         with self._lock:
-            self._arr(name, "split")[:] = labels
+            self._arr(name, "split")[lo:lo + len(labels)] = labels
 
     def drop_attr(self, name: str, key: str) -> None:
         """Remove one attribute of collection `name` (no-op when absent); the caller consolidates."""
@@ -479,10 +479,12 @@ class ChipStore:
             what = f"{name} {self.periods(name)[time_index]}, chip {self.chip_ids(name)[bad]}"
             raise corrupt_error(self.root, path, what, detail) from None
 
-    def read_valid(self, name: str) -> np.ndarray:
-        """(chip, time) valid-pixel fractions; NaN where a chip/period was never written."""
+    def read_valid(self, name: str, lo: int = 0, hi: int | None = None, t: int | None = None) -> np.ndarray:
+        """(chip, time) valid-pixel fractions of chips lo..hi-1 (default all; with `t`, that period's column);
+        NaN where a chip/period was never written."""
         try:
-            return np.asarray(self._arr(name, "valid")[:])
+            arr = self._arr(name, "valid")
+            return np.asarray(arr[lo:hi] if t is None else arr[lo:hi, t])
         except (ValueError, RuntimeError) as exc:  # a damaged valid chunk: crc32c mismatch or decode failure
             detail = "chunk checksum mismatch" if "checksum" in str(exc) else str(exc)
             where = array_path(self.root, name, "valid")
@@ -490,6 +492,15 @@ class ChipStore:
 
     def chip_table(self, name: str) -> dict[str, np.ndarray]:
         return {k: np.asarray(self._arr(name, k)[:]) for k in ("chip", "split", "epsg", "x_min", "y_min")}
+
+    def n_chips(self, name: str) -> int:
+        """How many chips collection `name` has (its arrays' length; reads no chip id)."""
+        return int(self._arr(name, "chip").shape[0])
+
+    def column(self, name: str, key: str, lo: int, hi: int) -> np.ndarray:
+        """Rows lo..hi-1 of one per-chip array ("chip", "split", "epsg", "x_min", "y_min", "valid"): readers that
+        stream a collection in blocks (chipblocks.py) instead of holding its chip ids."""
+        return np.asarray(self._arr(name, key)[lo:hi])
 
     # -- writing (workers) ------------------------------------------------------------------------------------
     def write_shard(self, name: str, shard: int, time_index: int, chip_ids: Sequence[str], data: np.ndarray,

@@ -26,12 +26,13 @@ import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .chipblocks import blocks
 from .defaults import STATE_FILE
 from .errors import StoreError, UsageError
 from .runner import ProgressFn
@@ -110,7 +111,8 @@ class _Tally:
     shards: int = 0
     chunks: int = 0
     problems: list[Problem] = field(default_factory=list)
-    written: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)  # readable chunks, valid set
+    # Readable chunks whose valid is set, of the shards that have any (so a planned shard costs nothing here).
+    written: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
     partial: set[tuple[str, str, int]] = field(default_factory=set)  # chunks present without their valid
 
 
@@ -137,20 +139,20 @@ def verify_store(directory: str | Path, *, repair: bool = False, rebuild_state: 
             _set_aside(root / STATE_FILE)
         state = StateDB(root / STATE_FILE) if (root / STATE_FILE).exists() else None
         try:
-            units = {(u.collection, u.period, u.shard): u for u in state.units()} if state else {}
             names = tuple(store.collections())
             if progress:
                 progress({"event": "start", "shards": sum(_n_shards(store, n) for n in names)})
             tally = _Tally()
             for name in names:
-                _check_collection(store, root, name, units, state is not None, tally, progress)
-            tally.problems.extend(_orphan_units(store, names, units))
+                _check_collection(store, root, name, state, tally, progress)
+            if state is not None:
+                tally.problems.extend(_orphan_units(store, names, state))
             repaired: tuple[tuple[str, str, int], ...] = ()
             if rebuild_state:
                 state = StateDB(root / STATE_FILE)
-                units = _rebuild(store, state, tally)
+                _rebuild(store, state, tally)
             if writes:
-                repaired = _repair(store, root, state, units, tally.problems)
+                repaired = _repair(store, root, state, tally.problems)
             return VerifyReport(str(root), names, tally.shards, tally.chunks, state is not None or rebuild_state,
                                 tuple(tally.problems), repaired)
         finally:
@@ -191,23 +193,29 @@ def _set_aside(path: Path) -> None:
             part.rename(path.with_name(f"{path.name}.damaged-{stamp}{suffix}"))
 
 
-def _rebuild(store: ChipStore, state: StateDB, tally: _Tally) -> dict[tuple[str, str, int], Unit]:
+def _rebuild(store: ChipStore, state: StateDB, tally: _Tally) -> None:
     """One unit per (collection, period, shard) holding chunks: done, or planned where an error was found."""
-    bad = {(p.collection, p.period, p.shard): p.chips for p in tally.problems if p.severity == "error"}
+    bad: dict[tuple[str, str, int], set[str]] = {}
+    for p in tally.problems:
+        if p.severity == "error":
+            bad.setdefault((p.collection, p.period, p.shard), set()).update(p.chips)
     rows = []
-    for (coll, period, shard), chips in sorted(tally.written.items()):
-        ids = sorted(set(chips) | set(bad.get((coll, period, shard), ())))  # a partial shard: refetched whole
-        if ids:
+    for key in sorted(set(tally.written) | set(bad)):
+        coll, period, shard = key
+        ids = sorted(set(tally.written.get(key, ())) | bad.get(key, set()))  # a partial shard: refetched whole
+        if ids and period in store.periods(coll):
             rows.append((coll, period, shard, ids, _version(store, coll, period), _mode(store, coll)))
     run = state.start_run("verify --rebuild-state")
     state.upsert_units(rows)
-    units = {(u.collection, u.period, u.shard): u for u in state.units()}
-    done = [u for key, u in units.items() if key not in bad and key not in tally.partial]
+    done = 0
     with state.tx():  # one transaction, not one per unit
-        for u in done:
-            state.mark(u.id, "done")
-    state.finish_run(run, "ok", {"units": len(units), "units_done": len(done)})
-    return units
+        for coll, period, shard, _, _, _ in rows:
+            key = (coll, period, shard)
+            unit = state.unit_at(coll, period, shard)
+            if unit is not None and key not in bad and key not in tally.partial:
+                state.mark(unit.id, "done")
+                done += 1
+    state.finish_run(run, "ok", {"units": len(rows), "units_done": done})
 
 
 def _version(store: ChipStore, coll: str, period: str) -> int:
@@ -222,63 +230,81 @@ def _mode(store: ChipStore, coll: str) -> str:
 
 
 def _n_shards(store: ChipStore, name: str) -> int:
-    n = len(store.chip_ids(name))
-    return -(-n // store.shard_chips(name)) * len(store.periods(name))
+    return -(-store.n_chips(name) // store.shard_chips(name)) * len(store.periods(name))
 
 
-def _read_valid(store: ChipStore, name: str, t: int) -> tuple[np.ndarray, set[int]]:
-    """The `valid` column of period t, and the shards whose `valid` chunk does not read back."""
+def _read_valid(store: ChipStore, name: str, t: int, lo: int, hi: int) -> tuple[np.ndarray, set[int]]:
+    """The `valid` column of period t for chips lo..hi-1 (whole shards), and the shards whose `valid` chunk does
+    not read back."""
     arr = store.group[name]["valid"]
     try:
-        return np.asarray(arr[:, t]), set()
+        return np.asarray(arr[lo:hi, t]), set()
     except (ValueError, RuntimeError):
         settle_zarr()
-        n, s = arr.shape[0], store.shard_chips(name)
-        col, bad = np.full(n, np.nan, dtype="float32"), set()
-        for shard in range(-(-n // s)):
+        s = store.shard_chips(name)
+        col, bad = np.full(hi - lo, np.nan, dtype="float32"), set()
+        for shard in range(lo // s, -(-hi // s)):
+            a, b = shard * s, min(hi, (shard + 1) * s)
             try:
-                col[shard * s:(shard + 1) * s] = arr[shard * s:(shard + 1) * s, t]
+                col[a - lo:b - lo] = arr[a:b, t]
             except (ValueError, RuntimeError):
                 settle_zarr()
                 bad.add(shard)
         return col, bad
 
 
-def _check_collection(store: ChipStore, root: Path, name: str, units: dict[tuple[str, str, int], Unit],
-                      have_state: bool, tally: _Tally, progress: ProgressFn | None) -> None:
-    ids = store.chip_ids(name)
+def _check_collection(store: ChipStore, root: Path, name: str, state: StateDB | None, tally: _Tally,
+                      progress: ProgressFn | None) -> None:
+    """Every shard of every period, a block of whole shards at a time: the chip ids, `valid` and the units
+    (in shard order, merged in) of one block are all that is held, whatever the collection's size."""
     s = store.shard_chips(name)
     array_dir = array_path(root, name)
     layout = ShardLayout.read(array_dir)
-    index = {c: i for i, c in enumerate(ids)}
     for t, period in enumerate(store.periods(name)):
-        valid, bad_valid = _read_valid(store, name, t)
-        for shard in range(-(-len(ids) // s)):
-            lo, hi = shard * s, min((shard + 1) * s, len(ids))
-            path = shard_file(array_dir, shard, t)
-            where = STORE_NAME + path[len(store_path(root)):]  # relative to the dataset, local or remote
-            ctx = _Shard(name, period, shard, where, ids[lo:hi])
-            if layout is not None:
-                present, found = _read_shard(path, layout, ctx, tally)
-            else:
-                present, found = _read_shard_zarr(store, name, lo, t, valid[lo:hi], ctx, tally)
-            if shard in bad_valid:
-                found.append(ctx.problem("corrupt_valid", range(hi - lo), "the shard's valid chunk does not read "
-                                         "back", file=f"{STORE_NAME}/{name}/valid/c/{shard}/{t}"))
-            unit = units.get((name, period, shard))
-            rows = [index[c] - lo for c in unit.chips if c in index] if unit is not None else []
-            unreadable = {ctx.ids.index(c) for p in found for c in p.chips if p.kind != "corrupt_valid"}
-            found += _cross_check(ctx, present, unreadable, valid[lo:hi], shard in bad_valid, unit, rows,
-                                  have_state)
-            tally.problems.extend(found)
-            written = [r for r in sorted(present) if not np.isnan(valid[lo + r])]
-            tally.written[(name, period, shard)] = [ctx.ids[r] for r in written]
-            if len(written) < len(present):  # chunks whose valid was never recorded: a write cut short
-                tally.partial.add((name, period, shard))
-            tally.shards += 1 if os.path.exists(path) else 0
-            if progress:
-                progress({"event": "shard", "collection": name, "period": period, "shard": shard,
-                          "problems": len(found)})
+        units = state.iter_units(name, period) if state is not None else iter(())
+        unit = next(units, None)
+        for lo_b, hi_b in blocks(store, name):
+            ids = [str(c) for c in store.column(name, "chip", lo_b, hi_b)]
+            valid_b, bad_valid = _read_valid(store, name, t, lo_b, hi_b)
+            for shard in range(lo_b // s, -(-hi_b // s)):
+                while unit is not None and unit.shard < shard:
+                    unit = next(units, None)
+                here = unit if unit is not None and unit.shard == shard else None
+                lo, hi = shard * s, min((shard + 1) * s, hi_b)
+                ctx = _Shard(name, period, shard, "", ids[lo - lo_b:hi - lo_b])
+                found = _check_shard(store, root, layout, ctx, t, valid_b[lo - lo_b:hi - lo_b],
+                                     shard in bad_valid, here, state is not None, tally)
+                if progress:
+                    progress({"event": "shard", "collection": name, "period": period, "shard": shard,
+                              "problems": found})
+
+
+def _check_shard(store: ChipStore, root: Path, layout: ShardLayout | None, ctx: _Shard, t: int, valid: np.ndarray,
+                 valid_bad: bool, unit: Unit | None, have_state: bool, tally: _Tally) -> int:
+    """Check one shard file against its `valid` rows and its unit; returns the problems found."""
+    name, shard = ctx.collection, ctx.shard
+    path = shard_file(array_path(root, name), shard, t)
+    ctx = replace(ctx, file=STORE_NAME + path[len(store_path(root)):])  # relative to the dataset, local or remote
+    lo = shard * store.shard_chips(name)
+    if layout is not None:
+        present, found = _read_shard(path, layout, ctx, tally)
+    else:
+        present, found = _read_shard_zarr(store, name, lo, t, valid, ctx, tally)
+    if valid_bad:
+        found.append(ctx.problem("corrupt_valid", range(len(ctx.ids)), "the shard's valid chunk does not read "
+                                 "back", file=f"{STORE_NAME}/{name}/valid/c/{shard}/{t}"))
+    row_of = {c: r for r, c in enumerate(ctx.ids)} if unit is not None else {}
+    rows = [row_of[c] for c in unit.chips if c in row_of] if unit is not None else []
+    unreadable = {ctx.ids.index(c) for p in found for c in p.chips if p.kind != "corrupt_valid"}
+    found += _cross_check(ctx, present, unreadable, valid, valid_bad, unit, rows, have_state)
+    tally.problems.extend(found)
+    written = [r for r in sorted(present) if not np.isnan(valid[r])]
+    if written:
+        tally.written[(name, ctx.period, shard)] = [ctx.ids[r] for r in written]
+    if len(written) < len(present):  # chunks whose valid was never recorded: a write cut short
+        tally.partial.add((name, ctx.period, shard))
+    tally.shards += 1 if os.path.exists(path) else 0
+    return len(found)
 
 
 @dataclass(frozen=True)
@@ -370,14 +396,19 @@ def _cross_check(ctx: _Shard, present: set[int], unreadable: set[int], valid: np
     return out
 
 
-def _orphan_units(store: ChipStore, names: Sequence[str], units: dict[tuple[str, str, int], Unit]) -> list[Problem]:
-    """Done units of a collection or period the store does not have at all."""
+def _orphan_units(store: ChipStore, names: Sequence[str], state: StateDB) -> list[Problem]:
+    """Done units of a collection or period the store does not have at all (found by an aggregate; only those
+    units are read)."""
     periods = {n: set(store.periods(n)) for n in names}
+    labels = sorted({(r["collection"], r["period"]) for r in state.counts() if r["status"] == "done"})
     out = []
-    for (coll, period, shard), u in units.items():
-        if u.status == "done" and period not in periods.get(coll, set()):
-            out.append(Problem("missing_chunk", coll, period, shard, f"{STORE_NAME}/{coll}", u.chips,
-                               "the unit is done but the store has no such collection/period"))
+    for coll, period in labels:
+        if period in periods.get(coll, set()):
+            continue
+        for u in state.iter_units(coll, period):
+            if u.status == "done":
+                out.append(Problem("missing_chunk", coll, period, u.shard, f"{STORE_NAME}/{coll}", u.chips,
+                                   "the unit is done but the store has no such collection/period"))
     return out
 
 
@@ -395,12 +426,13 @@ def _remove(path: str) -> None:
         pass
 
 
-def _repair(store: ChipStore, root: Path, state: StateDB | None, units: dict[tuple[str, str, int], Unit],
+def _repair(store: ChipStore, root: Path, state: StateDB | None,
             problems: Sequence[Problem]) -> tuple[tuple[str, str, int], ...]:
     """Units of every error back to planned, then their shard file and valid chunk deleted."""
     keys = sorted({(p.collection, p.period, p.shard) for p in problems if p.severity == "error"})
     if state is not None:
-        state.replan([units[k].id for k in keys if k in units])  # first: a crash after this loses nothing
+        found = (state.unit_at(*k) for k in keys)
+        state.replan([u.id for u in found if u is not None])  # first: a crash after this loses nothing
     for coll, period, shard in keys:
         if coll not in store.collections() or period not in store.periods(coll):
             continue

@@ -85,7 +85,7 @@ LAYERS: dict[int, set[str]] = {
         "tile.remap", "memory", "splits.schemes", "collection_attrs", "majortom"},
     2: {"shards", "state", "catalog", "catalog.entry", "catalog.period", "config", "aoi", "gridio", "runner",
         "cluster", "splits.table"},
-    3: {"store", "georef", "verify", "chipindex", "splits", "storepath", "splits.relabel"},
+    3: {"store", "chipblocks", "georef", "verify", "chipindex", "splits", "storepath", "splits.relabel"},
     4: {"ee", "ee.session", "ee.pixels", "ee.export", "ee.expressions"},
     5: {"units", "planner", "request", "fetching", "exporting", "extract", "plan", "refresh", "status", "tile",
         "tile.inputs", "tile.warp", "tile.unit", "tile.planning", "tile.run", "tile.kinds", "sources",

@@ -96,7 +96,9 @@ _WRAP = ("import resource, runpy, sys\n"
          "    code = e.code\n"
          "else:\n"
          "    code = 0\n"
-         "print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+         # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would include the forking test worker
+         "print('peak_rss_kb', [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0], "
+         "file=sys.stderr)\n"
          "sys.exit(code)\n")
 
 
@@ -107,6 +109,6 @@ def m3leo_rss(*args: str, cwd: Path | None = None) -> tuple[float, float, str]:
 
 def python_rss(code: str, cwd: Path | None = None) -> tuple[float, float, str]:
     """Peak RSS (MB), seconds and stdout of a Python snippet in a fresh process."""
-    wrapped = code + "\nimport resource, sys\nprint('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF)" \
-                     ".ru_maxrss, file=sys.stderr)\n"
+    wrapped = code + "\nimport sys\nprint('peak_rss_kb', [int(l.split()[1]) for l in open('/proc/self/status')" \
+                     " if l.startswith('VmHWM')][0], file=sys.stderr)\n"
     return peak_rss([sys.executable, "-c", wrapped], cwd=cwd)

@@ -35,15 +35,6 @@ class Kern:
     magnitude: float = 1.0
     args: dict[str, Any] = field(default_factory=dict)
 
-    def ee_info(self) -> dict[str, Any]:
-        """getInfo()'s shape: the weights matrix in pixels (a kernel in meters at 1 m a pixel), normalised."""
-        w, norm = self.weights(1.0)
-        if norm and float(w.sum()) != 0.0:
-            w = w / float(w.sum())
-        h, wd = w.shape
-        return {"type": "Kernel", "width": wd, "height": h, "x": wd // 2, "y": h // 2, "weights": w.tolist(),
-                "units": "pixels", "radius": None}
-
     def weights(self, px: float) -> tuple[Arr, bool]:
         """(weights, normalised) in pixels of `px` metres."""
         per = (lambda v: float(v) / px) if str(self.units).lower() == "meters" else float
@@ -82,36 +73,6 @@ class Kern:
     def reach(self, px: float) -> float:
         w, _ = self.weights(px)
         return float(max(w.shape)) / 2 + 1
-
-
-_FIXED = {"laplacian4": [[0, 1, 0], [1, -4, 1], [0, 1, 0]], "laplacian8": [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
-          "sobel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "prewitt": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
-          "roberts": [[1, 0], [0, -1]]}
-
-
-def _ctor(shape: str) -> Callable[..., Kern]:
-    def make(radius: float = 1.0, units: str = "pixels", normalize: bool = True, magnitude: float = 1.0,
-             **kw: Any) -> Kern:
-        return Kern(shape, float(radius), units or "pixels", bool(normalize), float(magnitude),
-                    {k: v for k, v in kw.items() if v is not None})
-    return make
-
-
-def _fixed(width: Any = None, height: Any = None, weights: Any = None, x: Any = None, y: Any = None,
-           normalize: bool = False) -> Kern:
-    return Kern("fixed", normalize=bool(normalize), args={"weights": weights})
-
-
-def _named(name: str) -> Callable[..., Kern]:
-    def make(normalize: bool = False, magnitude: float = 1.0) -> Kern:
-        return Kern("fixed", normalize=bool(normalize), magnitude=float(magnitude), args={"weights": _FIXED[name]})
-    return make
-
-
-def _rectangle(xRadius: float, yRadius: float, units: str = "pixels", normalize: bool = True,  # noqa: N803
-               magnitude: float = 1.0) -> Kern:
-    return Kern("rectangle", units=units, normalize=bool(normalize), magnitude=float(magnitude),
-                args={"xRadius": xRadius, "yRadius": yRadius})
 
 
 def _windows(v: Arr, ok: Arr, fp: Arr) -> Callable[[int, int], tuple[Arr, Arr]]:
@@ -282,10 +243,9 @@ def entropy(image: Any, kernel: Kern) -> Img:
 
 
 def alg_kernel_table() -> Table:
-    t: Table = {f"Kernel.{s}": _ctor(s) for s in ("square", "circle", "plus", "cross", "diamond", "octagon",
-                                                  "gaussian", "euclidean", "manhattan", "chebyshev")}
-    t.update({f"Kernel.{n}": _named(n) for n in _FIXED})
-    t.update({"Kernel.fixed": _fixed, "Kernel.rectangle": _rectangle})
+    # the Kernel.* constructors are alg_misc's (checked against Google's documented weights); their values
+    # become a Kern here (as_kern)
+    t: Table = {}
     for kind in ("mean", "median", "mode", "min", "max"):
         t[f"Image.focal_{kind}"] = focal(kind)
     t.update({"Image.focalMin": focal("min"), "Image.focalMax": focal("max"), "Image.convolve": convolve,

@@ -225,13 +225,7 @@ def _fixed(width: Any = -1, height: Any = -1, weights: Any = None, x: Any = -1, 
     return _kernel(_finish(w, normalize, 1), cx, cy)
 
 
-def _as_dict(kernel: Any) -> dict[str, Any]:
-    """The weights-matrix form of a kernel (alg_kernel's Kern says its own)."""
-    return kernel.ee_info() if callable(getattr(kernel, "ee_info", None)) else kernel
-
-
 def _add(kernel1: dict, kernel2: dict, normalize: Any = False) -> dict[str, Any]:
-    kernel1, kernel2 = _as_dict(kernel1), _as_dict(kernel2)
     a, b = np.asarray(kernel1["weights"]), np.asarray(kernel2["weights"])
     left = max(kernel1["x"], kernel2["x"])
     top = max(kernel1["y"], kernel2["y"])
@@ -253,9 +247,8 @@ def kernel_table() -> Table:
     t["Kernel.rectangle"] = _rectangle
     t["Kernel.fixed"] = _fixed
     t["Kernel.add"] = _add
-    t["Kernel.rotate"] = lambda kernel, rotations: _kernel(np.rot90(np.asarray(_as_dict(kernel)["weights"]),
-                                                                     -int(rotations)))
-    t["Kernel.inverse"] = lambda kernel: _inverse(_as_dict(kernel))
+    t["Kernel.rotate"] = lambda kernel, rotations: _kernel(np.rot90(np.asarray(kernel["weights"]), -int(rotations)))
+    t["Kernel.inverse"] = _inverse
     return t
 
 

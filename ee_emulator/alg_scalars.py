@@ -263,7 +263,6 @@ def number_extras_table() -> Table:
         t[f"Number.{name}"] = _cast(dtype)
         t[f"Number.to{name[0].upper()}{name[1:]}"] = _cast(dtype)
     t["Number.unitScale"] = lambda number, min, max: (float(number) - min) / (max - min)  # noqa: A002
-    t["Number.expression"] = _number_expression
     t["String.rindex"] = lambda target, pattern: target.rfind(pattern)
     return t
 
@@ -281,23 +280,3 @@ def lanczos(x: float) -> float:
     return _LANCZOS[0] + sum(_LANCZOS[i] / (float(x) + i) for i in range(len(_LANCZOS) - 1, 0, -1))
 
 
-def _number_expression(expression: str, vars: dict[str, Any] | None = None) -> float:  # noqa: A002
-    """Number.expression: arithmetic over numbers and named variables (+ - * / % ** and math functions)."""
-    import ast
-
-    try:
-        tree = ast.parse(expression.replace("^", "**"), mode="eval")
-    except SyntaxError:
-        raise EEError(f"Number.expression: unable to parse '{expression}'.") from None
-    names = {k: float(v) for k, v in (vars or {}).items()}
-    fns = {k: getattr(math, k) for k in ("sqrt", "exp", "log", "log10", "sin", "cos", "tan", "abs", "floor", "ceil")
-           if hasattr(math, k)} | {"abs": abs, "min": min, "max": max, "pi": math.pi, "e": math.e}
-    ok = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Load, ast.Call, ast.Add, ast.Sub,
-          ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.UAdd, ast.Compare, ast.Lt, ast.Gt, ast.LtE, ast.GtE,
-          ast.Eq, ast.NotEq, ast.IfExp)
-    if not all(isinstance(n, ok) for n in ast.walk(tree)):
-        raise EEError(f"Number.expression: unsupported syntax in '{expression}'.")
-    try:
-        return eval(compile(tree, "<expression>", "eval"), {"__builtins__": {}}, {**fns, **names})  # noqa: S307
-    except (NameError, ZeroDivisionError) as exc:
-        raise EEError(f"Number.expression: {exc}.") from None

@@ -77,7 +77,7 @@ class Evaluator:
         # the everyday image idioms and the vector/scalar extras (issue 27) override older entries of the same name
         self.fns: dict[str, Callable[..., Any]] = {
             **self._table(), **alg_image_table(), **alg_kernel_table(), **alg_reduce_table(), **expression_table(),
-            **self._vector_table(), **_documented()}
+            **self._vector_table()}
 
     # -- graph walking --------------------------------------------------------------------------------------
     def run(self, expression: dict[str, Any]) -> Any:
@@ -300,12 +300,6 @@ def _with_new(table: dict[str, Callable[..., Any]], *extras: dict[str, Callable[
         for name, impl in extra.items():
             table.setdefault(name, impl)
     return table
-
-
-def _documented() -> dict[str, Callable[..., Any]]:
-    """alg_misc's kernels and Number.expression win where two implementations exist: they are the ones checked
-    against the outputs Google's samples document (tests/test_emulator_arrays.py)."""
-    return {k: v for k, v in misc_table().items() if k.startswith("Kernel.") or k == "Number.expression"}
 
 
 _LAZY_IF = ("Algorithms.If", "If")

@@ -169,8 +169,6 @@ def to_info(x: Any) -> Any:
         return [to_info(v) for v in x]
     if isinstance(x, dict):
         return {k: to_info(v) for k, v in x.items()}
-    if callable(getattr(x, "ee_info", None)):  # a value that says its own getInfo() shape (a kernel)
-        return to_info(x.ee_info())
     if isinstance(x, Func) or callable(x):
         raise EEError("Unable to serialise an algorithm or filter to JSON (getInfo() of a function).")
     raise EEError(f"Unable to serialise a {type(x).__name__} to JSON.")

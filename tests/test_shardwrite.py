@@ -254,3 +254,23 @@ def test_overwrite_replaces_the_shard_and_input_is_cast_as_zarr_casts(tmp_path: 
     assert chunk_files(tmp_path / "ds") == chunk_files(tmp_path / "zarr")
     assert np.array_equal(st.read_block("c", 0, N_CHIPS, 0), data, equal_nan=True)
     assert not list((tmp_path / "ds").rglob("*.partial"))
+
+
+def test_add_chip_arrays_indices_repeats_and_known_chips(tmp_path) -> None:
+    """A first plan appends its chips in order; a later one finds known chips and appends new ones once,
+    in the order first given, as `add_chips` does."""
+    from m3leo_extract.grid import Chip, ChipArrays
+    from m3leo_extract.store import ChipStore, CollectionSpec
+
+    st = ChipStore.open(tmp_path / "s", create=True)
+    st.ensure_collection(CollectionSpec("x", ("b",), "float32", float("nan"), 1000.0, 4))
+    a, b, c, d = (Chip(31, False, 10, k) for k in range(4))
+    south = Chip(31, True, 10, 0)
+    assert st.add_chip_arrays("x", ChipArrays.of([a, b])).tolist() == [0, 1]
+    got = st.add_chip_arrays("x", ChipArrays.of([c, a, c, south, b, d]))
+    assert got.tolist() == [2, 0, 2, 3, 1, 4]
+    assert list(st.chip_ids("x")) == [ch.chip_id for ch in (a, b, c, south, d)]
+    fresh = ChipStore.open(tmp_path / "t", create=True)
+    fresh.ensure_collection(CollectionSpec("x", ("b",), "float32", float("nan"), 1000.0, 4))
+    assert fresh.add_chip_arrays("x", ChipArrays.of([b, a, b])).tolist() == [0, 1, 0]
+    assert list(fresh.chip_ids("x")) == [b.chip_id, a.chip_id]

@@ -375,3 +375,16 @@ def test_every_store_option_of_every_command_goes_through_the_one_resolver() -> 
     expected = {"extract", "tile", "split", "stats", "export", "train", "verify", "status", "show", "init",
                 "refresh", "retry", "cancel", "grid", "shift", "plan"}
     assert expected <= set(seen) and all(seen.values()), seen
+
+
+def test_a_file_url_names_the_same_absolute_folder(tmp_path: Path, dataset: Path) -> None:
+    """`--store file:///abs/ds` is the folder /abs/ds, from any working directory (typer's Path folds the URL's
+    `///` to `/`; it must not come back relative)."""
+    ds = _copy(dataset, tmp_path / "ds")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = m3leo("status", "--store", f"file://{ds}", cwd=elsewhere)
+    assert res.returncode == OK, res.stderr
+    assert "esa_worldcover" in res.stdout and list(elsewhere.iterdir()) == []
+    res = m3leo("verify", "--store", f"file://{ds}", cwd=elsewhere)
+    assert res.returncode == OK and list(elsewhere.iterdir()) == [], res.stderr

@@ -78,12 +78,15 @@ def _store_callback(previous: Any) -> Any:
 
 
 def _url_back(value: Any) -> Any:
-    """A URL as typer's Path made it (`s3:/bucket/x`) back to the URL the user typed (`s3://bucket/x`)."""
+    """A URL as typer's Path made it (`s3:/bucket/x`, `file:/abs/x`) back to the URL the user typed
+    (`s3://bucket/x`, `file:///abs/x`: a file URL's path is absolute)."""
     import re
 
-    text = str(value)
-    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)", r"\1://", text) if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/",
-                                                                                    text) else value
+    m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):/(?!/)(.*)$", str(value), re.DOTALL)
+    if m is None:
+        return value
+    scheme, rest = m.groups()
+    return f"{scheme}:///{rest}" if scheme.lower() == "file" else f"{scheme}://{rest}"
 
 
 def _command() -> Any:

@@ -177,3 +177,27 @@ def test_bad_remote_input_is_one_line_and_writes_nothing(s3, emulator, tmp_path:
     assert words in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert _bucket_keys(s3, "bad") == []
     assert case == "other-state" or not (tmp_path / "ctl" / "state.sqlite").exists()
+
+
+def test_tile_and_export_on_a_remote_store(s3, tmp_path: Path, shared_data: Path) -> None:
+    """`tile` writes into s3:// like into a folder (same chunks), and `export` reads COGs back out of it."""
+    import rasterio
+
+    aoi = tmp_path / "small.geojson"
+    aoi.write_text(json.dumps({"type": "Feature", "properties": {},
+                               "geometry": shapely.geometry.mapping(shapely.box(-77.9, 24.5, -77.7, 24.7))}))
+    src, ctl = shared_data / "RGB.byte.tif", tmp_path / "ctl"
+    args = ("tile", src, "--collection", "rgb", "--resolution", "250", "--aoi", aoi)
+    r = _run(*args, "--store", "s3://bkt/tiled", "--state", ctl, env=s3)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert _run(*args, "--store", tmp_path / "ref", env=s3).returncode == 0
+    remote = _arrays("s3://bkt/tiled/chips.zarr", s3, "rgb")
+    np.testing.assert_array_equal(remote, _arrays(str(tmp_path / "ref" / "chips.zarr"), s3, "rgb"))
+    assert remote.shape[0] > 0
+    r = _run("export", "--store", "s3://bkt/tiled", "--state", ctl, "--collection", "rgb", "--out",
+             tmp_path / "cogs", env=s3)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    tifs = sorted((tmp_path / "cogs" / "rgb" / "static").glob("*.tif"))
+    assert len(tifs) == remote.shape[0]
+    with rasterio.open(tifs[0]) as ds:
+        assert ds.count == 3 and ds.read().any()

@@ -315,3 +315,21 @@ def test_a_kernel_in_meters_on_30_m_pixels(img):
     got = _band(b4.focal_max(kernel=ee.Kernel.circle(30, "meters")), "B4", g)
     want = ndimage.maximum_filter(src, footprint=fp, mode="nearest")
     np.testing.assert_allclose(got[2:-2, 2:-2], want[2:-2, 2:-2])
+
+
+def test_convolve_honours_the_focus_and_renormalises_over_masked_pixels(img):
+    b4 = img.select("B4")
+    src = _padded(b4, "B4")
+    right2 = ee.Kernel.fixed(3, 1, [[0, 0, 1]], 0, 0)  # the focus on the left cell: the value two pixels east
+    np.testing.assert_allclose(_band(b4.convolve(right2), "B4"), src[PAD:-PAD, PAD + 2:-PAD + 2])
+    np.testing.assert_allclose(_band(b4.convolve(ee.Kernel.fixed(3, 1, [[0, 0, 1]])), "B4"),
+                               src[PAD:-PAD, PAD + 1:-PAD + 1])  # default focus: the centre
+    cut = float(np.median(src))
+    ok = src > cut
+    masked = b4.updateMask(b4.gt(cut))
+    got = _band(masked.convolve(ee.Kernel.square(1)), "B4")
+    mask = _band(masked.convolve(ee.Kernel.square(1)).mask(), "B4") > 0
+    n = ndimage.correlate(ok.astype(float), np.ones((3, 3)), mode="constant")
+    s = ndimage.correlate(np.where(ok, src, 0.0), np.ones((3, 3)), mode="constant")
+    assert (mask == _inner(n > 0)).all()
+    np.testing.assert_allclose(got[mask], _inner(np.where(n > 0, s / np.maximum(n, 1), 0))[mask], rtol=1e-9)

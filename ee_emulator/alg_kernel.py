@@ -1,84 +1,36 @@
-"""ee.Kernel values and the kernel neighbourhood algorithms: focal_mean / median / mode / min / max (with a
-kernel or a radius), convolve, reduceNeighborhood and entropy.
+"""The kernel neighbourhood algorithms: focal_mean / median / mode / min / max (with a kernel or a radius),
+convolve, reduceNeighborhood and entropy.
 
-A kernel is a weight matrix (rows from the top, the centre at (x, y)); one given in metres becomes pixels
-on the neighbourhood's working grid (`neighbourhood.neighbourhood`). Masked pixels take no part: convolve
-sums weight x value over the unmasked pixels of the footprint (a normalised kernel renormalised over them,
-as Earth Engine's), a focal reducer reduces the unmasked pixels under the kernel's non-zero weights. A pixel
-with no unmasked neighbour is masked.
+A kernel (kernels.Kernel) makes its weight matrix (rows from the top, the focus at (x, y)) here, for the
+pixel size in metres of the neighbourhood's working grid (`neighbourhood.neighbourhood`): a kernel in metres
+is sized by the grid it is applied on. Masked pixels take no part: convolve sums weight x value over the
+unmasked pixels of the footprint (a normalised kernel renormalised over them, as Earth Engine's), a focal
+reducer reduces the unmasked pixels under the kernel's non-zero weights. A pixel with no unmasked neighbour
+is masked.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .errors import EEError
 from .graph import Arr, Img, as_image
-from .neighbourhood import _disk, neighbourhood
+from .kernels import Kernel, as_kernel, kernel_table
+from .neighbourhood import neighbourhood
 from .reducers import Reducer, as_reducer
 
 Table = dict[str, Callable[..., Any]]
 CHUNK = 128  # rows of a sliding-window reduction at a time (bounds its memory)
 
 
-@dataclass(frozen=True)
-class Kern:
-    shape: str  # square circle rectangle plus cross diamond octagon gaussian fixed euclidean manhattan chebyshev
-    radius: float = 1.0
-    units: str = "pixels"
-    normalize: bool = True
-    magnitude: float = 1.0
-    args: dict[str, Any] = field(default_factory=dict)
-
-    def weights(self, px: float) -> tuple[Arr, bool]:
-        """(weights, normalised) in pixels of `px` metres."""
-        per = (lambda v: float(v) / px) if str(self.units).lower() == "meters" else float
-        if self.shape == "fixed":
-            w = np.asarray(self.args["weights"], np.float64)
-            return w * self.magnitude, bool(self.normalize)
-        if self.shape == "rectangle":
-            rx, ry = int(math.floor(per(self.args["xRadius"]))), int(math.floor(per(self.args["yRadius"])))
-            return np.ones((2 * ry + 1, 2 * rx + 1)) * self.magnitude, self.normalize
-        r = per(self.radius)
-        n = int(math.floor(r))
-        yy, xx = np.mgrid[-n:n + 1, -n:n + 1].astype(np.float64)
-        if self.shape == "square":
-            w = np.ones(xx.shape)
-        elif self.shape == "circle":
-            w = _disk(r).astype(np.float64)
-        elif self.shape == "plus":
-            w = ((xx == 0) | (yy == 0)).astype(np.float64)
-        elif self.shape == "cross":
-            w = (np.abs(xx) == np.abs(yy)).astype(np.float64)
-        elif self.shape == "diamond":
-            w = (np.abs(xx) + np.abs(yy) <= r).astype(np.float64)
-        elif self.shape == "octagon":
-            w = ((np.abs(xx) + np.abs(yy)) <= r * 1.5).astype(np.float64)
-        elif self.shape == "gaussian":
-            sigma = per(self.args.get("sigma", 1.0))
-            w = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma))
-        elif self.shape in ("euclidean", "manhattan", "chebyshev"):
-            d = {"euclidean": np.hypot(xx, yy), "manhattan": np.abs(xx) + np.abs(yy),
-                 "chebyshev": np.maximum(np.abs(xx), np.abs(yy))}[self.shape]
-            w = np.where(d <= r, d, 0.0)
-        else:
-            raise EEError(f"Kernel.{self.shape} is not implemented by the m3leo emulator.")
-        return w * self.magnitude, self.normalize
-
-    def reach(self, px: float) -> float:
-        w, _ = self.weights(px)
-        return float(max(w.shape)) / 2 + 1
-
-
-def _windows(v: Arr, ok: Arr, fp: Arr) -> Callable[[int, int], tuple[Arr, Arr]]:
-    """(values, valid) of the footprint's cells around each pixel of rows [r0, r1): shape (rows, w, k)."""
+def _windows(v: Arr, ok: Arr, fp: Arr, x: int, y: int) -> Callable[[int, int], tuple[Arr, Arr]]:
+    """(values, valid) of the footprint's cells (its focus at column x, row y) around each pixel of rows
+    [r0, r1): shape (rows, w, k)."""
     kh, kw = fp.shape
-    py, px = kh // 2, kw // 2
+    py, px = y, x
     pv = np.pad(v, ((py, kh - 1 - py), (px, kw - 1 - px)))
     pm = np.pad(ok, ((py, kh - 1 - py), (px, kw - 1 - px)))
     sel = fp.reshape(-1)
@@ -159,10 +111,10 @@ def _entropy(x: Arr) -> Arr:
     return out
 
 
-def _focal_kernel(kind: str, kern: Kern) -> Callable[[Arr, Arr, float], tuple[Arr, Arr]]:
+def _focal_kernel(kind: str, kern: Kernel) -> Callable[[Arr, Arr, float], tuple[Arr, Arr]]:
     def k(v: Arr, m: Arr, px: float) -> tuple[Arr, Arr]:
-        w, _ = kern.weights(px)
-        rows = _windows(v, m, w != 0)
+        w, x, y = kern.weights(px)
+        rows = _windows(v, m, w != 0, x, y)
         out_v, out_m = np.zeros(v.shape), np.zeros(v.shape, bool)
         for r0 in range(0, v.shape[0], CHUNK):
             r1 = min(v.shape[0], r0 + CHUNK)
@@ -171,21 +123,16 @@ def _focal_kernel(kind: str, kern: Kern) -> Callable[[Arr, Arr, float], tuple[Ar
     return k
 
 
-def as_kern(kernel: Any) -> Kern | None:
-    """A Kern, or the weights-matrix form that Kernel.add / rotate / inverse give, as a fixed Kern."""
-    if isinstance(kernel, Kern):
-        return kernel
-    if isinstance(kernel, dict) and kernel.get("type") == "Kernel":
-        return Kern("fixed", normalize=False, args={"weights": kernel["weights"]})
-    return None
+_FOCAL_SHAPES = ("circle", "square", "cross", "plus", "diamond", "octagon", "gaussian")
 
 
-def _kernel_of(radius: Any, kernelType: str, units: str, kernel: Any) -> Kern:  # noqa: N803
-    if as_kern(kernel) is not None:
-        return as_kern(kernel)  # type: ignore[return-value]
-    shape = {"circle": "circle", "square": "square", "cross": "cross", "plus": "plus", "diamond": "diamond",
-             "octagon": "octagon", "gaussian": "gaussian"}.get(str(kernelType or "circle"), "circle")
-    return Kern(shape, float(radius if radius is not None else 1.5), units or "pixels")
+def _kernel_of(radius: Any, kernelType: str, units: str, kernel: Any) -> Kernel:  # noqa: N803
+    """The kernel given, else the one focal_* names with radius / kernelType / units."""
+    if kernel is not None:
+        return as_kernel(kernel)
+    shape = str(kernelType or "circle")
+    make = kernel_table()[f"Kernel.{shape if shape in _FOCAL_SHAPES else 'circle'}"]
+    return make(float(radius if radius is not None else 1.5), units=units or "pixels")
 
 
 def focal(kind: str) -> Callable[..., Img]:
@@ -199,14 +146,14 @@ def focal(kind: str) -> Callable[..., Img]:
     return f
 
 
-def convolve(image: Any, kernel: Kern) -> Img:
-    kernel = as_kern(kernel)  # type: ignore[assignment]
-    if kernel is None:
-        raise EEError("Image.convolve: expected a Kernel.")
+def convolve(image: Any, kernel: Any) -> Img:
+    kernel = as_kernel(kernel)
 
     def k(v: Arr, m: Arr, px: float) -> tuple[Arr, Arr]:
-        w, norm = kernel.weights(px)
-        rows = _windows(np.where(m, v, 0.0), m, np.ones(w.shape, bool))
+        w, x, y = kernel.weights(px)
+        total = float(w.sum())
+        norm = kernel.normalize and total != 0
+        rows = _windows(np.where(m, v, 0.0), m, np.ones(w.shape, bool), x, y)
         flat = w.reshape(-1)
         out_v, out_m = np.zeros(v.shape), np.zeros(v.shape, bool)
         for r0 in range(0, v.shape[0], CHUNK):
@@ -214,20 +161,20 @@ def convolve(image: Any, kernel: Kern) -> Img:
             vals, ok = rows(r0, r1)
             wsum = (ok * flat).sum(axis=-1)
             s = (vals * ok * flat).sum(axis=-1)
-            if norm:  # normalised, then renormalised over the unmasked cells, times the magnitude
+            if norm:  # normalised, then renormalised over the unmasked cells (the weights sum to `total`)
                 with np.errstate(all="ignore"):
-                    s = np.where(wsum != 0, s / wsum * kernel.magnitude, 0.0)
+                    s = np.where(wsum != 0, s / wsum * total, 0.0)
             out_v[r0:r1], out_m[r0:r1] = s, ok.any(axis=-1)
         return out_v, out_m
     return neighbourhood(as_image(image), k, kernel.reach)
 
 
-def reduce_neighborhood(image: Any, reducer: Any, kernel: Kern, inputWeight: str = "kernel",  # noqa: N803
+def reduce_neighborhood(image: Any, reducer: Any, kernel: Any, inputWeight: str = "kernel",  # noqa: N803
                         skipMasked: bool = True, optimization: Any = None) -> Img:  # noqa: N803
     """Image.reduceNeighborhood: the reducer over each pixel's kernel footprint; outputs named
     `<band>_<output>` (Earth Engine's naming)."""
     red: Reducer = as_reducer(reducer)
-    img, kernel = as_image(image), _kernel_of(None, "square", "pixels", kernel)
+    img, kernel = as_image(image), as_kernel(kernel)
     kinds = [red.kind] if red.kind != "combine" else [p.kind for p in red.parts]
     outs = list(red.outputs)
     bands = []
@@ -237,14 +184,13 @@ def reduce_neighborhood(image: Any, reducer: Any, kernel: Kern, inputWeight: str
     return Img(bands, res.props)
 
 
-def entropy(image: Any, kernel: Kern) -> Img:
-    kernel = _kernel_of(None, "square", "pixels", kernel)
+def entropy(image: Any, kernel: Any) -> Img:
+    kernel = as_kernel(kernel)
     return neighbourhood(as_image(image), _focal_kernel("entropy", kernel), kernel.reach)
 
 
 def alg_kernel_table() -> Table:
-    # the Kernel.* constructors are alg_misc's (checked against Google's documented weights); their values
-    # become a Kern here (as_kern)
+    # the Kernel.* constructors are kernels.py's (through alg_misc's table)
     t: Table = {}
     for kind in ("mean", "median", "mode", "min", "max"):
         t[f"Image.focal_{kind}"] = focal(kind)

@@ -5,9 +5,8 @@
   firstNonZero, and Number.expression (Earth Engine's expression language over numbers: + - * / % **,
   comparisons, && || !, ?:, and the math functions).
 - String.rindex.
-- Kernel: a kernel value is a dict {"type": "Kernel", "width", "height", "x", "y" (the focus), "weights"
-  (height rows of width floats), "units", "radius"}; the shaped kernels are built in pixel units and
-  normalised (weights sum to `magnitude`) unless asked not to, as Earth Engine's are.
+- Kernel: the constructors and combinations of kernels.py (a kernel keeps its parameters and makes its
+  weights where it is applied, from the pixel size when it is in metres).
 - ConfusionMatrix: a matrix (rows actual, columns predicted) with accuracy, kappa, consumers' and producers'
   accuracy, F-score, order.
 """
@@ -25,6 +24,7 @@ import numpy as np
 
 from .alg_arrays import EEArray, as_array, lanczos
 from .errors import EEError
+from .kernels import kernel_table
 
 Table = dict[str, Callable[..., Any]]
 _RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767), "uint16": (0, 65535),
@@ -155,107 +155,6 @@ def number_extra_table() -> Table:
     t["Number.expression"] = number_expression
     t["String.rindex"] = lambda target, pattern: str(target).rfind(str(pattern))
     return t
-
-
-# -- Kernel --------------------------------------------------------------------------------------------------
-def _kernel(w: Any, x: int | None = None, y: int | None = None, units: str = "pixels",
-            radius: Any = None) -> dict[str, Any]:
-    arr = np.asarray(w, dtype=np.float64)
-    h, wd = arr.shape
-    return {"type": "Kernel", "width": wd, "height": h, "x": wd // 2 if x is None else int(x),
-            "y": h // 2 if y is None else int(y), "weights": arr.tolist(), "units": units, "radius": radius}
-
-
-def _finish(w: np.ndarray, normalize: Any, magnitude: Any) -> np.ndarray:
-    mag = 1.0 if magnitude is None else float(magnitude)
-    if normalize and w.sum() != 0:
-        return w / w.sum() * mag
-    return w * mag
-
-
-def _offsets(radius: Any) -> tuple[np.ndarray, np.ndarray]:
-    r = int(math.floor(float(radius)))
-    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-    return dx.astype(np.float64), dy.astype(np.float64)
-
-
-_SHAPES: dict[str, Callable[[np.ndarray, np.ndarray, float], np.ndarray]] = {
-    "square": lambda dx, dy, r: np.ones_like(dx),
-    "circle": lambda dx, dy, r: (np.hypot(dx, dy) <= r).astype(float),
-    "diamond": lambda dx, dy, r: (np.abs(dx) + np.abs(dy) <= r).astype(float),
-    "plus": lambda dx, dy, r: ((dx == 0) | (dy == 0)).astype(float),
-    "euclidean": lambda dx, dy, r: np.hypot(dx, dy),
-    "manhattan": lambda dx, dy, r: np.abs(dx) + np.abs(dy),
-    "chebyshev": lambda dx, dy, r: np.maximum(np.abs(dx), np.abs(dy)),
-    "cross": lambda dx, dy, r: (np.abs(dx) == np.abs(dy)).astype(float),
-    "octagon": lambda dx, dy, r: (np.abs(dx) + np.abs(dy) <= math.floor(1.5 * r)).astype(float)}
-_DISTANCES = ("euclidean", "manhattan", "chebyshev")
-_FIXED = {"laplacian4": [[0, 1, 0], [1, -4, 1], [0, 1, 0]], "laplacian8": [[1, 1, 1], [1, -8, 1], [1, 1, 1]],
-          "sobel": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], "prewitt": [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
-          "roberts": [[1, 0], [0, -1]], "kirsch": [[5, 5, 5], [-3, 0, -3], [-3, -3, -3]],
-          "compass": [[1, 1, -1], [1, -2, -1], [1, 1, -1]]}
-
-
-def _shaped(shape: str) -> Callable[..., dict[str, Any]]:
-    def make(radius: Any, units: str = "pixels", normalize: Any = None, magnitude: Any = 1) -> dict[str, Any]:
-        dx, dy = _offsets(radius)
-        norm = (shape not in _DISTANCES) if normalize is None else normalize
-        return _kernel(_finish(_SHAPES[shape](dx, dy, float(radius)), norm, magnitude), units=units, radius=radius)
-    return make
-
-
-def _rectangle(xRadius: Any, yRadius: Any, units: str = "pixels", normalize: Any = True,  # noqa: N803
-               magnitude: Any = 1) -> dict[str, Any]:
-    w = np.ones((2 * int(math.floor(float(yRadius))) + 1, 2 * int(math.floor(float(xRadius))) + 1))
-    return _kernel(_finish(w, normalize, magnitude), units=units, radius=[xRadius, yRadius])
-
-
-def _gaussian(radius: Any, sigma: Any = 1, units: str = "pixels", normalize: Any = True,
-              magnitude: Any = 1) -> dict[str, Any]:
-    dx, dy = _offsets(radius)
-    w = np.exp(-(dx**2 + dy**2) / (2 * float(sigma) ** 2))
-    return _kernel(_finish(w, normalize, magnitude), units=units, radius=radius)
-
-
-def _fixed(width: Any = -1, height: Any = -1, weights: Any = None, x: Any = -1, y: Any = -1,
-           normalize: Any = False) -> dict[str, Any]:
-    w = np.asarray(weights, dtype=np.float64)
-    cx = w.shape[1] // 2 if x is None or int(x) < 0 else int(x)
-    cy = w.shape[0] // 2 if y is None or int(y) < 0 else int(y)
-    return _kernel(_finish(w, normalize, 1), cx, cy)
-
-
-def _add(kernel1: dict, kernel2: dict, normalize: Any = False) -> dict[str, Any]:
-    a, b = np.asarray(kernel1["weights"]), np.asarray(kernel2["weights"])
-    left = max(kernel1["x"], kernel2["x"])
-    top = max(kernel1["y"], kernel2["y"])
-    right = max(a.shape[1] - kernel1["x"], b.shape[1] - kernel2["x"])
-    bottom = max(a.shape[0] - kernel1["y"], b.shape[0] - kernel2["y"])
-    out = np.zeros((top + bottom, left + right))
-    for k, w in ((kernel1, a), (kernel2, b)):
-        oy, ox = top - k["y"], left - k["x"]
-        out[oy:oy + w.shape[0], ox:ox + w.shape[1]] += w
-    return _kernel(_finish(out, normalize, 1), left, top)
-
-
-def kernel_table() -> Table:
-    t: Table = {f"Kernel.{s}": _shaped(s) for s in _SHAPES}
-    for name, w in _FIXED.items():
-        t[f"Kernel.{name}"] = lambda magnitude=1, normalize=False, w=w: _kernel(
-            _finish(np.asarray(w, dtype=np.float64), normalize, magnitude))
-    t["Kernel.gaussian"] = _gaussian
-    t["Kernel.rectangle"] = _rectangle
-    t["Kernel.fixed"] = _fixed
-    t["Kernel.add"] = _add
-    t["Kernel.rotate"] = lambda kernel, rotations: _kernel(np.rot90(np.asarray(kernel["weights"]), -int(rotations)))
-    t["Kernel.inverse"] = _inverse
-    return t
-
-
-def _inverse(kernel: dict[str, Any]) -> dict[str, Any]:
-    return _kernel(np.divide(
-        1.0, np.asarray(kernel["weights"]), out=np.zeros(np.shape(kernel["weights"])),
-        where=np.asarray(kernel["weights"]) != 0), kernel["x"], kernel["y"], kernel["units"], kernel["radius"])
 
 
 # -- ConfusionMatrix -----------------------------------------------------------------------------------------

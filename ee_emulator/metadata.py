@@ -17,6 +17,7 @@ import numpy as np
 from .errors import EEError
 from .geometry import geojson
 from .graph import Coll, Func, Img
+from .kernels import Kernel
 from .values import DEFAULT_TRANSFORM, EEDate, EEDateRange, Feature, Geom, Proj
 
 _INT_RANGE = {"uint8": (0, 255), "int8": (-128, 127), "uint16": (0, 65535), "int16": (-32768, 32767),
@@ -149,6 +150,8 @@ def to_info(x: Any) -> Any:
                 "transform": list(x.get("transform", DEFAULT_TRANSFORM))}
     if isinstance(x, Geom):
         return geojson(x)
+    if isinstance(x, Kernel):
+        return to_info(x.info())
     if isinstance(x, EEDateRange):
         return {"type": "DateRange", "dates": [_time(v) for v in x]}
     if isinstance(x, Feature):

@@ -265,3 +265,71 @@ def test_kernel_get_info_is_the_weights_matrix_and_add_takes_any_kernel(emulator
     expect = plus.copy()
     expect[1:4, 1:4] += 1
     np.testing.assert_allclose(both["weights"], expect)
+
+
+def _metre_disk(radius_m: float, px_m: float) -> np.ndarray:
+    """Earth Engine's circle footprint in metres: the pixels whose centre is within radius_m of the focus's."""
+    n = int(radius_m // px_m)
+    dy, dx = np.mgrid[-n:n + 1, -n:n + 1] * px_m
+    return np.hypot(dx, dy) <= radius_m
+
+
+def test_a_kernel_in_meters_is_sized_by_the_pixels_it_meets(img):
+    b4 = img.select("B4")  # 10 m
+    src = _padded(b4, "B4")
+    fp = _metre_disk(30, 10)
+    assert fp.shape == (7, 7) and fp.sum() == 29  # circle(30 m) on 10 m pixels is circle(3 px)
+    want_max = _inner(ndimage.maximum_filter(src, footprint=fp, mode="nearest"))
+    circle_m = ee.Kernel.circle(30, "meters")
+    np.testing.assert_allclose(_band(b4.focal_max(kernel=circle_m), "B4"), want_max)
+    np.testing.assert_allclose(_band(b4.focal_max(30, "circle", "meters"), "B4"), want_max)
+    np.testing.assert_allclose(_band(b4.focal_max(kernel=ee.Kernel.circle(3)), "B4"), want_max)  # pixels: as before
+    want_mean = _inner(ndimage.correlate(src, fp / fp.sum()))
+    np.testing.assert_allclose(_band(b4.convolve(circle_m), "B4"), want_mean, rtol=1e-9)
+    got = _px(b4.reduceNeighborhood(ee.Reducer.mean(), circle_m))["B4_mean"]
+    np.testing.assert_allclose(got, want_mean, rtol=1e-9)
+    yy, xx = np.mgrid[-3:4, -3:4]
+    g = np.exp(-(xx**2 + yy**2) / (2 * 1.5**2))  # sigma in the radius's units: 15 m = 1.5 px
+    np.testing.assert_allclose(_band(b4.convolve(ee.Kernel.gaussian(30, 15, "meters")), "B4"),
+                               _inner(ndimage.correlate(src, g / g.sum())), rtol=1e-9)
+    pixels_too = circle_m.add(ee.Kernel.square(1, "pixels", False))  # combined where it meets the grid
+    w = fp / fp.sum()
+    w[2:5, 2:5] += 1
+    np.testing.assert_allclose(_band(b4.convolve(pixels_too), "B4"), _inner(ndimage.correlate(src, w)), rtol=1e-9)
+    tall = ee.Kernel.rectangle(20, 10, "meters", False).rotate(1)  # 5 x 3 pixels, turned: 3 wide, 5 high
+    np.testing.assert_allclose(_band(b4.focal_min(kernel=tall), "B4"),
+                               _inner(ndimage.minimum_filter(src, footprint=np.ones((5, 3)), mode="nearest")))
+    info = circle_m.getInfo()
+    assert info["units"] == "meters" and info["radius"] == 30 and "weights" not in info
+
+
+def test_a_kernel_in_meters_on_30_m_pixels(img):
+    x0, y0 = X0 // 30 * 30, Y0 // 30 * 30
+    b4 = img.select("B4").reproject(crs="EPSG:32631", crsTransform=[30, 0, x0, 0, -30, y0])
+    g = {"dimensions": {"width": 20, "height": 16}, "crsCode": "EPSG:32631",
+         "affineTransform": {"scaleX": 30, "shearX": 0, "translateX": x0 - 60, "shearY": 0, "scaleY": -30,
+                             "translateY": y0 + 60}}
+    src = _band(b4, "B4", g)
+    fp = _metre_disk(30, 30)
+    assert fp.astype(int).tolist() == [[0, 1, 0], [1, 1, 1], [0, 1, 0]]  # 3 px wide
+    got = _band(b4.focal_max(kernel=ee.Kernel.circle(30, "meters")), "B4", g)
+    want = ndimage.maximum_filter(src, footprint=fp, mode="nearest")
+    np.testing.assert_allclose(got[2:-2, 2:-2], want[2:-2, 2:-2])
+
+
+def test_convolve_honours_the_focus_and_renormalises_over_masked_pixels(img):
+    b4 = img.select("B4")
+    src = _padded(b4, "B4")
+    right2 = ee.Kernel.fixed(3, 1, [[0, 0, 1]], 0, 0)  # the focus on the left cell: the value two pixels east
+    np.testing.assert_allclose(_band(b4.convolve(right2), "B4"), src[PAD:-PAD, PAD + 2:-PAD + 2])
+    np.testing.assert_allclose(_band(b4.convolve(ee.Kernel.fixed(3, 1, [[0, 0, 1]])), "B4"),
+                               src[PAD:-PAD, PAD + 1:-PAD + 1])  # default focus: the centre
+    cut = float(np.median(src))
+    ok = src > cut
+    masked = b4.updateMask(b4.gt(cut))
+    got = _band(masked.convolve(ee.Kernel.square(1)), "B4")
+    mask = _band(masked.convolve(ee.Kernel.square(1)).mask(), "B4") > 0
+    n = ndimage.correlate(ok.astype(float), np.ones((3, 3)), mode="constant")
+    s = ndimage.correlate(np.where(ok, src, 0.0), np.ones((3, 3)), mode="constant")
+    assert (mask == _inner(n > 0)).all()
+    np.testing.assert_allclose(got[mask], _inner(np.where(n > 0, s / np.maximum(n, 1), 0))[mask], rtol=1e-9)

@@ -108,11 +108,10 @@ def _collections(st: ChipStore, store_dir: Path) -> list[_Coll]:
     out = []
     for name in st.collections():
         keys = st.chip_keys(name)  # int64, read a batch at a time: never the ids of the whole collection
-        order = np.argsort(keys, kind="stable")
-        is_sorted = bool(np.all(order == np.arange(len(order))))
+        order = None if bool(np.all(keys[1:] > keys[:-1])) else np.argsort(keys, kind="stable")  # planned: sorted
         attrs = st.attrs(name).get("periods", {})
         codes, names = _split_codes(st, name)
-        c = _Coll(name, st.periods(name), keys[order], None if is_sorted else order, codes, names)
+        c = _Coll(name, st.periods(name), keys if order is None else keys[order], order, codes, names)
         del keys, order
         c.written, c.chunk = _written_chunks(store_dir, st, name, len(c.periods))
         for p in c.periods:
@@ -240,8 +239,8 @@ class IndexBuilder:
         self.store_dir = Path(store_dir)
         self.st = ChipStore.open(self.store_dir, mode="r")
         self.colls = _collections(self.st, self.store_dir)
-        keys = [c.keys for c in self.colls]
-        self.keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, "int64")
+        keys = [c.keys for c in self.colls]  # each sorted and unique: one collection's is the index's own
+        self.keys = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys)) if keys else np.zeros(0, "int64")
         self.panels = [(c.name, p) for c in self.colls for p in c.periods]
 
     def __len__(self) -> int:

@@ -79,7 +79,7 @@ def id_keys(ids: Any) -> np.ndarray:
         return ids.keys
     if isinstance(ids, np.ndarray) and ids.dtype.kind in "iu":
         return ids.astype("int64")
-    arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=object).astype(str)
+    arr = np.array([str(c) for c in ids], dtype=str)
     if arr.size == 0:
         return np.zeros(0, "int64")
     arr = arr[np.char.str_len(arr) == 12]

@@ -108,14 +108,19 @@ def candidate_rows(st: ChipStore, base: str, split: str | None) -> np.ndarray:
 
 
 def lookup(have: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Row in `have` of each of `keys` (the last one, where a key repeats), -1 where absent."""
+    """Row in `have` of each of `keys` (the last one, where a key repeats), -1 where absent. Sorts `have` in
+    place (the caller's copy is spent): three int64 arrays of the collection at the peak."""
     if not have.size:
         return np.full(keys.shape, -1, dtype="int64")
     order = np.argsort(have, kind="stable")
-    pos = np.searchsorted(have[order], keys, side="right") - 1
+    np.take(have, order, out=have)  # `have` sorted, without a second copy
+    pos = np.searchsorted(have, keys, side="right") - 1
     hit = pos >= 0
-    hit[hit] = have[order[pos[hit]]] == keys[hit]
-    return np.where(hit, order[np.maximum(pos, 0)], -1).astype("int64")
+    hit[hit] = have[pos[hit]] == keys[hit]
+    del have
+    out = order[np.maximum(pos, 0)]
+    out[~hit] = -1
+    return out
 
 
 @dataclass
@@ -131,9 +136,9 @@ def select_rows(st: ChipStore, names: Sequence[str], base: str, time_indices: di
     """The chips of `base`'s `split`, less `exclude`, that every collection of `names` holds with each of its
     `time_indices` periods' valid fraction > `min_valid` (NaN, never written, fails)."""
     rows = candidate_rows(st, base, split)
-    base_keys = collection_keys(st, base)
-    keys = base_keys[rows]
-    del base_keys
+    have = {base: collection_keys(st, base)}  # the base's keys, read once: candidates and then its own lookup
+    keys = have[base][rows]
+    del rows
     ex = id_keys(exclude)
     if ex.size and keys.size:
         keys = keys[~np.isin(keys, ex)]
@@ -141,7 +146,10 @@ def select_rows(st: ChipStore, names: Sequence[str], base: str, time_indices: di
     found: dict[str, np.ndarray] = {}
     skipped: dict[str, int] = {}
     for n in names:
-        r = lookup(collection_keys(st, n), keys) if keys.size else np.zeros(0, "int64")
+        if keys.size:
+            r = lookup(have.pop(n) if n in have else collection_keys(st, n), keys)
+        else:
+            r = np.zeros(0, "int64")
         ok = r >= 0
         for t in time_indices[n] if keys.size else ():
             v = st.read_valid(n, t=t)  # one float32 a chip, one period at a time

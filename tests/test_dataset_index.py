@@ -33,7 +33,7 @@ def make_store(d: Path, n: int, *, seed: int | None = 0, shard_chips: int = 16, 
     rng = np.random.default_rng(seed if seed is not None else 0)
     st = ChipStore.open(d, create=True)
     relabel(st, SCHEME)
-    chips = _chips(n)
+    chips = _chips(n, 50 if n <= 400_000 else 800)  # rows and cols within the ids' 4 and 3 digits
     order = {"a": np.arange(n), "b": rng.permutation(n)[: n - int(n * missing)]}
     for name, labels in PERIODS.items():
         st.ensure_collection(CollectionSpec(name, ("v",), "uint8", 0, 2000.0, 2), shard_chips=shard_chips)

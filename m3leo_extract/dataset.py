@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .dataindex import ChipIds, select_rows
 from .errors import UsageError
 from .grid import Chip
 from .inputs import InputSpec, parse_inputs, pick_period
@@ -56,11 +57,12 @@ class ChipDataset(Dataset):
                  transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
                  normalize: bool = True, min_valid: float = 0.0, as_image: bool = False,
                  stats_max_chips: int | None = DEFAULT_MAX_CHIPS, stats: Mapping[str, dict[str, Any]] | None = None,
-                 normaliser: Normaliser | None = None, exclude: Collection[str] = ()) -> None:
+                 normaliser: Normaliser | None = None, exclude: Collection[str] | np.ndarray = ()) -> None:
         """`normaliser` gives the train-split statistics (default: the store's saved ones while fresh, else
         computed in memory from up to `stats_max_chips` train chips); `stats` is shorthand for a Normaliser of
-        given per-collection statistics (e.g. a union over several stores). `exclude` drops those chip ids
-        (e.g. a held-out region's). The store is opened read-only: building or reading a dataset never writes."""
+        given per-collection statistics (e.g. a union over several stores). `exclude` drops those chips (e.g. a
+        held-out region's: id strings, a `chip_ids` or int64 `chip_keys`). The store is opened read-only:
+        building or reading a dataset never writes."""
         st = store if isinstance(store, ChipStore) else ChipStore.open(store, mode="r")
         self.root = str(st.root)
         self.input_specs = parse_inputs(inputs)
@@ -87,45 +89,26 @@ class ChipDataset(Dataset):
                 chosen = [pick_period(name, labels, periods.get(name))]
             self.stacks[name] = [Modality(spec, label, labels.index(label), st.shard_chips(name)) for label in chosen]
             self.modalities[name] = self.stacks[name][0]
-        self._select_chips(st, names, split, min_valid, set(exclude))
+        self._select_chips(st, names, split, min_valid, exclude)
         self._setup_encoding(st, normalize)
         self._readers: dict[tuple[str, int], ChunkReader] = {}
         self._pid = os.getpid()
 
     def _select_chips(self, st: ChipStore, names: list[str], split: str | None, min_valid: float,
-                      exclude: set[str]) -> None:
-        # Candidates: the split's chips of the target (or of the first input when unlabelled).
-        base = self.target or self.inputs[0]
-        table = st.chip_table(base)
-        ids = table["chip"].astype(object)
-        if split not in (None, "all"):
-            ids = ids[table["split"].astype(object) == split]
-        if exclude:
-            ids = np.array([c for c in ids if str(c) not in exclude], dtype=object)
-        rows: dict[str, list[int]] = {n: [] for n in names}
-        self.skipped: dict[str, int] = {n: 0 for n in names}
-        kept: list[str] = []
-        index = {n: {c: i for i, c in enumerate(st.chip_ids(n))} for n in names}
-        every = st.read_valid
-        valid = {n: np.stack([every(n)[:, m.time_index] for m in self.stacks[n]], 1) if len(ids) else None
-                 for n in names}
-        for cid in map(str, ids):
-            found = {}
-            for n in names:
-                r = index[n].get(cid)
-                # Every stacked period must be written and non-empty (NaN = never written fails too).
-                ok = r is not None and bool(np.all(valid[n][r] > min_valid))  # type: ignore[index]
-                if not ok:
-                    self.skipped[n] += 1
-                else:
-                    found[n] = r
-            if len(found) == len(names):
-                kept.append(cid)
-                for n in names:
-                    rows[n].append(found[n])
-        self.chip_ids: list[str] = kept
-        self.n_skipped = len(ids) - len(kept)
-        self._rows = {n: np.asarray(r, dtype="int64") for n, r in rows.items()}
+                      exclude: Collection[str] | np.ndarray) -> None:
+        # Candidates: the split's chips of the target (or of the first input when unlabelled), joined to every
+        # collection by int64 chip keys (dataindex.py: a few int64 a chip, no per-chip Python object).
+        sel = select_rows(st, names, self.target or self.inputs[0],
+                          {n: [m.time_index for m in self.stacks[n]] for n in names}, split, min_valid, exclude)
+        self.skipped: dict[str, int] = sel.skipped
+        self.chip_keys: np.ndarray = sel.keys  # int64 keys (grid.chip_keys) of the chips, in sample order
+        self.n_skipped = sel.n_candidates - len(sel.keys)
+        self._rows = sel.rows
+
+    @property
+    def chip_ids(self) -> ChipIds:
+        """The chips' ids in sample order: a read-only sequence of str over `chip_keys`."""
+        return ChipIds(self.chip_keys)
 
     def _setup_encoding(self, st: ChipStore, normalize: bool) -> None:
         # Normalisation (continuous inputs) and one-hot codes (categorical inputs), from train-split stats.
@@ -198,7 +181,7 @@ class ChipDataset(Dataset):
         return self.normaliser.stats(ChipStore.open(self.root, mode="r"), self.target)
 
     def __len__(self) -> int:
-        return len(self.chip_ids)
+        return int(self.chip_keys.shape[0])
 
     def __repr__(self) -> str:
         periods = ", ".join(f"{n}@{'+'.join(m.period for m in self.stacks[n])}" for n in self.stacks)

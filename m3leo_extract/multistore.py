@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from torch.utils.data import Dataset
 
+from .dataindex import ChipIds, id_keys
 from .dataset import ChipDataset
 from .errors import UsageError
 from .inputs import InputSpec, parse_inputs
@@ -59,7 +61,7 @@ class MultiStoreDataset(Dataset):
                  target: str | None = "esa_worldcover", split: str | None = "train",
                  period: str | dict[str, str] | None = None,
                  transforms: Callable[[dict[str, Any]], dict[str, Any]] | None = None, *,
-                 stats: Mapping[str, dict[str, Any]] | None = None, exclude: Sequence[str] = (),
+                 stats: Mapping[str, dict[str, Any]] | None = None, exclude: Sequence[str] | np.ndarray = (),
                  stats_stores: Sequence[ChipStore | str | Path] | None = None, **kw: Any) -> None:
         opened = [_open(s) for s in stores]
         if not opened:
@@ -70,13 +72,14 @@ class MultiStoreDataset(Dataset):
         if stats is None:
             stats = union_stats(stats_stores or opened, inputs, target)
         self.stats = dict(stats)
-        seen = set(exclude)
+        seen = id_keys(exclude)  # int64 chip keys: a chip of an earlier store is read from that store only
         self.parts: list[ChipDataset] = []
         for st in opened:
             ds = ChipDataset(st, inputs=inputs, target=target, split=split, period=period, transforms=transforms,
                              stats=self.stats, exclude=seen, **kw)
-            seen |= set(ds.chip_ids)
+            seen = np.concatenate([seen, ds.chip_keys])
             self.parts.append(ds)
+        del seen
         first = self.parts[0]
         for ds in self.parts[1:]:
             if ds.channel_names() != first.channel_names() or ds.classes != first.classes:
@@ -104,8 +107,12 @@ class MultiStoreDataset(Dataset):
         self.__dict__.update(state)
 
     @property
-    def chip_ids(self) -> list[str]:
-        return [c for ds in self.parts for c in ds.chip_ids]
+    def chip_keys(self) -> np.ndarray:
+        return np.concatenate([ds.chip_keys for ds in self.parts])
+
+    @property
+    def chip_ids(self) -> ChipIds:
+        return ChipIds(self.chip_keys)
 
     @property
     def skipped(self) -> dict[str, int]:
@@ -162,11 +169,11 @@ def holdout_datasets(stores: Sequence[ChipStore | str | Path], holdout: ChipStor
         raise UsageError(f"--holdout {held.root} is not one of the --store directories")
     if not others:
         raise UsageError("--holdout leaves no store to train on; give at least two --store directories")
-    held_ids = set(ChipDataset(held, inputs=inputs, target=target, split=None, normalize=False,
-                               period=kw.get("period")).chip_ids)
+    held_keys = ChipDataset(held, inputs=inputs, target=target, split=None, normalize=False,
+                            period=kw.get("period")).chip_keys
     stats = union_stats(others, inputs, target)
-    train = MultiStoreDataset(others, inputs, target, "train", stats=stats, exclude=sorted(held_ids), **kw)
-    val = MultiStoreDataset(others, inputs, target, "val", stats=stats, exclude=sorted(held_ids), **kw)
+    train = MultiStoreDataset(others, inputs, target, "train", stats=stats, exclude=held_keys, **kw)
+    val = MultiStoreDataset(others, inputs, target, "val", stats=stats, exclude=held_keys, **kw)
     test = MultiStoreDataset([held], inputs, target, None, stats=stats, **kw)
     return train, val, test
 

@@ -91,7 +91,8 @@ LAYERS: dict[int, set[str]] = {
         "tile.inputs", "tile.warp", "tile.unit", "tile.planning", "tile.run", "tile.kinds", "sources",
         "sources.base", "sources.gssic", "sources.gunw", "sources.cci_biomass", "sources.earthdata", "cogs", "vrt",
         "checks", "failures", "expression_preview", "render", "publish"},
-    6: {"inputs", "dataset", "multistore", "stats", "tasks", "models", "train", "shift", "datamodule", "metrics"},
+    6: {"inputs", "dataindex", "dataset", "multistore", "stats", "tasks", "models", "train", "shift", "datamodule",
+        "metrics"},
     7: {"", "__main__", "quickstart", "cli"},
 }
 PREFIX_LAYERS = {"ee_emulator.": 0, "cli.": 7, "publish.": 5}  # every module of these packages sits in the layer named

@@ -209,31 +209,7 @@ class ChipStore:
 
     def add_chips(self, name: str, chips: Sequence[Chip]) -> np.ndarray:
         """Indices of `chips` in the collection, appending the ones it does not have yet."""
-        with self._lock:
-            index = self._chip_index(name)
-            new = [c for c in dict.fromkeys(chips) if c.chip_id not in index]
-            if new:
-                n0 = len(index)
-                self._need_write("add chips")
-                n1 = n0 + len(new)
-                data, valid = self._arr(name, "data"), self._arr(name, "valid")
-                data.resize((n1, *data.shape[1:]))
-                valid.resize((n1, valid.shape[1]))
-                cols: dict[str, np.ndarray] = {
-                    "chip": np.array([c.chip_id for c in new], dtype=object),
-                    "split": self._split_names(new),
-                    "epsg": np.array([c.epsg for c in new], dtype="int32"),
-                    "x_min": np.array([c.x_min for c in new], dtype="float64"),
-                    "y_min": np.array([c.y_min for c in new], dtype="float64"),
-                }
-                for key, values in cols.items():
-                    arr = self._arr(name, key)
-                    arr.resize((n1,))
-                    arr[n0:n1] = values
-                for i, c in enumerate(new):
-                    index[c.chip_id] = n0 + i
-                self.consolidate()
-            return np.array([index[c.chip_id] for c in chips], dtype="int64")
+        return self.add_chip_arrays(name, ChipArrays.of(chips))
 
     def chip_keys(self, name: str) -> np.ndarray:
         """int64 keys (`grid.chip_keys`) of the collection's chips in store order, read a batch at a time."""
@@ -370,11 +346,6 @@ class ChipStore:
                 text = LEGACY_SPLIT if self.collections() else str(DEFAULT_SCHEME)
             self._scheme = resolve(text)
         return self._scheme
-
-    def _split_names(self, chips: Sequence[Chip]) -> np.ndarray:
-        arr = ChipArrays(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
-                         np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
-        return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(self.split_scheme())]
 
     def record_split_scheme(self, scheme: SplitScheme) -> None:
         """Record the scheme new chips are labelled with. `splits.relabel` calls it and re-labels the chips

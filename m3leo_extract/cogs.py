@@ -175,6 +175,14 @@ def open_for_export(store_dir: str | Path, collection: str, period: str | None) 
     return st, period or latest_period(labels)
 
 
+def _store_keys(st: ChipStore, collection: str) -> np.ndarray:
+    """int64 keys of the collection's chips in store order, from the epsg and corner columns a block at a time."""
+    out = np.empty(st.n_chips(collection), "int64")
+    for lo, hi in blocks(st, collection):
+        out[lo:hi] = block_chips(st, collection, lo, hi).keys()
+    return out
+
+
 def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.ndarray | None = None,
                 aoi: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """(rows, keys), int64, of the collection's chips to export: all of them or those covering `aoi` (lon/lat
@@ -182,7 +190,7 @@ def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.nda
     not in the collection). Read a block of the chip arrays at a time."""
     if aoi is None and chip_ids is not None:
         keys = np.asarray(chip_ids) if isinstance(chip_ids, np.ndarray) else _keys_of(chip_ids)
-        have = st.chip_keys(collection)
+        have = _store_keys(st, collection)
         order = np.argsort(have, kind="stable")
         have = have[order]
         pos = np.clip(np.searchsorted(have, keys), 0, max(len(have) - 1, 0))
@@ -355,7 +363,14 @@ def chip_zone(chip: Chip) -> str:
 def _zones(st: ChipStore, collection: str, rows: np.ndarray, keys: np.ndarray, t: int
            ) -> tuple[int, list[tuple[str, np.ndarray, np.ndarray]]]:
     """(chips never written, [(zone, rows, keys)] of the written ones by zone name, each in selection order)."""
-    written = ~np.isnan(st.read_valid(collection, t=t)[rows])  # the period's column: 4 B a chip
+    written = np.zeros(len(rows), bool)
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    for lo, hi in blocks(st, collection):  # a block of the valid column at a time: zarr holds an object per chunk
+        a, b = np.searchsorted(ordered, [lo, hi])
+        if b > a:
+            written[order[a:b]] = ~np.isnan(st.read_valid(collection, lo, hi, t)[ordered[a:b] - lo])
+    del order, ordered
     unwritten = int(len(rows) - written.sum())
     rows, keys = rows[written], keys[written]
     zh = keys >> 32  # zone * 2 + south: sorts as the zone names do

@@ -106,7 +106,7 @@ def _index_records(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def card(info: StoreInfo, work: Path, title: str, incomplete: str, base_url: str | None) -> dict[str, Any]:
-    w, s, e, n = bounds(sorted({cid for c in info.collections for cid in c.chips}))
+    w, s, e, n = bounds(info.all_keys())
     spans = [c.span() for c in info.collections if c.span()]
     sources = info.sources()
     desc = (f"{title}: {info.n_chips} chips of 4 x 4 km on the M3LEO UTM chip grid, collections "

@@ -76,3 +76,28 @@ def test_export_selections_on_a_planned_store_are_flat(stores, tmp_path: Path) -
     for case, r in rss.items():
         assert r[SIZES[1]] - r[SIZES[0]] < GROWTH_MB, (case, rss)
         assert max(r.values()) < CEILING_MB, (case, rss)
+
+
+PUBLISH_GROWTH_MB = 20  # the old publish (a list of ids, an object array of splits, the chip index read whole) added 31
+
+
+def test_publish_of_a_planned_store_is_flat(stores, tmp_path: Path) -> None:
+    rss = {}
+    for n, (store, made) in stores.items():
+        out = tmp_path / f"pub{n}"
+        rss[n], _, text = m3leo_rss("publish", "--store", str(store), "--out", str(out), "--allow-incomplete",
+                                    "--json")
+        rep = json.loads(text)
+        blocks = -(-n // 16 // 16)  # Parquet blocks of 16 shards of 16 chips, one period
+        assert rep["chips"] == n and rep["incomplete"] and rep["written"] == 4 + blocks, rep
+        assert len(list(out.glob(f"{COLLECTION}/*/{COLLECTION}_2020_*.json"))) == 4  # an item per written shard
+        assert sum(pq_rows(p) for p in out.glob("data/**/*.parquet")) == made["written"]
+    print("publish rss_mb", rss)
+    assert rss[SIZES[1]] - rss[SIZES[0]] < PUBLISH_GROWTH_MB, rss
+    assert max(rss.values()) < CEILING_MB, rss
+
+
+def pq_rows(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows

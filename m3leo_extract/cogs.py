@@ -106,7 +106,10 @@ def _list_batches(p: Path) -> Iterator[list[str]]:
     if p.suffix in (".parquet", ".geoparquet"):
         import pyarrow.parquet as pq
 
-        for batch in pq.ParquetFile(p).iter_batches(batch_size=LIST_BATCH, columns=["chip_id"]):
+        f = pq.ParquetFile(p)
+        if "chip_id" not in f.schema_arrow.names:
+            raise ValueError("it has no chip_id column")
+        for batch in f.iter_batches(batch_size=LIST_BATCH, columns=["chip_id"]):
             yield [str(v) for v in batch.column(0).drop_null().to_pylist()]
     elif p.suffix == ".csv":
         import pandas as pd

@@ -18,9 +18,8 @@ resumes where it stopped.
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,9 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from .catalog.period import latest_period, period_order
+from .chipblocks import BLOCK_CHIPS, block_chips, blocks
 from .errors import UsageError
-from .grid import Chip, chips_for_geometry, zone_name
+from .grid import Chip, ChipArrays, chip_keys, iter_chip_arrays, zone_name
 from .render import class_colours
 from .shards import store_exists
 from .store import ChipStore, CollectionSpec
@@ -50,7 +50,7 @@ class ExportReport:
     written: int  # files written by this run
     skipped: int  # already there from an earlier run (resumed)
     unwritten: int  # selected chips never written for this period (nothing to export)
-    files: tuple[str, ...]
+    files: Sequence[str]  # file names (per chip: made from the chips' keys when read)
 
     def as_dict(self) -> dict[str, Any]:
         return {"out": str(self.out), "written": self.written, "skipped": self.skipped,
@@ -58,31 +58,107 @@ class ExportReport:
 
 
 # -- choosing what to export ---------------------------------------------------------------------------------
-def read_chip_list(path: str | Path) -> list[str]:
-    """Chip ids from a text file (one per line, `#` comments), a CSV or a (Geo)Parquet with a chip_id column."""
+# Chips are chosen and walked as int64 keys (`grid.chip_keys`) and store rows, 16 B a chip: no chip id, Chip or
+# dict entry per chip is held, so a 10M-chip store is exported in flat memory (issue 26).
+LIST_BATCH = 65_536  # ids of a --chips file parsed at a time
+
+
+class ChipFiles(Sequence[str]):
+    """The per-chip COG names of an export (`<chip_id>.tif`), made from their keys when asked for."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [f"{c}.tif" for c in ChipArrays.from_keys(self.keys[index]).ids()]
+        return f"{ChipArrays.from_keys(self.keys[index:index + 1 or None]).ids()[0]}.tif"
+
+    def __iter__(self) -> Iterator[str]:
+        for lo in range(0, len(self.keys), BLOCK_CHIPS):
+            yield from self[lo:lo + BLOCK_CHIPS]
+
+
+def _keys_of(ids: Sequence[str]) -> np.ndarray:
+    """int64 keys of chip ids, in the order given; GridError (a UsageError) names the first that is not one.
+    Ids of the grid's form are parsed vectorised, any other goes through `Chip.from_id`."""
+    u = np.asarray(list(ids), dtype=str)
+    if not u.size:
+        return np.zeros(0, "int64")
+    ok = (np.char.str_len(u) == 12) & np.array([s.isascii() for s in u.tolist()])
+    keys = np.full(u.size, -1, "int64")
+    if ok.any():
+        keys[ok] = chip_keys(u[ok])
+        back = np.array(ChipArrays.from_keys(keys[ok]).ids(), dtype=str) == u[ok]
+        zone = (keys[ok] >> 33)
+        ok[np.flatnonzero(ok)] = back & (zone >= 1) & (zone <= 60)
+    for i in np.flatnonzero(~ok):
+        chip = Chip.from_id(str(u[i]))
+        keys[i] = ChipArrays.of([chip]).keys()[0] if chip.row < 1 << 16 and chip.col < 1 << 16 else -1
+    return keys
+
+
+def _list_batches(p: Path) -> Iterator[list[str]]:
+    """The ids of a --chips file, LIST_BATCH at a time."""
+    if p.suffix in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq
+
+        f = pq.ParquetFile(p)
+        if "chip_id" not in f.schema_arrow.names:
+            raise ValueError("it has no chip_id column")
+        for batch in f.iter_batches(batch_size=LIST_BATCH, columns=["chip_id"]):
+            yield [str(v) for v in batch.column(0).drop_null().to_pylist()]
+    elif p.suffix == ".csv":
+        import pandas as pd
+
+        for table in pd.read_csv(p, chunksize=LIST_BATCH):
+            col = "chip_id" if "chip_id" in table.columns else table.columns[0]
+            yield [str(v) for v in table[col].dropna()]
+    else:
+        with open(p) as f:
+            batch: list[str] = []
+            for ln in f:
+                cid = ln.split("#")[0].strip()
+                if cid:
+                    batch.append(cid)
+                if len(batch) >= LIST_BATCH:
+                    yield batch
+                    batch = []
+            yield batch
+
+
+def read_chip_keys(path: str | Path) -> np.ndarray:
+    """int64 keys of the chips a file lists (one id a line, `#` comments; a CSV or a (Geo)Parquet with a
+    chip_id column), in the file's order without repeats."""
     p = Path(path)
     if not p.is_file():
         raise UsageError(f"--chips {p}: no such file; give a text file of chip ids, a CSV or a GeoParquet")
+    parts = []
     try:
-        if p.suffix in (".parquet", ".geoparquet", ".csv"):
-            import pandas as pd
-
-            table = pd.read_csv(p) if p.suffix == ".csv" else pd.read_parquet(p, columns=["chip_id"])
-            col = "chip_id" if "chip_id" in table.columns else table.columns[0]
-            ids = [str(v) for v in table[col].dropna()]
-        else:
-            ids = [ln.split("#")[0].strip() for ln in p.read_text().splitlines()]
-            ids = [i for i in ids if i]
+        for batch in _list_batches(p):
+            parts.append(_keys_of(batch))  # GridError (a UsageError) names a bad id
     except UsageError:
         raise
     except Exception as exc:  # pandas / pyarrow raise many types
         raise UsageError(f"--chips {p}: cannot read it ({str(exc).splitlines()[0]}); give one chip id a line, "
                          "or a CSV/GeoParquet with a chip_id column") from None
-    for cid in ids:
-        Chip.from_id(cid)  # GridError (a UsageError) names a bad id
-    if not ids:
+    keys = np.concatenate(parts) if parts else np.zeros(0, "int64")
+    if not keys.size:
         raise UsageError(f"--chips {p} lists no chip id")
-    return list(dict.fromkeys(ids))
+    _, first = np.unique(keys, return_index=True)
+    return keys[np.sort(first)]
+
+
+def read_chip_list(path: str | Path) -> list[str]:
+    """Chip ids of a --chips file (`read_chip_keys`) as strings: for a list that is small."""
+    return ChipArrays.from_keys(read_chip_keys(path)).ids()
+
+
+def _id_of(key: int) -> str:
+    return ChipArrays.from_keys(np.array([key], "int64")).ids()[0] if key >= 0 else "(an id off the grid)"
 
 
 def open_for_export(store_dir: str | Path, collection: str, period: str | None) -> tuple[ChipStore, str]:
@@ -102,21 +178,55 @@ def open_for_export(store_dir: str | Path, collection: str, period: str | None) 
     return st, period or latest_period(labels)
 
 
+def _store_keys(st: ChipStore, collection: str) -> np.ndarray:
+    """int64 keys of the collection's chips in store order, from the epsg and corner columns a block at a time."""
+    out = np.empty(st.n_chips(collection), "int64")
+    for lo, hi in blocks(st, collection):
+        out[lo:hi] = block_chips(st, collection, lo, hi).keys()
+    return out
+
+
+def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.ndarray | None = None,
+                aoi: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, keys), int64, of the collection's chips to export: all of them or those covering `aoi` (lon/lat
+    geometry), store order; or those of `chip_ids` (ids or int64 keys), in that order (UsageError if one is
+    not in the collection). Read a block of the chip arrays at a time."""
+    if aoi is None and chip_ids is not None:
+        keys = np.asarray(chip_ids) if isinstance(chip_ids, np.ndarray) else _keys_of(chip_ids)
+        have = _store_keys(st, collection)
+        order = np.argsort(have, kind="stable")
+        have = have[order]
+        pos = np.clip(np.searchsorted(have, keys), 0, max(len(have) - 1, 0))
+        found = have[pos] == keys if len(have) else np.zeros(len(keys), bool)
+        if not found.all():
+            missing = np.flatnonzero(~found)
+            raise UsageError(f"{missing.size} of the {len(keys)} chips asked for are not in {collection!r} "
+                             f"(e.g. {_id_of(int(keys[missing[0]]))}); list its chips with "
+                             "`m3leo status --out chips.parquet`")
+        return order[pos].astype("int64"), keys.astype("int64")
+    wanted = None
+    if aoi is not None:
+        parts = [a.keys() for a in iter_chip_arrays(aoi)]  # zones in id order: the keys come sorted
+        wanted = np.concatenate(parts) if parts else np.zeros(0, "int64")
+    rows, keys = [], []
+    for lo, hi in blocks(st, collection):
+        k = block_chips(st, collection, lo, hi).keys()
+        if wanted is None:
+            keep = np.ones(len(k), bool)
+        else:
+            pos = np.clip(np.searchsorted(wanted, k), 0, max(len(wanted) - 1, 0))
+            keep = wanted[pos] == k if len(wanted) else np.zeros(len(k), bool)
+        rows.append(lo + np.flatnonzero(keep))
+        keys.append(k[keep])
+    if not rows:
+        return np.zeros(0, "int64"), np.zeros(0, "int64")
+    return np.concatenate(rows).astype("int64"), np.concatenate(keys)
+
+
 def select_chips(st: ChipStore, collection: str, chip_ids: Sequence[str] | None = None,
                  aoi: Any = None) -> list[str]:
-    """The collection's chips to export: all, those of `chip_ids`, or those covering `aoi` (lon/lat geometry)."""
-    have = st.chip_ids(collection)
-    if aoi is not None:
-        wanted = {c.chip_id for c in chips_for_geometry(aoi)}
-        return [c for c in have if c in wanted]
-    if chip_ids is None:
-        return have
-    present = set(have)
-    missing = [c for c in chip_ids if c not in present]
-    if missing:
-        raise UsageError(f"{len(missing)} of the {len(chip_ids)} chips asked for are not in {collection!r} "
-                         f"(e.g. {missing[0]}); list its chips with `m3leo status --out chips.parquet`")
-    return list(chip_ids)
+    """The ids of `select_rows` (for a selection that is small)."""
+    return ChipArrays.from_keys(select_rows(st, collection, chip_ids, aoi)[1]).ids()
 
 
 # -- metadata written into every file ------------------------------------------------------------------------
@@ -184,13 +294,16 @@ def _to_cog(src_path: str | Any, tmp: Path, spec: CollectionSpec) -> None:
     rasterio.shutil.copy(src_path, str(tmp), driver="COG", OVERVIEW_RESAMPLING=resampling, **COG_OPTIONS)
 
 
-def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, period: str, path: Path) -> None:
-    """One chip of one period as a COG at `path` (atomic: a temporary file renamed when complete)."""
+def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, period: str, path: Path,
+                   row: int | None = None) -> None:
+    """One chip of one period as a COG at `path` (atomic: a temporary file renamed when complete). `row`: the
+    chip's row in the store, when the caller has it (no lookup of the id)."""
     import rasterio
     from rasterio.io import MemoryFile
 
     chip = Chip.from_id(chip_id)
-    data = st.read_chip(spec.name, chip_id, period)
+    i = st.index_of(spec.name, chip_id) if row is None else int(row)
+    data = st.read_block(spec.name, i, i + 1, st.time_of(spec.name, period))[0]
     profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
                    dtype=spec.dtype, crs=chip.crs, transform=chip.transform(spec.resolution),
                    nodata=spec.nodata)
@@ -204,18 +317,26 @@ def write_chip_cog(st: ChipStore, spec: CollectionSpec, chip_id: str, period: st
     _finish(tmp, path, spec)
 
 
-def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[str], period: str,
+def _id_blocks(rows: np.ndarray, keys: np.ndarray) -> Iterator[tuple[np.ndarray, ChipArrays, list[str]]]:
+    """(rows, chips, ids) of BLOCK_CHIPS of the chips at a time: the ids of one block only are held."""
+    for lo in range(0, len(rows), BLOCK_CHIPS):
+        chips = ChipArrays.from_keys(keys[lo:lo + BLOCK_CHIPS])
+        yield rows[lo:lo + BLOCK_CHIPS], chips, chips.ids()
+
+
+def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, rows: np.ndarray, keys: np.ndarray, period: str,
                       path: Path, progress: Progress | None = None) -> None:
-    """The chips of one UTM zone as one COG (nodata between them): chips go one by one into a tiled GeoTIFF
-    beside `path` (memory: one chip), which is then copied to a COG."""
+    """The chips of one UTM zone (store `rows`, int64 `keys`) as one COG (nodata between them): chips go one by
+    one into a tiled GeoTIFF beside `path` (memory: one chip), which is then copied to a COG."""
     import rasterio
     from rasterio.windows import Window
 
-    chips = [Chip.from_id(c) for c in chip_ids]
+    arr = ChipArrays.from_keys(np.asarray(keys, "int64"))
     px = spec.chip_px
-    c0, c1 = min(c.col for c in chips), max(c.col for c in chips) + 1
-    r0, r1 = min(c.row for c in chips), max(c.row for c in chips) + 1
-    top = Chip(chips[0].zone, chips[0].south, r1 - 1, c0)
+    c0, c1 = int(arr.col.min()), int(arr.col.max()) + 1
+    r0, r1 = int(arr.row.min()), int(arr.row.max()) + 1
+    top = Chip(int(arr.zone[0]), bool(arr.south[0]), r1 - 1, c0)
+    t = st.time_of(spec.name, period)
     profile = dict(driver="GTiff", width=(c1 - c0) * px, height=(r1 - r0) * px, count=len(spec.bands),
                    dtype=spec.dtype, crs=top.crs, transform=top.transform(spec.resolution), nodata=spec.nodata,
                    tiled=True, blockxsize=256, blockysize=256, compress="deflate", BIGTIFF="IF_SAFER")
@@ -223,11 +344,14 @@ def write_zone_mosaic(st: ChipStore, spec: CollectionSpec, chip_ids: Sequence[st
     tmp = path.with_name(f".{path.name}.part")
     try:
         with rasterio.open(stage, "w", **profile) as dst:
-            for chip, cid in zip(chips, chip_ids, strict=True):
-                block = st.read_chip(spec.name, cid, period)
-                dst.write(block, window=Window((chip.col - c0) * px, (r1 - 1 - chip.row) * px, px, px))
-                if progress is not None:
-                    progress({"event": "chip", "chip": cid})
+            for brows, chips, ids in _id_blocks(np.asarray(rows, "int64"), np.asarray(keys, "int64")):
+                for k, cid in enumerate(ids):
+                    i = int(brows[k])
+                    block = st.read_block(spec.name, i, i + 1, t)[0]
+                    window = Window((int(chips.col[k]) - c0) * px, (r1 - 1 - int(chips.row[k])) * px, px, px)
+                    dst.write(block, window=window)
+                    if progress is not None:
+                        progress({"event": "chip", "chip": cid})
             _decorate(dst, spec, period, {"UTM_ZONE": chip_zone(top)})
         _to_cog(str(stage), tmp, spec)
     finally:
@@ -239,54 +363,74 @@ def chip_zone(chip: Chip) -> str:
     return zone_name(chip.zone, chip.south)
 
 
+def _zones(st: ChipStore, collection: str, rows: np.ndarray, keys: np.ndarray, t: int
+           ) -> tuple[int, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """(chips never written, [(zone, rows, keys)] of the written ones by zone name, each in selection order)."""
+    written = np.zeros(len(rows), bool)
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    for lo, hi in blocks(st, collection):  # a block of the valid column at a time: zarr holds an object per chunk
+        a, b = np.searchsorted(ordered, [lo, hi])
+        if b > a:
+            written[order[a:b]] = ~np.isnan(st.read_valid(collection, lo, hi, t)[ordered[a:b] - lo])
+    del order, ordered
+    unwritten = int(len(rows) - written.sum())
+    rows, keys = rows[written], keys[written]
+    zh = keys >> 32  # zone * 2 + south: sorts as the zone names do
+    order = np.argsort(zh, kind="stable")
+    rows, keys, zh = rows[order], keys[order], zh[order]
+    cuts = [0, *(np.flatnonzero(np.diff(zh)) + 1).tolist(), len(zh)]
+    out = [(zone_name(int(zh[a]) // 2, bool(zh[a] % 2)), rows[a:b], keys[a:b])
+           for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+    return unwritten, out
+
+
 def export_cogs(store_dir: str | Path, collection: str, out: str | Path, *, period: str | None = None,
-                chip_ids: Sequence[str] | None = None, aoi: Any = None, mosaic: bool = False,
+                chip_ids: Sequence[str] | np.ndarray | None = None, aoi: Any = None, mosaic: bool = False,
                 progress: Progress | None = None) -> ExportReport:
     """Export `collection` at `period` (default: the latest) as COGs under OUT/<collection>/<period>/.
 
-    Chips: all of the collection's, those of `chip_ids`, or those covering `aoi` (lon/lat geometry); chips
-    never written for the period are left out (counted in `unwritten`). Inputs are checked before anything
-    is written. `progress` gets {"event": "plan", "total": N} then one {"event": "chip", ...} per chip done."""
+    Chips: all of the collection's, those of `chip_ids` (ids, or int64 keys as `read_chip_keys` gives), or
+    those covering `aoi` (lon/lat geometry); chips never written for the period are left out (counted in
+    `unwritten`). Inputs are checked before anything is written. `progress` gets {"event": "plan", "total": N}
+    then one {"event": "chip", ...} per chip done. Memory: a few int64 per selected chip, ids a block at a time."""
     st, label = open_for_export(store_dir, collection, period)
-    ids = select_chips(st, collection, chip_ids, aoi)
+    rows, keys = select_rows(st, collection, chip_ids, aoi)
     spec = st.spec(collection)
-    t = st.periods(collection).index(label)
-    valid = st.read_valid(collection)[:, t]
-    written_ids = [c for c in ids if not math.isnan(valid[st.index_of(collection, c)])]
-    unwritten = len(ids) - len(written_ids)
+    unwritten, zones = _zones(st, collection, rows, keys, st.periods(collection).index(label))
+    del rows, keys
     folder = Path(out) / collection / label.replace("/", "_")
     folder.mkdir(parents=True, exist_ok=True)
-    zones: dict[str, list[str]] = {}
-    for cid in written_ids:
-        zones.setdefault(chip_zone(Chip.from_id(cid)), []).append(cid)
     if progress is not None:
-        progress({"event": "plan", "total": len(written_ids), "skipped_unwritten": unwritten})
-    files: list[str] = []
+        progress({"event": "plan", "total": sum(len(z[1]) for z in zones), "skipped_unwritten": unwritten})
+    names: list[str] = []
     written = skipped = 0
-    for zone, zids in sorted(zones.items()):
+    for zone, zrows, zkeys in zones:
         if mosaic:
             path = folder / f"{collection}_{label}_{zone}.tif"
             if path.exists():
                 skipped += 1
                 if progress is not None:
-                    progress({"event": "chip", "chip": None, "n": len(zids), "skipped": True})
+                    progress({"event": "chip", "chip": None, "n": len(zrows), "skipped": True})
             else:
-                write_zone_mosaic(st, spec, zids, label, path, progress)
+                write_zone_mosaic(st, spec, zrows, zkeys, label, path, progress)
                 written += 1
-            files.append(path.name)
+            names.append(path.name)
             continue
-        for cid in zids:
-            path = folder / f"{cid}.tif"
-            done_before = path.exists()
-            if done_before:
-                skipped += 1
-            else:
-                write_chip_cog(st, spec, cid, label, path)
-                written += 1
-            files.append(path.name)
-            if progress is not None:
-                progress({"event": "chip", "chip": cid, "skipped": done_before})
-        write_vrt(folder / f"{zone}.vrt", [folder / f"{c}.tif" for c in zids], _category_xml(spec))
+        for brows, _, ids in _id_blocks(zrows, zkeys):
+            for row, cid in zip(brows.tolist(), ids, strict=True):
+                path = folder / f"{cid}.tif"
+                done_before = path.exists()
+                if done_before:
+                    skipped += 1
+                else:
+                    write_chip_cog(st, spec, cid, label, path, row)
+                    written += 1
+                if progress is not None:
+                    progress({"event": "chip", "chip": cid, "skipped": done_before})
+        write_vrt(folder / f"{zone}.vrt", [folder / f for f in ChipFiles(zkeys)], _category_xml(spec))
     if mosaic and zones:
-        write_vrt(folder / f"{collection}_{label}.vrt", [folder / f for f in files], _category_xml(spec))
-    return ExportReport(out=folder, written=written, skipped=skipped, unwritten=unwritten, files=tuple(files))
+        write_vrt(folder / f"{collection}_{label}.vrt", [folder / f for f in names], _category_xml(spec))
+    files: Sequence[str] = tuple(names) if mosaic else ChipFiles(np.concatenate([z[2] for z in zones])
+                                                                  if zones else np.zeros(0, "int64"))
+    return ExportReport(out=folder, written=written, skipped=skipped, unwritten=unwritten, files=files)

@@ -38,7 +38,7 @@ def export(
 ) -> None:
     """Write COGs (band names, nodata, scale/offset, class colours and names) that GDAL and QGIS open as they
     are, with a VRT mosaic per UTM zone. Rerun the same command to resume: finished files are kept."""
-    from ..cogs import FORMATS, export_cogs, open_for_export, read_chip_list, select_chips
+    from ..cogs import FORMATS, export_cogs, read_chip_keys
     from . import fail
 
     if fmt not in FORMATS:
@@ -47,17 +47,15 @@ def export(
         raise fail("give --aoi or --chips, not both")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} is a file; give a folder")
-    ids = read_chip_list(chips) if chips is not None else None
+    keys = read_chip_keys(chips) if chips is not None else None  # int64 keys: 8 B a chip listed
     area = None
     if aoi is not None:
         from ..aoi import load_aoi
 
         area = load_aoi(aoi).geometry
-    st, _ = open_for_export(store, collection, period)  # every input checked before anything is written
-    select_chips(st, collection, ids, area)
     progress = ExportProgress()
     try:
-        report = export_cogs(store, collection, out, period=period, chip_ids=ids, aoi=area, mosaic=mosaic,
+        report = export_cogs(store, collection, out, period=period, chip_ids=keys, aoi=area, mosaic=mosaic,
                              progress=progress)
     finally:
         progress.close()

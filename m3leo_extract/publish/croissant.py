@@ -89,10 +89,19 @@ def _collection_records(info: StoreInfo, c: CollectionInfo) -> tuple[dict[str, A
     return fileset, rs
 
 
+def _sha256(path: Path) -> str:
+    """The file's sha256, read 1 MB at a time (the chip index of a continental store is hundreds of MB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _index_records(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     path = work / "chips.parquet"
     obj = {"@type": "cr:FileObject", "@id": "chip-index", "name": "chip-index", "contentUrl": "chips.parquet",
-           "encodingFormat": PARQUET, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+           "encodingFormat": PARQUET, "sha256": _sha256(path),
            "description": "GeoParquet chip index: one row per chip (footprint, split, Major-TOM cell, valid fractions)"}
     src = {"fileObject": {"@id": "chip-index"}}
     fields = [_field("chips", "chip_id", "sc:Text", "chip id", src),
@@ -106,7 +115,7 @@ def _index_records(work: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def card(info: StoreInfo, work: Path, title: str, incomplete: str, base_url: str | None) -> dict[str, Any]:
-    w, s, e, n = bounds(sorted({cid for c in info.collections for cid in c.chips}))
+    w, s, e, n = bounds(info.all_keys())
     spans = [c.span() for c in info.collections if c.span()]
     sources = info.sources()
     desc = (f"{title}: {info.n_chips} chips of 4 x 4 km on the M3LEO UTM chip grid, collections "

@@ -74,7 +74,7 @@ def body(info: StoreInfo, title: str, incomplete: str) -> list[str]:
               " valid fractions) and a Croissant card (`croissant.json`).", "", "## Components", "",
               "| collection | M3LEO component | title | kind | chips | periods | resolution |",
               "|---|---|---|---|---|---|---|"]
-    lines += [f"| {c.name} | {c.attrs.get('m3leo') or ''} | {c.attrs.get('title') or ''} | {c.kind} | {len(c.chips)} | "
+    lines += [f"| {c.name} | {c.attrs.get('m3leo') or ''} | {c.attrs.get('title') or ''} | {c.kind} | {c.n_chips} | "
               f"{', '.join(c.periods)} | {c.attrs['resolution']} m |" for c in info.collections]
     lines += ["", "## Sources, licences and citations", "", "| source | licence | citation |", "|---|---|---|"]
     lines += [f"| {s.id} | [{s.licence}]({s.licence_url}) | {s.citation} |" if s.licence_url else

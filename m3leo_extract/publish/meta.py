@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from ..catalog.period import parse_label
+from ..chipblocks import block_chips, blocks, split_codes
 from ..defaults import STATE_FILE
 from ..errors import NotInStoreError, UsageError
-from ..grid import Chip
+from ..grid import ChipArrays
 from ..shards import array_path, shard_file
 from ..splits import SPLIT_NAMES
 from ..state import StateDB
@@ -77,11 +78,14 @@ class Source:
 
 @dataclass
 class CollectionInfo:
+    """One collection. Its chips are int64 keys (`grid.chip_keys`) and int8 split codes into SPLIT_NAMES, store
+    order: 9 bytes a chip, never a Python object per chip (issue 26); ids are made a shard at a time."""
+
     name: str
     attrs: dict[str, Any]
     periods: list[str]
-    chips: list[str]
-    splits: np.ndarray  # per chip (store order)
+    keys: np.ndarray  # int64, per chip (store order)
+    codes: np.ndarray  # int8 split codes, per chip (store order)
     shard_chips: int
     sources: list[Source]
     windows: dict[str, tuple[str, str] | None] = field(default_factory=dict)
@@ -95,8 +99,15 @@ class CollectionInfo:
         return list(self.attrs["bands"])
 
     @property
+    def n_chips(self) -> int:
+        return len(self.keys)
+
+    @property
     def n_shards(self) -> int:
-        return -(-len(self.chips) // self.shard_chips)
+        return -(-self.n_chips // self.shard_chips)
+
+    def split_count(self, split: str) -> int:
+        return int((self.codes == SPLIT_NAMES.index(split)).sum())
 
     def band_table(self) -> list[dict[str, Any]]:
         a = self.attrs
@@ -107,7 +118,10 @@ class CollectionInfo:
                  "dtype": a["dtype"], "nodata": a["nodata"]} for i, b in enumerate(self.bands)]
 
     def shard_ids(self, shard: int) -> list[str]:
-        return self.chips[shard * self.shard_chips:(shard + 1) * self.shard_chips]
+        return ChipArrays.from_keys(self.keys[shard * self.shard_chips:(shard + 1) * self.shard_chips]).ids()
+
+    def shard_splits(self, shard: int) -> list[str]:
+        return [SPLIT_NAMES[k] for k in self.codes[shard * self.shard_chips:(shard + 1) * self.shard_chips]]
 
     def span(self) -> tuple[str, str] | None:
         wins = [w for w in self.windows.values() if w]
@@ -130,29 +144,43 @@ class StoreInfo:
                 seen.setdefault(s.id, s)
         return list(seen.values())
 
+    def chip_splits(self) -> tuple[np.ndarray, np.ndarray]:
+        """(keys ascending, split codes) of every chip of any collection, a chip once (with its split in the
+        first collection that has it)."""
+        keys = np.concatenate([c.keys for c in self.collections])
+        codes = np.concatenate([c.codes for c in self.collections])
+        keys, first = np.unique(keys, return_index=True)
+        return keys, codes[first]
+
     def split_counts(self) -> dict[str, int]:
         """Chips per split over every chip of any collection (a chip counted once)."""
-        split: dict[str, str] = {}
-        for c in self.collections:
-            for cid, s in zip(c.chips, c.splits, strict=True):
-                split.setdefault(cid, str(s))
-        return {s: sum(1 for v in split.values() if v == s) for s in SPLIT_NAMES}
+        counts = np.bincount(self.chip_splits()[1].astype("int64"), minlength=len(SPLIT_NAMES))
+        return {s: int(counts[i]) for i, s in enumerate(SPLIT_NAMES)}
 
     def border_contacts(self) -> tuple[int, int]:
         """(val/test chips with a train chip among their 8 neighbours in the same zone, val/test chips)."""
-        split: dict[Chip, str] = {}
-        for c in self.collections:
-            for cid, s in zip(c.chips, c.splits, strict=True):
-                split.setdefault(Chip.from_id(cid), str(s))
-        held = [ch for ch, s in split.items() if s in ("val", "test")]
-        touch = sum(1 for ch in held if any(
-            split.get(Chip(ch.zone, ch.south, ch.row + dr, ch.col + dc)) == "train"
-            for dr in (-1, 0, 1) for dc in (-1, 0, 1) if dr or dc))
-        return touch, len(held)
+        keys, codes = self.chip_splits()
+        held = keys[np.isin(codes, [SPLIT_NAMES.index("val"), SPLIT_NAMES.index("test")])]
+        train = keys[codes == SPLIT_NAMES.index("train")]  # ascending
+        touch = np.zeros(len(held), bool)
+        zh, row, col = held >> 32, (held >> 16) & 0xFFFF, held & 0xFFFF
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                ok = (row + dr >= 0) & (col + dc >= 0) & (row + dr <= 0xFFFF) & (col + dc <= 0xFFFF) & ~touch
+                if not (dr or dc) or not ok.any() or not len(train):
+                    continue
+                k = (zh[ok] << 32) | ((row[ok] + dr) << 16) | (col[ok] + dc)
+                pos = np.clip(np.searchsorted(train, k), 0, len(train) - 1)
+                touch[np.flatnonzero(ok)] = train[pos] == k
+        return int(touch.sum()), len(held)
 
     @property
     def n_chips(self) -> int:
-        return len({cid for c in self.collections for cid in c.chips})
+        return len(np.unique(np.concatenate([c.keys for c in self.collections])))
+
+    def all_keys(self) -> np.ndarray:
+        """int64 keys of every chip of any collection, ascending, each once."""
+        return np.unique(np.concatenate([c.keys for c in self.collections]))
 
 
 def _sources(attrs: dict[str, Any]) -> list[Source]:
@@ -202,9 +230,11 @@ def read_store(store_dir: str | Path) -> StoreInfo:
             raise UsageError(f"collection {name!r} of {root} has no recorded provenance for period(s) "
                              f"{', '.join(missing)} (made by hand or by an old m3leo), so its sources and licences are "
                              "unknown; re-make it with `m3leo extract` or `m3leo tile` before publishing")
-        table = st.chip_table(name)
-        info = CollectionInfo(name, attrs, periods, [str(c) for c in table["chip"]],
-                              np.asarray(table["split"]).astype(object), st.shard_chips(name), _sources(attrs))
+        keys = np.empty(st.n_chips(name), "int64")
+        for lo, hi in blocks(st, name):  # a block of the chip arrays at a time
+            keys[lo:hi] = block_chips(st, name, lo, hi).keys()
+        info = CollectionInfo(name, attrs, periods, keys, split_codes(st, name), st.shard_chips(name),
+                              _sources(attrs))
         info.windows = {p: _window(p) for p in periods}
         colls.append(info)
     if not colls:

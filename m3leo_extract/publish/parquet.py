@@ -57,9 +57,8 @@ def shard_fingerprint(info: StoreInfo, c: CollectionInfo, shard: int, t: int, *e
     path = Path(shard_file(array_path(info.root, c.name), shard, t))
     vpath = Path(chunk_file(array_path(info.root, c.name, "valid"), shard, t))
     stamps = [file_stamp(p) if p.exists() else None for p in (path, vpath)]
-    lo = shard * c.shard_chips
     period = c.periods[t]
-    return fingerprint(c.name, period, c.shard_ids(shard), list(map(str, c.splits[lo:lo + c.shard_chips])), stamps,
+    return fingerprint(c.name, period, c.shard_ids(shard), c.shard_splits(shard), stamps,
                        (c.attrs.get("periods") or {}).get(period), *extra)
 
 
@@ -105,11 +104,13 @@ def shard_tables(info: StoreInfo, c: CollectionInfo, shard: int, t: int, reader:
     res = float(c.attrs["resolution"])
     ids = c.shard_ids(shard)
     lo = shard * c.shard_chips
-    splits = np.array([str(s) for s in c.splits[lo:lo + len(ids)]], dtype=object)
+    if not Path(shard_file(array_path(info.root, c.name), shard, t)).exists():  # only planned: no rows
+        return []
+    splits = np.array(c.shard_splits(shard), dtype=object)
     valid = np.asarray(info.store.group[c.name]["valid"][lo:lo + len(ids), t])
     p = c.periods[t]
     written = ~np.isnan(valid)
-    if not written.any() or not Path(shard_file(array_path(info.root, c.name), shard, t)).exists():
+    if not written.any():
         return []
     geo = _georef(ids, res)
     win = c.windows.get(p)

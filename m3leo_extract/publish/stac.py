@@ -33,7 +33,7 @@ from pystac.extensions.label import LabelClasses, LabelExtension, LabelType
 from pystac.extensions.projection import ProjectionExtension
 from pystac.extensions.raster import DataType, RasterBand, RasterExtension
 
-from ..grid import Chip, ChipArrays, outlines_4326
+from ..grid import Chip, ChipArrays, outlines_4326, utm_epsg, zone_name
 from ..shards import array_path, shard_file
 from .meta import CollectionInfo, StoreInfo, multihash_sha256
 
@@ -74,9 +74,10 @@ def footprint(ids: list[str]) -> shapely.Geometry:
     return shapely.union_all(outlines_4326(_chips(ids))).normalize()
 
 
-def bounds(ids: list[str], chunk: int = 65_536) -> tuple[float, float, float, float]:
-    """The lon/lat bounding box of many chips, a chunk at a time (no union of every outline)."""
-    boxes = [shapely.bounds(outlines_4326(_chips(ids[i:i + chunk]))) for i in range(0, len(ids), chunk)]
+def bounds(keys: np.ndarray, chunk: int = 65_536) -> tuple[float, float, float, float]:
+    """The lon/lat bounding box of many chips (int64 keys), a chunk at a time (no union of every outline)."""
+    boxes = [shapely.bounds(outlines_4326(ChipArrays.from_keys(keys[i:i + chunk])))
+             for i in range(0, len(keys), chunk)]
     b = np.concatenate(boxes)
     return float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()), float(b[:, 3].max())
 
@@ -86,7 +87,8 @@ def zone_of(chip_id: str) -> str:
 
 
 def item_path(c: CollectionInfo, shard: int, period: str) -> str:
-    return f"{c.name}/{zone_of(c.shard_ids(shard)[0])}/{c.name}_{period}_{shard:06d}.json"
+    zh = int(c.keys[shard * c.shard_chips]) >> 32
+    return f"{c.name}/{zone_name(zh // 2, bool(zh % 2))}/{c.name}_{period}_{shard:06d}.json"
 
 
 def _bands(c: CollectionInfo) -> list[RasterBand]:
@@ -110,7 +112,7 @@ def shard_item(info: StoreInfo, c: CollectionInfo, shard: int, t: int, hrefs: Hr
     valid = np.asarray(info.store.group[c.name]["valid"][lo:lo + len(ids), t])
     props: dict[str, Any] = {"m3leo:collection": c.name, "m3leo:period": period, "m3leo:shard": shard,
                              "m3leo:time_index": t, "m3leo:chips": ids,
-                             "m3leo:splits": [str(s) for s in c.splits[lo:lo + len(ids)]],
+                             "m3leo:splits": c.shard_splits(shard),
                              "m3leo:valid": [None if np.isnan(v) else round(float(v), 4) for v in valid]}
     if info.synthetic:
         props["m3leo:synthetic"] = True
@@ -186,7 +188,7 @@ def _cogs(item: pystac.Item, c: CollectionInfo, period: str, ids: list[str], cog
 
 def _description(info: StoreInfo, c: CollectionInfo, incomplete: str) -> str:
     text = (f"{c.attrs.get('title') or c.name}. M3LEO component: {c.attrs.get('m3leo') or 'none'}. "
-            f"{len(c.chips)} chips of 4 x 4 km ({c.attrs['chip_px']} x {c.attrs['chip_px']} px at "
+            f"{c.n_chips} chips of 4 x 4 km ({c.attrs['chip_px']} x {c.attrs['chip_px']} px at "
             f"{c.attrs['resolution']} m) on the M3LEO UTM chip grid, periods {', '.join(c.periods)}.")
     if info.synthetic:
         text = ("SYNTHETIC DATA: made by the Earth Engine emulator, not real observations; for tests and demos only. "
@@ -197,7 +199,7 @@ def _description(info: StoreInfo, c: CollectionInfo, incomplete: str) -> str:
 def collection(info: StoreInfo, c: CollectionInfo, zones: dict[str, list[str]], incomplete: str
                ) -> pystac.Collection:
     """The collection (links to its zone catalogues added by `write_tree`)."""
-    box = bounds(c.chips)
+    box = bounds(c.keys)
     span = c.span()
     interval = [_when(span[0]), _when(span[1])] if span else [_when(str(c.attrs.get("created"))[:19]), None]
     spdx = {s.spdx for s in c.sources}
@@ -215,7 +217,7 @@ def collection(info: StoreInfo, c: CollectionInfo, zones: dict[str, list[str]], 
             "gsd": [float(c.attrs["resolution"])], "m3leo:periods": c.periods}),
         extra_fields={"m3leo:sources": [s.as_dict() for s in c.sources], "m3leo:synthetic": info.synthetic,
                       "m3leo:split_scheme": info.split_scheme, "m3leo:kind": c.kind,
-                      "m3leo:splits": {s: int((c.splits == s).sum()) for s in ("train", "val", "test", "none")},
+                      "m3leo:splits": {s: c.split_count(s) for s in ("train", "val", "test", "none")},
                       "m3leo:classes": c.attrs.get("classes") or {}, "m3leo:incomplete": incomplete or None,
                       "m3leo:provenance": c.attrs.get("periods") or {}})
     for s in c.sources:
@@ -230,7 +232,7 @@ def collection(info: StoreInfo, c: CollectionInfo, zones: dict[str, list[str]], 
 
 
 def _codes(c: CollectionInfo) -> list[str]:
-    return sorted({f"EPSG:{Chip.from_id(z + '_0000_000').epsg}" for z in {zone_of(i) for i in c.chips}})
+    return sorted({f"EPSG:{utm_epsg(int(zh) // 2, bool(zh % 2))}" for zh in np.unique(c.keys >> 32)})
 
 
 def write_tree(info: StoreInfo, out: Path, items: dict[str, list[str]], incomplete: str, title: str,

@@ -354,9 +354,7 @@ class ChipStore:
         return self._scheme
 
     def _split_names(self, chips: Sequence[Chip]) -> np.ndarray:
-        arr = ChipArrays(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
-                         np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
-        return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(self.split_scheme())]
+        return np.array(SPLIT_NAMES, dtype=object)[ChipArrays.of(chips).split_codes(self.split_scheme())]
 
     def record_split_scheme(self, scheme: SplitScheme) -> None:
         """Record the scheme new chips are labelled with. `splits.relabel` calls it and re-labels the chips

@@ -75,5 +75,6 @@ def test_grid_with_store_on_planned_state_is_flat_and_correct(stores, tmp_path: 
         status = f.read(columns=["status_x_2020"]).column(0).value_counts().to_pylist()
         assert {s["values"] for s in status} <= {"pending", "absent", "done"} and len(status) >= 2, status
     print("grid rss", rss)
-    assert rss[SIZES[1]] - rss[SIZES[0]] < GROWTH_MB, rss
+    # the AOI's own grid doubles too (a box twice as tall: its rasters, chip arrays and the summary)
+    assert rss[SIZES[1]] - rss[SIZES[0]] < GROWTH_MB + 20, rss
     assert max(rss.values()) < 500, rss

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .grid import CHIP_SIZE_M, ChipArrays
+from .grid import ChipArrays
 from .splits.schemes import NO_SPLIT, SPLIT_NAMES
 
 if TYPE_CHECKING:
@@ -55,11 +55,8 @@ def split_rows(store: ChipStore, name: str, split: str) -> np.ndarray:
 
 def block_chips(store: ChipStore, name: str, lo: int, hi: int) -> ChipArrays:
     """Chips lo..hi-1 as arrays, from their epsg and corner columns (no id is parsed)."""
-    epsg = store.column(name, "epsg", lo, hi).astype("int32")
-    x = store.column(name, "x_min", lo, hi)
-    y = store.column(name, "y_min", lo, hi)
-    return ChipArrays((epsg % 100).astype("int16"), epsg // 100 == 327,
-                      np.floor_divide(y, CHIP_SIZE_M).astype("int32"), np.floor_divide(x, CHIP_SIZE_M).astype("int32"))
+    return ChipArrays.from_corners(store.column(name, "epsg", lo, hi), store.column(name, "x_min", lo, hi),
+                                   store.column(name, "y_min", lo, hi))
 
 
 def id_blocks(store: ChipStore, name: str) -> Iterator[tuple[int, np.ndarray]]:

@@ -42,7 +42,7 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, chip_id, chip_keys, lonlat_transformer, outlines_4326, outlines_wkb
+from .grid import CHIP_SIZE_M, ChipArrays, chip_keys, lonlat_transformer, outlines_4326, outlines_wkb
 from .majortom import cell_names
 from .shards import STORE_NAME
 from .state import StateDB
@@ -201,8 +201,20 @@ def _read_valid(st: ChipStore, c: _Coll, rows: np.ndarray) -> np.ndarray:
     lo, hi = int(rows.min()), int(rows.max()) + 1
     if c.written is not None and not c.written[lo // c.chunk:(hi - 1) // c.chunk + 1].any():
         return np.full((len(rows), len(c.periods)), np.nan, dtype="float32")
-    block = np.asarray(st.group[c.name]["valid"][lo:hi])
-    return block[rows - lo]
+    if hi - lo <= 4 * len(rows) + c.chunk:
+        block = np.asarray(st.group[c.name]["valid"][lo:hi])
+        return block[rows - lo]
+    # rows scattered over a much longer span (a file's chips are a thin subset of the store's): their chunks only
+    out = np.full((len(rows), len(c.periods)), np.nan, dtype="float32")
+    chunk_of = rows // c.chunk
+    order = np.argsort(chunk_of, kind="stable")
+    starts = np.flatnonzero(np.diff(chunk_of[order], prepend=-1))
+    for sel in np.split(order, starts[1:]):
+        k = int(chunk_of[sel[0]])
+        if c.written is None or c.written[k].any():
+            block = np.asarray(st.group[c.name]["valid"][k * c.chunk:(k + 1) * c.chunk])
+            out[sel] = block[rows[sel] - k * c.chunk]
+    return out
 
 
 def _per_period(st: ChipStore, c: _Coll, keys: np.ndarray, ids: list[str], full: bool) -> dict[str, Any]:
@@ -260,8 +272,7 @@ class IndexBuilder:
     def columns(self, keys: np.ndarray, *, full: bool = True) -> dict[str, Any]:
         """The index's columns for some chips (by key); `full=False`: only valid_* / status_*."""
         arr = key_arrays(keys)
-        ids = [chip_id(int(z), bool(s), int(r), int(c)) for z, s, r, c in
-               zip(arr.zone, arr.south, arr.row, arr.col, strict=True)]
+        ids = arr.ids() if full else []  # the ids are only needed by the full index (images per chip)
         per: dict[str, Any] = {}
         for c in self.colls:
             per.update(_per_period(self.st, c, keys, ids, full))
@@ -391,20 +402,39 @@ def status_columns(st: ChipStore, store_dir: Path, order: list[str]) -> dict[str
     return IndexBuilder(store_dir).columns(chip_keys(order), full=False)
 
 
-def add_status_to_parquet(path: str | Path, store_dir: str | Path) -> Path:
+def add_status_to_parquet(path: str | Path, store_dir: str | Path, *,
+                          batch_chips: int = INDEX_BATCH_CHIPS) -> Path:
     """Add a store's valid/status columns to a chip GeoParquet (`m3leo grid --out`), by its chip_id column;
-    chips the store does not have get NaN / absent. Rewritten atomically."""
-    import geopandas as gpd
+    chips the store does not have get NaN / absent. Streamed: the file is read `batch_chips` rows at a time and
+    each batch, with its columns added, written as one row group of a new file (schema metadata, so the
+    GeoParquet `geo` key, kept as it was), which then replaces the old one."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
     path, store_dir = Path(path), Path(store_dir)
-    ChipStore.open(store_dir, mode="r")
-    gdf = gpd.read_parquet(path)
-    if "chip_id" not in gdf.columns:
+    builder = IndexBuilder(store_dir)  # what it needs of the store, built once: a batch costs its own chips
+    src = pq.ParquetFile(path)
+    if "chip_id" not in src.schema_arrow.names:
         raise StoreError(f"{path} has no chip_id column; it is not a chip index")
-    for key, values in IndexBuilder(store_dir).columns(chip_keys(gdf["chip_id"].astype(str)), full=False).items():
-        gdf[key] = values
+    meta = src.schema_arrow.metadata
     tmp = path.with_name(f".{path.name}.part")
-    gdf.to_parquet(tmp, index=False)
+    writer = None
+    try:
+        tables = (pa.Table.from_batches([b]) for b in src.iter_batches(batch_size=batch_chips)) \
+            if src.metadata.num_rows else iter([src.schema_arrow.empty_table()])
+        for table in tables:
+            ids = table.column("chip_id").to_numpy(zero_copy_only=False)
+            for key, values in builder.columns(chip_keys(ids), full=False).items():
+                col = pa.array(list(values) if values.dtype == object else values, type=_arrow_type(key),
+                               from_pandas=True)
+                i = table.schema.get_field_index(key)
+                table = table.set_column(i, key, col) if i >= 0 else table.append_column(key, col)
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, table.schema.with_metadata(meta), compression="zstd")
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata), row_group_size=batch_chips)
+    finally:
+        if writer is not None:
+            writer.close()
     os.replace(tmp, path)
     return path
 

@@ -35,7 +35,7 @@ from .planner import shard_sizes as resolve_shard_sizes
 from .request import ExportSettings, ExtractRequest, parse_mode
 from .shards import store_exists
 from .splits import apply_split, choose_split
-from .state import ErrorKind, RunLock, RunOutcome, StateDB, Unit, UnitStatus
+from .state import RunLock, RunOutcome, StateDB, Unit, UnitStatus
 from .store import ChipStore
 from .units import ExtractOptions, ExtractReport, PlanSummary, ProgressFn
 
@@ -297,11 +297,8 @@ class _Run:
 
     def count_left(self, report: ExtractReport) -> None:
         """Units of this run's collections and periods still failed at its end (this run's or older ones)."""
-        left = [u for u in self.state.units(status=UnitStatus.FAILED) if (u.collection, u.period) in self.labels]
-        report.left_failed = len(left)
-        report.left_failed_permanent = sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left)
-        report.left_failed_invalid = sum(u.error_kind is ErrorKind.INVALID for u in left)
-        report.left_error = next((u.error for u in left if u.error), "")
+        (report.left_failed, report.left_failed_permanent, report.left_failed_invalid,
+         report.left_error) = self.state.failed_totals(self.labels)
 
     def dispatch(self, units: Sequence[Unit], getter: PixelsGetter | None, backend: ExportBackend | None,
                  export_options: ExportOptions, report: ExtractReport) -> None:

@@ -262,6 +262,15 @@ class ChipArrays:
         return cls((zh // 2).astype("int16"), (zh % 2).astype(bool), ((keys >> 16) & 0xFFFF).astype("int32"),
                    (keys & 0xFFFF).astype("int32"))
 
+    @classmethod
+    def from_corners(cls, epsg: np.ndarray, x_min: np.ndarray, y_min: np.ndarray) -> ChipArrays:
+        """Chips of a store's epsg and south-west corner columns: the one place a zone CRS code becomes zone and
+        hemisphere for a whole collection (`keys`/`from_keys` are the int64 codec of the same chips)."""
+        epsg = np.asarray(epsg).astype("int32")
+        return cls((epsg % 100).astype("int16"), epsg >= 32700,
+                   np.floor_divide(np.asarray(y_min), CHIP_SIZE_M).astype("int32"),
+                   np.floor_divide(np.asarray(x_min), CHIP_SIZE_M).astype("int32"))
+
     def ids(self) -> list[str]:
         """The chip ids (`chip_id`), vectorised: digits written into a (n, 12) byte array."""
         n = len(self)

@@ -406,6 +406,23 @@ class StateDB:
                                  "BETWEEN ? AND ? ORDER BY id", (UnitStatus.DONE, t0, t1))
         return [int(r[0]) for r in rows]
 
+    def failed_totals(self, labels: Iterable[tuple[str, str]]) -> tuple[int, int, int, str]:
+        """(failed units, those a plain rerun does not retry, those INVALID, the error of the first of them, by
+        id, that has one) among the failed units of the (collection, period) `labels`: counted in SQL."""
+        again = ",".join(f"'{k.value}'" for k in ErrorKind if k.retried_by_rerun)
+        total, permanent, invalid, first = 0, 0, 0, (float("inf"), "")
+        for lab in sorted(set(labels)):
+            n, p, i = self.conn.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(COALESCE(error_kind, '') != '' AND error_kind NOT IN ({again})), 0), "
+                "COALESCE(SUM(error_kind = ?), 0) FROM units WHERE status='failed' AND collection=? AND period=?",
+                (ErrorKind.INVALID.value, *lab)).fetchone()
+            total, permanent, invalid = total + int(n), permanent + int(p), invalid + int(i)
+            row = self.conn.execute("SELECT id, error FROM units WHERE status='failed' AND collection=? AND "
+                                    "period=? AND COALESCE(error, '') != '' ORDER BY id LIMIT 1", lab).fetchone()
+            if row is not None and row[0] < first[0]:
+                first = (row[0], row[1])
+        return total, permanent, invalid, first[1]
+
     def top_errors(self, collection: str, period: str, limit: int = 3) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT error, COUNT(*) AS units FROM units WHERE status='failed' AND collection=? AND period=? "

@@ -38,3 +38,43 @@ def test_stats_on_planned_state_is_flat_and_correct(stores) -> None:
         assert COLLECTION in out, out
     assert rss[SIZES[1]] - rss[SIZES[0]] < GROWTH_MB, rss
     assert max(rss.values()) < 400, rss
+
+
+def _aoi(directory: Path, n: int) -> Path:
+    """A lon/lat box over ten UTM zones (31N among them, where the store's chips are) of about `n` chips."""
+    top = 40.0 + 4.2 * n / 150_000
+    path = directory / f"aoi{n}.geojson"
+    path.write_text(json.dumps({"type": "Polygon", "coordinates": [[[-30.0, 40.0], [30.0, 40.0], [30.0, top],
+                                                                   [-30.0, top], [-30.0, 40.0]]]}))
+    return path
+
+
+def test_split_on_planned_state_is_flat_and_correct(stores) -> None:
+    rss = {}
+    for n, (store, _) in stores.items():
+        rss[n], _, out = m3leo_rss("split", "--store", str(store), "--scheme", "random:seed=3", "--json")
+        rep = json.loads(out)
+        assert rep["changed"] and sum(rep["counts"][COLLECTION].values()) == n, rep
+        assert rep["counts"][COLLECTION]["train"] > 0.5 * n, rep
+        rss[n, "same"], _, out = m3leo_rss("split", "--store", str(store), "--scheme", "random:seed=3", "--json")
+        assert json.loads(out)["counts"] == rep["counts"]
+    print("split rss", rss)
+    assert rss[SIZES[1]] - rss[SIZES[0]] < GROWTH_MB, rss
+    assert max(rss.values()) < 400, rss
+
+
+def test_grid_with_store_on_planned_state_is_flat_and_correct(stores, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    rss = {}
+    for n, (store, _) in stores.items():
+        out = tmp_path / f"g{n}.parquet"
+        rss[n], _, _ = m3leo_rss("grid", "--aoi", str(_aoi(tmp_path, n)), "--out", str(out), "--store", str(store))
+        f = pq.ParquetFile(out)
+        assert b"geo" in f.schema_arrow.metadata and f.metadata.num_rows > 0.8 * n
+        status = f.read(columns=["status_x_2020"]).column(0).value_counts().to_pylist()
+        assert {s["values"] for s in status} <= {"pending", "absent", "done"} and len(status) >= 2, status
+    print("grid rss", rss)
+    # the AOI's own grid doubles too (a box twice as tall: its rasters, chip arrays and the summary)
+    assert rss[SIZES[1]] - rss[SIZES[0]] < GROWTH_MB + 20, rss
+    assert max(rss.values()) < 500, rss

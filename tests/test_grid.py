@@ -192,3 +192,21 @@ def test_chip_box_is_the_grids_geometry_value() -> None:
     assert 0.9 < merc.area / (12 * CHIP_SIZE_M**2) / (1 / np.cos(np.radians(45.2))) ** 2 < 1.1
     with pytest.raises(GridError):
         box[0:0, :]
+
+
+def test_chip_positions_from_corners_and_from_keys_agree() -> None:
+    """The two ways chips are rebuilt (a store's epsg/corner columns, int64 keys) give the same chips."""
+    from m3leo_extract.grid import Chip, ChipArrays, chip_keys
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    chips = ChipArrays(rng.integers(1, 61, n).astype("int16"), rng.random(n) < 0.5,
+                       rng.integers(0, 10_000, n).astype("int32"), rng.integers(40, 210, n).astype("int32"))
+    assert len(set(chips.epsg.tolist())) > 50 and chips.south.any() and (~chips.south).any()
+    corners = ChipArrays.from_corners(chips.epsg, chips.col * 4000.0, chips.row * 4000.0)
+    keyed = ChipArrays.from_keys(chips.keys())
+    for k in ("zone", "south", "row", "col"):
+        assert np.array_equal(getattr(corners, k), getattr(chips, k)) and np.array_equal(getattr(keyed, k),
+                                                                                         getattr(chips, k))
+    assert np.array_equal(chip_keys(chips.ids()), chips.keys())
+    assert [Chip.from_id(i) for i in chips.ids()[:50]] == chips.chips()[:50]

@@ -86,3 +86,23 @@ def test_lock_excludes_other_processes_and_dies_with_its_holder(tmp_path: Path) 
         holder.wait()
     with RunLock(tmp_path):  # the OS released the dead holder's lock
         pass
+
+
+def test_failed_totals_count_in_sql_what_the_units_say(tmp_path) -> None:
+    from m3leo_extract.state import ErrorKind, StateDB, UnitStatus
+
+    db = StateDB(tmp_path / "state.sqlite")
+    db.upsert_units([(c, p, s, [f"31N_1000_{s:03d}"], 1, "pixels") for c in ("a", "b") for p in ("2020", "2021")
+                     for s in range(6)])
+    kinds = [ErrorKind.INVALID, ErrorKind.TRANSIENT, ErrorKind.PERMANENT, None, ErrorKind.BUG, None]
+    for i, u in enumerate(db.units()):
+        if i % 4 != 3:
+            k = kinds[i % len(kinds)]
+            db.mark(u.id, UnitStatus.FAILED, error=f"e{i}" if i % 3 else None, error_kind=k)
+    labels = {("a", "2020"), ("b", "2021"), ("c", "2020")}
+    left = [u for u in db.units(status=UnitStatus.FAILED) if (u.collection, u.period) in labels]
+    want = (len(left), sum(bool(u.error_kind and not u.error_kind.retried_by_rerun) for u in left),
+            sum(u.error_kind is ErrorKind.INVALID for u in left), next((u.error for u in left if u.error), ""))
+    assert db.failed_totals(labels) == want and want[0] > 0 and want[1] > 0 and want[2] > 0 and want[3]
+    assert db.failed_totals([]) == (0, 0, 0, "")
+    db.close()

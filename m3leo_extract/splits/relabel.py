@@ -91,14 +91,48 @@ def choose_split(given: str | None, aoi_name: str,
     return resolve(default), why
 
 
-def chip_labels(store: ChipStore, name: str, scheme: SplitScheme) -> np.ndarray:
-    """The split names of collection `name`'s chips under `scheme` (object array, store order)."""
-    from ..grid import Chip, ChipArrays
+def _tally(labels: np.ndarray) -> np.ndarray:
+    """Chips per SPLIT_NAMES entry of some labels (int64; a label outside SPLIT_NAMES is counted nowhere)."""
+    labels = np.asarray(labels).astype(object)
+    codes = np.full(labels.shape, len(SPLIT_NAMES), dtype="int8")
+    for i, s in enumerate(SPLIT_NAMES):
+        codes[labels == s] = i
+    return np.bincount(codes, minlength=len(SPLIT_NAMES) + 1)[:len(SPLIT_NAMES)]
 
-    chips = [Chip.from_id(str(c)) for c in store.chip_ids(name)]
-    arr = ChipArrays(np.array([c.zone for c in chips], "int16"), np.array([c.south for c in chips], bool),
-                     np.array([c.row for c in chips], "int32"), np.array([c.col for c in chips], "int32"))
-    return np.array(SPLIT_NAMES, dtype=object)[arr.split_codes(scheme)] if chips else np.zeros(0, dtype=object)
+
+def _as_counts(tally: np.ndarray) -> dict[str, int]:
+    return {s: int(k) for s, k in zip(SPLIT_NAMES, tally.tolist(), strict=True)}
+
+
+def chip_labels(store: ChipStore, name: str, scheme: SplitScheme) -> np.ndarray:
+    """The split names of collection `name`'s chips under `scheme` (object array, store order), computed a
+    block at a time from the chips' epsg and corner columns (no chip id is parsed)."""
+    from ..chipblocks import block_chips, blocks
+
+    codes = np.empty(store.n_chips(name), dtype="int8")
+    for lo, hi in blocks(store, name):
+        codes[lo:hi] = block_chips(store, name, lo, hi).split_codes(scheme)
+    return np.array(SPLIT_NAMES, dtype=object)[codes]
+
+
+def _relabel_collection(store: ChipStore, name: str, scheme: SplitScheme) -> dict[str, int]:
+    """Re-label one collection a block at a time (chipblocks.blocks): a block whose labels change is written
+    with one slice write, the others are left alone. Memory is one block, whatever the collection's size."""
+    from ..chipblocks import block_chips, blocks
+
+    names = np.array(SPLIT_NAMES, dtype=object)
+    tally = np.zeros(len(SPLIT_NAMES), dtype="int64")
+    changed = False
+    for lo, hi in blocks(store, name):
+        codes = block_chips(store, name, lo, hi).split_codes(scheme)
+        tally += np.bincount(codes, minlength=len(SPLIT_NAMES))[:len(SPLIT_NAMES)]
+        labels = names[codes]
+        if not np.array_equal(store.column(name, "split", lo, hi).astype(object), labels):
+            store.write_split_labels(name, labels, lo)
+            changed = True
+    if changed:
+        store.drop_attr(name, "stats")
+    return _as_counts(tally)
 
 
 def relabel(store: ChipStore, scheme: SplitScheme | str) -> dict[str, dict[str, int]]:
@@ -108,24 +142,21 @@ def relabel(store: ChipStore, scheme: SplitScheme | str) -> dict[str, dict[str, 
     """
     sch = resolve(scheme)
     store.record_split_scheme(sch)  # new chips from now on get their labels under it
-    out = {}
-    for name in store.collections():
-        labels = chip_labels(store, name, sch)
-        old = np.asarray(store.chip_table(name)["split"]).astype(object)
-        if labels.size and not np.array_equal(old, labels):
-            store.write_split_labels(name, labels)
-            store.drop_attr(name, "stats")
-        out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
+    out = {name: _relabel_collection(store, name, sch) for name in store.collections()}
     store.consolidate()
     return out
 
 
 def counts(store: ChipStore) -> dict[str, dict[str, int]]:
-    """{collection: {split: chips}} as the store's labels are now."""
+    """{collection: {split: chips}} as the store's labels are now (read a block at a time)."""
+    from ..chipblocks import blocks
+
     out = {}
     for name in store.collections():
-        labels = np.asarray(store.chip_table(name)["split"]).astype(object)
-        out[name] = {s: int((labels == s).sum()) for s in SPLIT_NAMES}
+        tally = np.zeros(len(SPLIT_NAMES), dtype="int64")
+        for lo, hi in blocks(store, name):
+            tally += _tally(store.column(name, "split", lo, hi))
+        out[name] = _as_counts(tally)
     return out
 
 

@@ -204,10 +204,18 @@ def run_pixel_units(store: ChipStore, state: StateDB, units: Sequence[Unit], rec
         return
     worker = PixelsWorker(store, recipes, getter, options, time_index)
     try:
-        run_units(units, worker, options.max_concurrency, record, lambda u: len(u.chips))
+        run_units(units, worker, fetch_threads(options.max_concurrency), record, lambda u: len(u.chips))
     finally:
         report.peak_in_flight = max(report.peak_in_flight, worker.limiter.peak_in_flight)
         report.adapted_blocks += worker.fetch.adapted
+
+
+def fetch_threads(max_concurrency: int) -> int:
+    """Threads for `max_concurrency` requests in flight: a quarter more than the limiter's slots, so that while
+    a thread cuts, writes and builds its next unit's request (its slot free), a spare one is already waiting
+    for that slot instead of leaving it empty. The limiter still bounds the requests; only the units being
+    cut and written (their memory) grow by that quarter. Below 4 in flight, none: 1 stays one unit at a time."""
+    return max_concurrency + max_concurrency // 4
 
 
 def _run_on_cluster(store: ChipStore, units: Sequence[Unit], recipes: Mapping[str, Recipe], getter: PixelsGetter,

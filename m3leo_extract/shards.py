@@ -117,6 +117,15 @@ def from_json_nodata(v: Any) -> float | int:
     return float("nan") if v in ("NaN", None) else v
 
 
+# Blosc's block size for new arrays. Blosc compresses a chunk as independent blocks, each its own zstd frame;
+# its automatic size (blocksize 0) at clevel 1 cuts a 400 x 400 px chunk into blocks so small that the
+# per-frame set-up dominates: decoding a 2.56 MB S1 chunk took 1.1 ms with it and 0.55 ms with 512 KiB blocks
+# (S2 0.94 -> 0.54 ms, the label chunk 0.14 -> 0.10), compressing took ~35% less and the chunks came out
+# 1-4% smaller. 512 KiB still fits a core's L2 cache; smaller chunks are one block either way. Stores made
+# before keep their own setting (blosc frames describe their blocks; every reader decodes both).
+BLOSC_BLOCKSIZE = 512 << 10
+
+
 def chunk_codecs() -> list[Any]:
     """The data array's bytes->bytes codecs inside the shard: Blosc, then a crc32c of each compressed chunk.
 
@@ -124,7 +133,7 @@ def chunk_codecs() -> list[Any]:
     (`m3leo verify` finds it) instead of silently wrong pixels. Stores made before it have no chunk checksum
     and stay readable: readers look at the array's codec list (docs/store-format.md, "Integrity").
     """
-    return [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle"), Crc32cCodec()]
+    return [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle", blocksize=BLOSC_BLOCKSIZE), Crc32cCodec()]
 
 
 EMPTY = 2**64 - 1  # a shard index entry of a chunk that was never written

@@ -126,3 +126,63 @@ def test_cli_start_imports_no_heavy_package() -> None:
             f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"`m3leo` start-up imports {out}: import them inside the command that needs them"
+
+
+# Imports the main install need not satisfy: an extra of its own, or a module only a tool loads.
+OPTIONAL_IMPORTS = {"lightning": "the lightning extra (datamodule.py)", "pytest": "ee_emulator's pytest plugin"}
+
+
+def _installed_by(requirements: list[str]) -> set[str]:
+    """Distributions `requirements` install (their own requirements too, extras named in them included)."""
+    import re
+    from importlib import metadata
+
+    def parse(req: str) -> tuple[str, set[str]]:
+        m = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(?:\[([^\]]*)\])?", req)
+        assert m, req
+        return m.group(1).lower().replace("_", "-"), {e.strip() for e in (m.group(2) or "").split(",") if e.strip()}
+
+    seen: set[str] = set()
+    todo = [parse(r) for r in requirements]
+    while todo:
+        dist, extras = todo.pop()
+        key = f"{dist}[{','.join(sorted(extras))}]"
+        if key in seen:
+            continue
+        seen |= {key, dist}
+        try:
+            reqs = metadata.requires(dist) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for r in reqs:
+            marker = r.partition(";")[2]
+            if "extra ==" in marker and not any(f'extra == "{e}"' in marker for e in extras):
+                continue
+            todo.append(parse(r.partition(";")[0]))
+    return seen
+
+
+def test_every_import_is_installed_by_the_main_dependencies() -> None:
+    """The README's first command installs without extras and runs the main job on the emulator: every
+    third-party module the package or the emulator imports (lazily too) must come with the main dependencies."""
+    import sys
+    from importlib import metadata
+
+    import tomllib
+
+    main = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    installed = _installed_by(main)
+    dists = metadata.packages_distributions()
+    missing = []
+    for pkg in ("m3leo_extract", "ee_emulator"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+                for top in {n.split(".")[0] for n in names}:
+                    if top in sys.stdlib_module_names or top in ("m3leo_extract", "ee_emulator", "__future__") \
+                            or top in OPTIONAL_IMPORTS:
+                        continue
+                    if not any(d.lower().replace("_", "-") in installed for d in dists.get(top, [top])):
+                        missing.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {top}")
+    assert not missing, f"imports no main dependency installs (add them to [project] dependencies): {missing}"

@@ -31,10 +31,10 @@ def blocks(store: ChipStore, name: str, block: int = BLOCK_CHIPS) -> Iterator[tu
         yield lo, min(n, lo + step)
 
 
-def split_code_of(labels: np.ndarray) -> np.ndarray:
-    """int8 codes into SPLIT_NAMES of an array of split names (an unknown name is "none")."""
+def split_code_of(labels: np.ndarray, unknown: int = SPLIT_NAMES.index(NO_SPLIT)) -> np.ndarray:
+    """int8 codes into SPLIT_NAMES of an array of split names (an unknown name gets `unknown`: "none"'s)."""
     labels = np.asarray(labels).astype(object)
-    codes = np.full(labels.shape, SPLIT_NAMES.index(NO_SPLIT), dtype="int8")
+    codes = np.full(labels.shape, unknown, dtype="int8")
     for i, s in enumerate(SPLIT_NAMES):
         codes[labels == s] = i
     return codes

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
-from .chipblocks import BLOCK_CHIPS, block_chips, blocks, split_codes
-from .grid import ChipArrays, chip_id, chip_keys
+from .chipblocks import BLOCK_CHIPS, blocks, split_codes
+from .grid import ChipArrays, chip_keys
 from .splits.schemes import SPLIT_NAMES, SPLITS
 
 if TYPE_CHECKING:
@@ -43,9 +43,7 @@ class ChipIds(Sequence[str]):
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
             return ChipIds(self.keys[i])
-        k = int(self.keys[i])
-        zh = k >> 32
-        return chip_id(zh // 2, bool(zh % 2), (k >> 16) & 0xFFFF, k & 0xFFFF)
+        return ChipArrays.from_keys(self.keys[[i]]).ids()[0]
 
     def __iter__(self) -> Iterator[str]:
         for lo in range(0, len(self), BLOCK_CHIPS):
@@ -88,14 +86,6 @@ def id_keys(ids: Any) -> np.ndarray:
     return keys[back == arr]  # a 12-character string that is no chip id formats back to something else
 
 
-def collection_keys(st: ChipStore, name: str) -> np.ndarray:
-    """The int64 key of every chip of `name`, store order, from its epsg/corner columns a block at a time."""
-    out = np.empty(st.n_chips(name), dtype="int64")
-    for lo, hi in blocks(st, name):
-        out[lo:hi] = block_chips(st, name, lo, hi).keys()
-    return out
-
-
 def candidate_rows(st: ChipStore, base: str, split: str | None) -> np.ndarray:
     """Rows (ascending) of `base`'s chips in `split` (None / "all": every chip)."""
     if split in (None, "all"):
@@ -136,7 +126,7 @@ def select_rows(st: ChipStore, names: Sequence[str], base: str, time_indices: di
     """The chips of `base`'s `split`, less `exclude`, that every collection of `names` holds with each of its
     `time_indices` periods' valid fraction > `min_valid` (NaN, never written, fails)."""
     rows = candidate_rows(st, base, split)
-    have = {base: collection_keys(st, base)}  # the base's keys, read once: candidates and then its own lookup
+    have = {base: st.chip_keys(base)}  # the base's keys, read once: candidates and then its own lookup
     keys = have[base][rows]
     del rows
     ex = id_keys(exclude)
@@ -147,7 +137,7 @@ def select_rows(st: ChipStore, names: Sequence[str], base: str, time_indices: di
     skipped: dict[str, int] = {}
     for n in names:
         if keys.size:
-            r = lookup(have.pop(n) if n in have else collection_keys(st, n), keys)
+            r = lookup(have.pop(n) if n in have else st.chip_keys(n), keys)
         else:
             r = np.zeros(0, "int64")
         ok = r >= 0

@@ -34,7 +34,7 @@ from .catalog.period import latest_period, period_order
 from .collection_attrs import CollectionAttrs
 from .defaults import DEFAULT_SHARD_CHIPS, check_shard_chips
 from .errors import MixedSourcesError, NotInStoreError, StoreError
-from .grid import CHIP_SIZE_M, Chip, ChipArrays, chip_keys
+from .grid import CHIP_SIZE_M, Chip, ChipArrays
 from .shards import (
     DIMS,
     STORE_NAME,
@@ -212,12 +212,14 @@ class ChipStore:
         return self.add_chip_arrays(name, ChipArrays.of(chips))
 
     def chip_keys(self, name: str) -> np.ndarray:
-        """int64 keys (`grid.chip_keys`) of the collection's chips in store order, read a batch at a time."""
-        arr = self._arr(name, "chip")
-        n = int(arr.shape[0])
+        """int64 keys (`grid.chip_keys`) of the collection's chips in store order, from their epsg and corner
+        columns a batch at a time (numbers: no chip id is read or parsed)."""
+        n = self.n_chips(name)
         out = np.empty(n, dtype="int64")
         for lo in range(0, n, _META_BATCH):
-            out[lo:lo + _META_BATCH] = chip_keys(np.asarray(arr[lo:lo + _META_BATCH]))
+            hi = min(n, lo + _META_BATCH)
+            out[lo:hi] = ChipArrays.from_corners(*(self.column(name, k, lo, hi) for k in ("epsg", "x_min", "y_min"))
+                                                 ).keys()
         return out
 
     def add_chip_arrays(self, name: str, chips: ChipArrays) -> np.ndarray:

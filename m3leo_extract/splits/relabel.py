@@ -93,26 +93,14 @@ def choose_split(given: str | None, aoi_name: str,
 
 def _tally(labels: np.ndarray) -> np.ndarray:
     """Chips per SPLIT_NAMES entry of some labels (int64; a label outside SPLIT_NAMES is counted nowhere)."""
-    labels = np.asarray(labels).astype(object)
-    codes = np.full(labels.shape, len(SPLIT_NAMES), dtype="int8")
-    for i, s in enumerate(SPLIT_NAMES):
-        codes[labels == s] = i
+    from ..chipblocks import split_code_of
+
+    codes = split_code_of(labels, unknown=len(SPLIT_NAMES))
     return np.bincount(codes, minlength=len(SPLIT_NAMES) + 1)[:len(SPLIT_NAMES)]
 
 
 def _as_counts(tally: np.ndarray) -> dict[str, int]:
     return {s: int(k) for s, k in zip(SPLIT_NAMES, tally.tolist(), strict=True)}
-
-
-def chip_labels(store: ChipStore, name: str, scheme: SplitScheme) -> np.ndarray:
-    """The split names of collection `name`'s chips under `scheme` (object array, store order), computed a
-    block at a time from the chips' epsg and corner columns (no chip id is parsed)."""
-    from ..chipblocks import block_chips, blocks
-
-    codes = np.empty(store.n_chips(name), dtype="int8")
-    for lo, hi in blocks(store, name):
-        codes[lo:hi] = block_chips(store, name, lo, hi).split_codes(scheme)
-    return np.array(SPLIT_NAMES, dtype=object)[codes]
 
 
 def _relabel_collection(store: ChipStore, name: str, scheme: SplitScheme) -> dict[str, int]:

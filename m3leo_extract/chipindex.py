@@ -42,7 +42,7 @@ import numpy as np
 from .catalog.period import parse_label
 from .defaults import STATE_FILE
 from .errors import StoreError
-from .grid import CHIP_SIZE_M, ChipArrays, chip_keys, lonlat_transformer, outlines_4326, outlines_wkb
+from .grid import CHIP_SIZE_M, ChipArrays, chip_keys, find_sorted, lonlat_transformer, outlines_4326, outlines_wkb
 from .majortom import cell_names
 from .shards import STORE_NAME
 from .state import StateDB
@@ -91,8 +91,7 @@ class _Coll:
 
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(present mask, store row) of chip keys."""
-        pos = np.clip(np.searchsorted(self.keys, keys), 0, max(len(self.keys) - 1, 0))
-        present = (self.keys[pos] == keys) if len(self.keys) else np.zeros(len(keys), bool)
+        pos, present = find_sorted(self.keys, keys)
         rows = pos if self.rows is None else self.rows[pos]
         return present, rows
 

@@ -30,7 +30,7 @@ import numpy as np
 from .catalog.period import latest_period, period_order
 from .chipblocks import BLOCK_CHIPS, block_chips, blocks
 from .errors import UsageError
-from .grid import Chip, ChipArrays, chip_keys, iter_chip_arrays, zone_name
+from .grid import Chip, ChipArrays, chip_keys, find_sorted, iter_chip_arrays, zone_name
 from .render import class_colours
 from .shards import store_exists
 from .store import ChipStore, CollectionSpec
@@ -178,14 +178,6 @@ def open_for_export(store_dir: str | Path, collection: str, period: str | None) 
     return st, period or latest_period(labels)
 
 
-def _store_keys(st: ChipStore, collection: str) -> np.ndarray:
-    """int64 keys of the collection's chips in store order, from the epsg and corner columns a block at a time."""
-    out = np.empty(st.n_chips(collection), "int64")
-    for lo, hi in blocks(st, collection):
-        out[lo:hi] = block_chips(st, collection, lo, hi).keys()
-    return out
-
-
 def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.ndarray | None = None,
                 aoi: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """(rows, keys), int64, of the collection's chips to export: all of them or those covering `aoi` (lon/lat
@@ -193,11 +185,9 @@ def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.nda
     not in the collection). Read a block of the chip arrays at a time."""
     if aoi is None and chip_ids is not None:
         keys = np.asarray(chip_ids) if isinstance(chip_ids, np.ndarray) else _keys_of(chip_ids)
-        have = _store_keys(st, collection)
+        have = st.chip_keys(collection)
         order = np.argsort(have, kind="stable")
-        have = have[order]
-        pos = np.clip(np.searchsorted(have, keys), 0, max(len(have) - 1, 0))
-        found = have[pos] == keys if len(have) else np.zeros(len(keys), bool)
+        pos, found = find_sorted(have[order], keys)
         if not found.all():
             missing = np.flatnonzero(~found)
             raise UsageError(f"{missing.size} of the {len(keys)} chips asked for are not in {collection!r} "
@@ -214,8 +204,7 @@ def select_rows(st: ChipStore, collection: str, chip_ids: Sequence[str] | np.nda
         if wanted is None:
             keep = np.ones(len(k), bool)
         else:
-            pos = np.clip(np.searchsorted(wanted, k), 0, max(len(wanted) - 1, 0))
-            keep = wanted[pos] == k if len(wanted) else np.zeros(len(k), bool)
+            keep = find_sorted(wanted, k)[1]
         rows.append(lo + np.flatnonzero(keep))
         keys.append(k[keep])
     if not rows:

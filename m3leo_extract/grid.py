@@ -184,6 +184,15 @@ def chip_id(zone: int, south: bool, row: int, col: int) -> str:
     return f"{zone_name(zone, south)}_{row:04d}_{col:03d}"
 
 
+def find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in `sorted_keys`, found) of each of `keys`: the one lookup of chip keys in a sorted key array
+    (position 0 where not found)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), "int64"), np.zeros(len(keys), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return pos, sorted_keys[pos] == keys
+
+
 def chip_keys(ids: Any) -> np.ndarray:
     """int64 keys of chip ids (`31N_1350_120`), vectorised: (zone * 2 + south) << 32 | row << 16 | col, which
     sort as the ids do. The ids must be of the grid's fixed width (12 characters)."""

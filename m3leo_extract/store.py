@@ -34,7 +34,7 @@ from .catalog.period import latest_period, period_order
 from .collection_attrs import CollectionAttrs
 from .defaults import DEFAULT_SHARD_CHIPS, check_shard_chips
 from .errors import MixedSourcesError, NotInStoreError, StoreError
-from .grid import CHIP_SIZE_M, Chip, ChipArrays
+from .grid import CHIP_SIZE_M, Chip, ChipArrays, find_sorted
 from .shards import (
     DIMS,
     STORE_NAME,
@@ -239,8 +239,8 @@ class ChipStore:
                 have = self.chip_keys(name)
                 order = np.argsort(have, kind="stable")
                 have = have[order]
-                pos = np.clip(np.searchsorted(have, keys), 0, n0 - 1)
-                fresh = have[pos] != keys
+                pos, known = find_sorted(have, keys)
+                fresh = ~known
                 del have
                 out[~fresh] = order[pos[~fresh]]
                 del order, pos

@@ -210,3 +210,16 @@ def test_chip_positions_from_corners_and_from_keys_agree() -> None:
                                                                                          getattr(chips, k))
     assert np.array_equal(chip_keys(chips.ids()), chips.keys())
     assert [Chip.from_id(i) for i in chips.ids()[:50]] == chips.chips()[:50]
+
+
+def test_find_sorted_positions_and_misses() -> None:
+    import numpy as np
+
+    from m3leo_extract.grid import find_sorted
+
+    have = np.array([3, 7, 9], "int64")
+    pos, found = find_sorted(have, np.array([7, 1, 9, 10, 3], "int64"))
+    assert found.tolist() == [True, False, True, False, True]
+    assert pos[found].tolist() == [1, 2, 0]
+    pos, found = find_sorted(np.zeros(0, "int64"), np.array([5], "int64"))
+    assert pos.tolist() == [0] and found.tolist() == [False]

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from ..catalog.period import parse_label
-from ..chipblocks import block_chips, blocks, split_codes
+from ..chipblocks import split_codes
 from ..defaults import STATE_FILE
 from ..errors import NotInStoreError, UsageError
-from ..grid import ChipArrays
+from ..grid import ChipArrays, find_sorted
 from ..shards import array_path, shard_file
 from ..splits import SPLIT_NAMES
 from ..state import StateDB
@@ -170,8 +170,7 @@ class StoreInfo:
                 if not (dr or dc) or not ok.any() or not len(train):
                     continue
                 k = (zh[ok] << 32) | ((row[ok] + dr) << 16) | (col[ok] + dc)
-                pos = np.clip(np.searchsorted(train, k), 0, len(train) - 1)
-                touch[np.flatnonzero(ok)] = train[pos] == k
+                touch[np.flatnonzero(ok)] = find_sorted(train, k)[1]
         return int(touch.sum()), len(held)
 
     @property
@@ -230,10 +229,7 @@ def read_store(store_dir: str | Path) -> StoreInfo:
             raise UsageError(f"collection {name!r} of {root} has no recorded provenance for period(s) "
                              f"{', '.join(missing)} (made by hand or by an old m3leo), so its sources and licences are "
                              "unknown; re-make it with `m3leo extract` or `m3leo tile` before publishing")
-        keys = np.empty(st.n_chips(name), "int64")
-        for lo, hi in blocks(st, name):  # a block of the chip arrays at a time
-            keys[lo:hi] = block_chips(st, name, lo, hi).keys()
-        info = CollectionInfo(name, attrs, periods, keys, split_codes(st, name), st.shard_chips(name),
+        info = CollectionInfo(name, attrs, periods, st.chip_keys(name), split_codes(st, name), st.shard_chips(name),
                               _sources(attrs))
         info.windows = {p: _window(p) for p in periods}
         colls.append(info)
